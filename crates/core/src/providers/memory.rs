@@ -1,0 +1,219 @@
+//! MEMORY: a tree in a map, for users' own unit tests. Keys follow the object-store path rules;
+//! directories are real entries, so an empty directory exists after `ensureDirectory`.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::RwLock;
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::{PathRules, StoragePath};
+use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+
+#[derive(Debug, Clone)]
+enum Node {
+  Dir,
+  File { data: Bytes, mtime: SystemTime },
+}
+
+/// Keys are normalized paths; `""`, the root, is an implicit directory.
+#[derive(Debug, Default)]
+pub struct MemoryProvider {
+  nodes: RwLock<BTreeMap<String, Node>>,
+}
+
+impl MemoryProvider {
+  pub fn new() -> Self {
+    Self::default()
+  }
+}
+
+fn fail(kind: ErrorKind) -> Error {
+  Error::of(kind)
+}
+
+fn parents(key: &str) -> impl Iterator<Item = &str> {
+  key.match_indices('/').map(move |(i, _)| &key[..i])
+}
+
+/// Keys strictly under `dir` (all depths).
+fn descendants<'a>(nodes: &'a BTreeMap<String, Node>, dir: &str) -> impl Iterator<Item = (&'a String, &'a Node)> {
+  let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+  nodes
+    .range::<String, _>((Bound::Included(prefix.clone()), Bound::Unbounded))
+    .take_while(move |(k, _)| k.starts_with(&prefix))
+    .filter(|(k, _)| !k.is_empty())
+}
+
+fn kind_at(nodes: &BTreeMap<String, Node>, key: &str) -> Option<bool> {
+  if key.is_empty() {
+    return Some(true);
+  }
+  nodes.get(key).map(|n| matches!(n, Node::Dir))
+}
+
+/// Creates the parents of `key` as directories; a file among them is `ENOTDIR`.
+fn make_parents(nodes: &mut BTreeMap<String, Node>, key: &str) -> Result<()> {
+  for parent in parents(key) {
+    match nodes.get(parent) {
+      Some(Node::Dir) => {}
+      Some(Node::File { .. }) => return Err(fail(ErrorKind::NotADirectory)),
+      None => {
+        nodes.insert(parent.to_string(), Node::Dir);
+      }
+    }
+  }
+  Ok(())
+}
+
+/// Checks that every parent of `key` is a directory, for operations that must find `key`.
+fn check_parents(nodes: &BTreeMap<String, Node>, key: &str) -> Result<()> {
+  for parent in parents(key) {
+    match nodes.get(parent) {
+      Some(Node::Dir) => {}
+      Some(Node::File { .. }) => return Err(fail(ErrorKind::NotADirectory)),
+      None => return Err(fail(ErrorKind::NotFound)),
+    }
+  }
+  Ok(())
+}
+
+#[async_trait]
+impl Provider for MemoryProvider {
+  fn name(&self) -> &'static str {
+    "MEMORY"
+  }
+
+  fn path_rules(&self) -> &PathRules {
+    &PathRules::Keyed
+  }
+
+  async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
+    let key = path.key();
+    if key.is_empty() {
+      return Ok(());
+    }
+    let mut nodes = self.nodes.write().unwrap();
+    make_parents(&mut nodes, key)?;
+    match nodes.get(key) {
+      Some(Node::File { .. }) => Err(fail(ErrorKind::AlreadyExists)),
+      Some(Node::Dir) => Ok(()),
+      None => {
+        nodes.insert(key.to_string(), Node::Dir);
+        Ok(())
+      }
+    }
+  }
+
+  async fn directory_exists(&self, path: &StoragePath) -> Result<bool> {
+    Ok(kind_at(&self.nodes.read().unwrap(), path.key()) == Some(true))
+  }
+
+  async fn delete_directory(&self, path: &StoragePath, options: DeleteDirectoryOptions) -> Result<()> {
+    let key = path.key();
+    let mut nodes = self.nodes.write().unwrap();
+    match kind_at(&nodes, key) {
+      None if options.force => return Ok(()),
+      None => return Err(fail(ErrorKind::NotFound)),
+      Some(false) => return Err(fail(ErrorKind::NotADirectory)),
+      Some(true) => {}
+    }
+    let below: Vec<String> = descendants(&nodes, key).map(|(k, _)| k.clone()).collect();
+    if !below.is_empty() && !options.recursive {
+      return Err(fail(ErrorKind::NotEmpty));
+    }
+    for k in below {
+      nodes.remove(&k);
+    }
+    nodes.remove(key);
+    Ok(())
+  }
+
+  async fn delete_file(&self, path: &StoragePath) -> Result<()> {
+    let mut nodes = self.nodes.write().unwrap();
+    match kind_at(&nodes, path.key()) {
+      None => {
+        check_parents(&nodes, path.key())?;
+        Err(fail(ErrorKind::NotFound))
+      }
+      Some(true) => Err(fail(ErrorKind::IsADirectory)),
+      Some(false) => {
+        nodes.remove(path.key());
+        Ok(())
+      }
+    }
+  }
+
+  async fn file_exists(&self, path: &StoragePath) -> Result<bool> {
+    Ok(kind_at(&self.nodes.read().unwrap(), path.key()) == Some(false))
+  }
+
+  async fn list_dir(&self, path: &StoragePath, _detail: ListDetail) -> Result<Vec<DirEntry>> {
+    let key = path.key();
+    let nodes = self.nodes.read().unwrap();
+    match kind_at(&nodes, key) {
+      None => {
+        check_parents(&nodes, key)?;
+        return Err(fail(ErrorKind::NotFound));
+      }
+      Some(false) => return Err(fail(ErrorKind::NotADirectory)),
+      Some(true) => {}
+    }
+    let skip = if key.is_empty() { 0 } else { key.len() + 1 };
+    Ok(
+      descendants(&nodes, key)
+        .filter(|(k, _)| !k[skip..].contains('/'))
+        .map(|(k, node)| DirEntry {
+          name: k[skip..].to_string(),
+          is_dir: matches!(node, Node::Dir),
+          mtime: match node {
+            Node::File { mtime, .. } => Some(*mtime),
+            Node::Dir => None,
+          },
+        })
+        .collect(),
+    )
+  }
+
+  async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {
+    let nodes = self.nodes.read().unwrap();
+    match nodes.get(path.key()) {
+      Some(Node::File { data, mtime }) => Ok(FileStats { size: data.len() as u64, mtime: *mtime, ctime: *mtime }),
+      Some(Node::Dir) => Err(fail(ErrorKind::IsADirectory)),
+      None if path.is_root() => Err(fail(ErrorKind::IsADirectory)),
+      None => {
+        check_parents(&nodes, path.key())?;
+        Err(fail(ErrorKind::NotFound))
+      }
+    }
+  }
+
+  async fn read_file(&self, path: &StoragePath) -> Result<Bytes> {
+    let nodes = self.nodes.read().unwrap();
+    match nodes.get(path.key()) {
+      Some(Node::File { data, .. }) => Ok(data.clone()),
+      Some(Node::Dir) => Err(fail(ErrorKind::IsADirectory)),
+      None if path.is_root() => Err(fail(ErrorKind::IsADirectory)),
+      None => {
+        check_parents(&nodes, path.key())?;
+        Err(fail(ErrorKind::NotFound))
+      }
+    }
+  }
+
+  async fn write_file(&self, path: &StoragePath, data: Bytes) -> Result<()> {
+    let key = path.key();
+    let mut nodes = self.nodes.write().unwrap();
+    if kind_at(&nodes, key) == Some(true) {
+      return Err(fail(ErrorKind::IsADirectory));
+    }
+    make_parents(&mut nodes, key)?;
+    // Own the bytes: a caller's buffer may be reused after the promise resolves.
+    let data = Bytes::copy_from_slice(&data);
+    nodes.insert(key.to_string(), Node::File { data, mtime: SystemTime::now() });
+    Ok(())
+  }
+}

@@ -1,0 +1,4 @@
+//! One module per backend.
+
+pub mod local;
+pub mod memory;

@@ -1,0 +1,186 @@
+//! The facade: validates paths once, calls the provider, attaches error context, logs, and owns
+//! the semantics that are the same on every provider (sorting, filtering, retention).
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::StoragePath;
+use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+
+/// What the facade logs for an operation: the success line (debug) and the failure prefix (error).
+struct Op {
+  name: &'static str,
+  done: Option<&'static str>,
+  failed: &'static str,
+}
+
+const ENSURE_DIRECTORY: Op = Op { name: "ensureDirectory", done: Some("Directory ensured"), failed: "Failed to ensure directory" };
+const DIRECTORY_EXISTS: Op = Op { name: "directoryExists", done: None, failed: "Failed to check directory" };
+const DELETE_DIRECTORY: Op = Op { name: "deleteDirectory", done: Some("Directory deleted"), failed: "Failed to delete directory" };
+const DELETE_FILE: Op = Op { name: "deleteFile", done: Some("File deleted"), failed: "Failed to delete file" };
+const FILE_EXISTS: Op = Op { name: "fileExists", done: None, failed: "Failed to check file" };
+const LIST_FILES: Op = Op { name: "listFiles", done: None, failed: "Failed to list files in" };
+const GET_FILE_STATS: Op = Op { name: "getFileStats", done: None, failed: "Failed to get file stats" };
+const READ_FILE: Op = Op { name: "readFile", done: None, failed: "Failed to read file" };
+const WRITE_FILE: Op = Op { name: "writeFile", done: Some("File written"), failed: "Failed to write file" };
+const DELETE_OLD_FILES: Op = Op { name: "deleteOldFiles", done: None, failed: "Failed to delete old files in" };
+
+/// One provider behind the SPEC's ten operations. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Storage {
+  provider: Arc<dyn Provider>,
+}
+
+impl Storage {
+  pub fn new(provider: impl Provider) -> Self {
+    Storage { provider: Arc::new(provider) }
+  }
+
+  /// `LOCAL`, `MEMORY`, `S3` or `AZURE_BLOB`.
+  pub fn provider_name(&self) -> &'static str {
+    self.provider.name()
+  }
+
+  pub async fn ensure_directory(&self, path: &str) -> Result<()> {
+    self.run(&ENSURE_DIRECTORY, path, |p, path| async move { p.ensure_directory(&path).await }).await
+  }
+
+  pub async fn directory_exists(&self, path: &str) -> Result<bool> {
+    self.run(&DIRECTORY_EXISTS, path, |p, path| async move { p.directory_exists(&path).await }).await
+  }
+
+  pub async fn delete_directory(&self, path: &str, options: DeleteDirectoryOptions) -> Result<()> {
+    self
+      .run(&DELETE_DIRECTORY, path, |p, path| async move {
+        if path.is_root() {
+          return Err(Error::new(ErrorKind::PermissionDenied, "refusing to delete the storage root"));
+        }
+        p.delete_directory(&path, options).await
+      })
+      .await
+  }
+
+  pub async fn delete_file(&self, path: &str) -> Result<()> {
+    self.run(&DELETE_FILE, path, |p, path| async move { p.delete_file(&path).await }).await
+  }
+
+  pub async fn file_exists(&self, path: &str) -> Result<bool> {
+    self.run(&FILE_EXISTS, path, |p, path| async move { p.file_exists(&path).await }).await
+  }
+
+  /// Names of the direct children, files and directories, sorted by name (byte order).
+  /// Filtering with a caller's predicate happens above, where the predicate lives.
+  pub async fn list_files(&self, path: &str) -> Result<Vec<String>> {
+    self
+      .run(&LIST_FILES, path, |p, path| async move {
+        let entries = p.list_dir(&path, ListDetail::Names).await?;
+        let mut names: Vec<String> = entries.into_iter().map(|e| e.name).collect();
+        names.sort_unstable();
+        Ok(names)
+      })
+      .await
+  }
+
+  pub async fn get_file_stats(&self, path: &str) -> Result<FileStats> {
+    self.run(&GET_FILE_STATS, path, |p, path| async move { p.get_file_stats(&path).await }).await
+  }
+
+  pub async fn read_file(&self, path: &str) -> Result<Bytes> {
+    self.run(&READ_FILE, path, |p, path| async move { p.read_file(&path).await }).await
+  }
+
+  pub async fn write_file(&self, path: &str, data: Bytes) -> Result<()> {
+    self
+      .run(&WRITE_FILE, path, |p, path| async move {
+        if path.is_root() {
+          return Err(Error::of(ErrorKind::IsADirectory));
+        }
+        p.write_file(&path, data).await
+      })
+      .await
+  }
+
+  /// Deletes the files directly in `dir` modified before `older_than`; sub-directories stay.
+  /// A missing directory deletes nothing. A file that fails is logged and skipped.
+  pub async fn delete_old_files(&self, dir: &str, older_than: SystemTime) -> Result<u32> {
+    self
+      .run(&DELETE_OLD_FILES, dir, |p, dir| async move {
+        let entries = match p.list_dir(&dir, ListDetail::ModificationTimes).await {
+          Ok(entries) => entries,
+          Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => return Ok(0),
+          Err(e) => return Err(e),
+        };
+        let old: Vec<StoragePath> = entries
+          .iter()
+          .filter(|e| is_older(e, older_than))
+          .map(|e| dir.child(&e.name))
+          .collect();
+        let results = p.delete_files(&old).await;
+        let mut deleted = 0;
+        for (path, result) in old.iter().zip(results) {
+          match result {
+            Ok(()) => {
+              deleted += 1;
+              tracing::debug!(path = path.as_str(), "Deleted old file: {}", path.as_str());
+            }
+            // Someone else removed it first: nothing to report.
+            Err(e) if e.kind() == ErrorKind::NotFound => {}
+            Err(e) => tracing::warn!(
+              path = path.as_str(),
+              code = e.code(),
+              "Failed to delete old file {}: {}",
+              path.as_str(),
+              e.reason()
+            ),
+          }
+        }
+        if deleted > 0 {
+          tracing::debug!(path = dir.as_str(), "Deleted {deleted} old files from {}", dir.as_str());
+        }
+        Ok(deleted)
+      })
+      .await
+  }
+
+  /// Validates `raw`, runs `f`, and gives every error its context and a log line.
+  async fn run<'a, T, F, Fut>(&'a self, op: &Op, raw: &str, f: F) -> Result<T>
+  where
+    F: FnOnce(&'a dyn Provider, StoragePath) -> Fut,
+    Fut: Future<Output = Result<T>> + 'a,
+  {
+    let provider = self.provider.name();
+    let result = match StoragePath::parse(raw, self.provider.path_rules()) {
+      Ok(path) => f(self.provider.as_ref(), path).await,
+      Err(e) => Err(e),
+    };
+    match result {
+      Ok(value) => {
+        if let Some(done) = op.done {
+          tracing::debug!(operation = op.name, provider, path = raw, "{done}: {raw}");
+        }
+        Ok(value)
+      }
+      Err(e) => {
+        let e = e.with_context(op.name, raw, provider);
+        tracing::error!(
+          operation = op.name,
+          provider,
+          path = raw,
+          code = e.code(),
+          "{} {raw}: {}",
+          op.failed,
+          e.reason()
+        );
+        Err(e)
+      }
+    }
+  }
+}
+
+fn is_older(entry: &DirEntry, cutoff: SystemTime) -> bool {
+  !entry.is_dir && entry.mtime.is_some_and(|m| m < cutoff)
+}
