@@ -1,0 +1,175 @@
+import { Injectable, Module } from '@nestjs/common';
+import { ConfigModule, ConfigService } from '@nestjs/config';
+import { Test } from '@nestjs/testing';
+import * as root from 'stowage';
+import {
+  LocalStorageProvider,
+  MemoryStorageProvider,
+  STORAGE_OPTIONS,
+  StorageModule,
+  StorageService,
+  StorageType,
+} from 'stowage/nest';
+import * as nest from 'stowage/nest';
+import { tempDir } from './helpers';
+
+describe('stowage/nest entry point', () => {
+  it('re-exports everything the root entry exports', () => {
+    for (const name of Object.keys(root)) {
+      expect(nest).toHaveProperty(name);
+    }
+  });
+
+  it('replaces the native classes with injectable subclasses of them', () => {
+    expect(new StorageService()).toBeInstanceOf(root.StorageService);
+    expect(new LocalStorageProvider()).toBeInstanceOf(root.LocalStorageProvider);
+    expect(new MemoryStorageProvider()).toBeInstanceOf(root.MemoryStorageProvider);
+  });
+});
+
+describe('StorageModule.forRoot', () => {
+  let dir: ReturnType<typeof tempDir>;
+  beforeEach(() => (dir = tempDir()));
+  afterEach(() => dir.remove());
+
+  it('provides a StorageService that writes, reads and lists files under the local root', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [StorageModule.forRoot({ local: { root: dir.path } })],
+    }).compile();
+    const storage = moduleRef.get(StorageService);
+
+    await storage.writeFile('uploads/a.txt', 'hello');
+    expect((await storage.readFile('uploads/a.txt')).toString()).toBe('hello');
+    expect(await storage.listFiles('uploads')).toEqual(['a.txt']);
+    expect(storage.defaultType).toBe(StorageType.LOCAL);
+    await moduleRef.close();
+  });
+
+  it('works with no options at all', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [StorageModule.forRoot()] }).compile();
+    const storage = moduleRef.get(StorageService);
+    expect(storage.getProvider()).toBe(moduleRef.get(LocalStorageProvider));
+    await expect(storage.deleteOldFiles('/nonexistent', new Date())).resolves.toBe(0);
+    await moduleRef.close();
+  });
+
+  it('getProvider returns the injected provider instances, the same object every time', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [StorageModule.forRoot({ storageType: 'MEMORY' })],
+    }).compile();
+    const storage = moduleRef.get(StorageService);
+    const memory = moduleRef.get(MemoryStorageProvider);
+
+    expect(storage.defaultType).toBe(StorageType.MEMORY);
+    expect(storage.getProvider()).toBe(memory);
+    expect(storage.getProvider(StorageType.MEMORY)).toBe(storage.getProvider('MEMORY'));
+    expect(storage.getProvider(StorageType.LOCAL)).toBe(moduleRef.get(LocalStorageProvider));
+
+    const spy = jest.spyOn(memory, 'writeFile');
+    await storage.writeFile('/x.bin', Buffer.from([1, 2, 3]));
+    expect(spy).toHaveBeenCalledWith('/x.bin', Buffer.from([1, 2, 3]));
+    expect(await memory.readFile('/x.bin')).toEqual(Buffer.from([1, 2, 3]));
+    await moduleRef.close();
+  });
+
+  it('reads STORAGE_TYPE and STORAGE_LOCAL_ROOT through an injected ConfigService', async () => {
+    const values: Record<string, string> = { STORAGE_TYPE: 'LOCAL', STORAGE_LOCAL_ROOT: dir.path };
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, load: [() => values] }),
+        StorageModule.forRoot(),
+      ],
+    }).compile();
+    const storage = moduleRef.get(StorageService);
+
+    await storage.writeFile('/inside-root.txt', 'x');
+    expect(await storage.listFiles('/')).toEqual(['inside-root.txt']);
+    await expect(storage.readFile('../escape.txt')).rejects.toMatchObject({ code: 'EACCES' });
+    await moduleRef.close();
+  });
+
+  it('makes StorageService available to every module when isGlobal is set', async () => {
+    @Injectable()
+    class Uploads {
+      constructor(readonly storage: StorageService) {}
+    }
+    @Module({ providers: [Uploads] })
+    class FeatureModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [StorageModule.forRoot({ isGlobal: true, storageType: 'MEMORY' }), FeatureModule],
+    }).compile();
+    expect(moduleRef.get(Uploads).storage).toBe(moduleRef.get(StorageService));
+    await moduleRef.close();
+  });
+
+  it('clears the process-wide log callback on application shutdown', async () => {
+    const moduleRef = await Test.createTestingModule({ imports: [StorageModule.forRoot()] }).compile();
+    const spy = jest.spyOn(root, 'setLogger');
+    await moduleRef.close();
+    expect(spy).toHaveBeenCalledWith(null);
+    spy.mockRestore();
+  });
+});
+
+describe('StorageModule.forRootAsync', () => {
+  it('builds the options with a factory and its injected dependencies', async () => {
+    const dir = tempDir();
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        StorageModule.forRootAsync({
+          imports: [ConfigModule.forRoot({ ignoreEnvFile: true, load: [() => ({ DATA_DIR: dir.path })] })],
+          inject: [ConfigService],
+          useFactory: async (config: ConfigService) => ({
+            local: { root: config.get<string>('DATA_DIR') },
+          }),
+        }),
+      ],
+    }).compile();
+    const storage = moduleRef.get(StorageService);
+
+    expect(moduleRef.get(STORAGE_OPTIONS)).toEqual({ local: { root: dir.path } });
+    await storage.ensureDirectory('/sessions/u1/1700000000');
+    expect(await storage.directoryExists('/sessions/u1/1700000000')).toBe(true);
+    await moduleRef.close();
+    dir.remove();
+  });
+
+  it('can be global', async () => {
+    @Injectable()
+    class Segments {
+      constructor(readonly storage: StorageService) {}
+    }
+    @Module({ providers: [Segments] })
+    class FeatureModule {}
+
+    const moduleRef = await Test.createTestingModule({
+      imports: [
+        StorageModule.forRootAsync({ isGlobal: true, useFactory: () => ({ storageType: 'MEMORY' }) }),
+        FeatureModule,
+      ],
+    }).compile();
+    expect(moduleRef.get(Segments).storage.defaultType).toBe(StorageType.MEMORY);
+    await moduleRef.close();
+  });
+});
+
+describe('StorageService without a module', () => {
+  it('falls back to process.env when no ConfigService is provided', async () => {
+    const saved = process.env.STORAGE_TYPE;
+    process.env.STORAGE_TYPE = 'MEMORY';
+    try {
+      const moduleRef = await Test.createTestingModule({ providers: [StorageService] }).compile();
+      expect(moduleRef.get(StorageService).defaultType).toBe(StorageType.MEMORY);
+    } finally {
+      if (saved === undefined) delete process.env.STORAGE_TYPE;
+      else process.env.STORAGE_TYPE = saved;
+    }
+  });
+
+  it('rejects with coded errors, never swallowing them', async () => {
+    const storage = new StorageService(undefined, undefined, { storageType: 'MEMORY' });
+    await expect(storage.readFile('/missing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(storage.deleteFile('/missing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});

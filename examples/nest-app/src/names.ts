@@ -1,0 +1,16 @@
+import { BadRequestException } from '@nestjs/common';
+
+/** Names taken from URLs are single path segments: no separators, no `..`. */
+export function safeName(name: string): string {
+  if (!/^[A-Za-z0-9._-]+$/.test(name) || name === '.' || name === '..') {
+    throw new BadRequestException(`Invalid name: ${name}`);
+  }
+  return name;
+}
+
+/** What multer hands over for a multipart file field (kept in memory). */
+export interface UploadedBlob {
+  originalname: string;
+  buffer: Buffer;
+  size: number;
+}

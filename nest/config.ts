@@ -1,0 +1,20 @@
+/**
+ * `@nestjs/config` is optional: an app without it still works, reading `process.env`.
+ * When it is installed, its `ConfigService` class is the injection token, so a ConfigService that
+ * the app (or a test's `{ provide: ConfigService, useValue }`) provides is picked up.
+ */
+function loadConfigService(): unknown {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require('@nestjs/config').ConfigService;
+  } catch (err) {
+    const { code, message } = err as { code?: string; message?: string };
+    if (code === 'MODULE_NOT_FOUND' && String(message).includes("'@nestjs/config'")) {
+      return undefined;
+    }
+    throw err;
+  }
+}
+
+/** The ConfigService class when `@nestjs/config` is installed, else a token nothing provides. */
+export const CONFIG_SERVICE: any = loadConfigService() ?? Symbol.for('stowage:NO_CONFIG_SERVICE');

@@ -1,0 +1,8 @@
+/** Injection token for the options given to `StorageModule.forRoot` / `forRootAsync`. */
+export const STORAGE_OPTIONS = Symbol.for('stowage:STORAGE_OPTIONS');
+
+/** Injection token for the options of the injectable `LocalStorageProvider`. */
+export const LOCAL_STORAGE_OPTIONS = Symbol.for('stowage:LOCAL_STORAGE_OPTIONS');
+
+/** The Nest logger context of every Stowage log line. */
+export const LOG_CONTEXT = 'StorageService';

@@ -1,0 +1,10 @@
+// Everything the root entry exports, so a backend imports from one place; the injectable classes
+// below take the place of the native ones of the same name.
+export * from 'stowage';
+
+export { StorageModule } from './storage.module';
+export { StorageService } from './storage.service';
+export { LocalStorageProvider, MemoryStorageProvider } from './providers';
+export { STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS } from './constants';
+export { nestLogBridge } from './logger';
+export type { StorageModuleOptions, StorageModuleAsyncOptions, ConfigReader } from './options';

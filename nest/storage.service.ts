@@ -1,0 +1,44 @@
+import { Inject, Injectable, Optional } from '@nestjs/common';
+import * as native from 'stowage';
+import { CONFIG_SERVICE } from './config';
+import { STORAGE_OPTIONS } from './constants';
+import { nestLogBridge } from './logger';
+import type { ConfigReader, StorageModuleOptions } from './options';
+import { LocalStorageProvider, MemoryStorageProvider } from './providers';
+
+/**
+ * The native `StorageService`, made injectable. Injected providers are used as they are, so
+ * `service.getProvider(StorageType.LOCAL)` is the `LocalStorageProvider` that Nest holds and a
+ * `jest.spyOn` on it sees the service's calls. Log events go to Nest's Logger.
+ */
+@Injectable()
+export class StorageService extends native.StorageService {
+  constructor(
+    @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
+    @Optional() @Inject(LocalStorageProvider) localProvider?: LocalStorageProvider | null,
+    @Optional() @Inject(STORAGE_OPTIONS) options?: StorageModuleOptions | null,
+    @Optional() @Inject(MemoryStorageProvider) memoryProvider?: MemoryStorageProvider | null,
+  ) {
+    super(serviceOptions(config, localProvider, options, memoryProvider));
+  }
+}
+
+function serviceOptions(
+  config: ConfigReader | null | undefined,
+  localProvider: native.IStorageProvider | null | undefined,
+  options: StorageModuleOptions | null | undefined,
+  memoryProvider: native.IStorageProvider | null | undefined,
+): native.StorageServiceOptions {
+  const { isGlobal: _isGlobal, ...rest } = options ?? {};
+  const providers: NonNullable<native.StorageServiceOptions['providers']> = {};
+  if (localProvider) providers.LOCAL = localProvider;
+  if (memoryProvider) providers.MEMORY = memoryProvider;
+  const result: native.StorageServiceOptions = {
+    ...rest,
+    providers: { ...providers, ...rest.providers },
+    logger: rest.logger ?? nestLogBridge,
+  };
+  const configReader = rest.config ?? config;
+  if (configReader) result.config = configReader;
+  return result;
+}

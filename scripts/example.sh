@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# `npm run example`: builds what is missing and starts the example Nest backend
+# (examples/nest-app). Storage is LOCAL under ./data unless STORAGE_TYPE (and the S3 or Azure
+# variables of the README) say otherwise. PORT (default 3000) and HOST (default 127.0.0.1) choose
+# where it listens; PORT=0 picks a free port.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! compgen -G './*.node' >/dev/null; then
+  echo "example: no native addon yet, building it (debug, takes a few minutes the first time)" >&2
+  npx napi build --platform --no-const-enum --runtime-string-enum >&2
+fi
+
+echo "example: compiling stowage/nest and the example app" >&2
+npx tsc -p tsconfig.build.json
+npx tsc -p examples/nest-app/tsconfig.json
+
+exec node examples/nest-app/dist/main.js
