@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
@@ -82,8 +84,9 @@ describe('StorageModule.forRoot', () => {
     }).compile();
     const storage = moduleRef.get(StorageService);
 
-    await storage.writeFile('/inside-root.txt', 'x');
-    expect(await storage.listFiles('/')).toEqual(['inside-root.txt']);
+    await storage.writeFile('sub/inside-root.txt', 'x');
+    expect(await storage.listFiles('sub')).toEqual(['inside-root.txt']);
+    expect(existsSync(join(dir.path, 'sub', 'inside-root.txt'))).toBe(true);
     await expect(storage.readFile('../escape.txt')).rejects.toMatchObject({ code: 'EACCES' });
     await moduleRef.close();
   });
@@ -129,8 +132,9 @@ describe('StorageModule.forRootAsync', () => {
     const storage = moduleRef.get(StorageService);
 
     expect(moduleRef.get(STORAGE_OPTIONS)).toEqual({ local: { root: dir.path } });
-    await storage.ensureDirectory('/sessions/u1/1700000000');
-    expect(await storage.directoryExists('/sessions/u1/1700000000')).toBe(true);
+    await storage.ensureDirectory('sessions/u1/1700000000');
+    expect(await storage.directoryExists('sessions/u1/1700000000')).toBe(true);
+    expect(existsSync(join(dir.path, 'sessions', 'u1', '1700000000'))).toBe(true);
     await moduleRef.close();
     dir.remove();
   });

