@@ -1,1 +1,14 @@
-use napi_derive::napi; #[napi] pub fn hello() -> u32 { 1 }
+//! The napi binding: conversions between JavaScript and the `stowage-core` facade, nothing more.
+
+mod args;
+mod errors;
+mod logger;
+mod ops;
+mod promise;
+mod providers;
+mod service;
+
+#[napi_derive::module_init]
+fn init() {
+  logger::install();
+}

@@ -1,0 +1,183 @@
+//! The provider classes JavaScript sees. Each wraps one core `Storage`; the ten methods are the
+//! same for all of them and come from `storage_methods!`, which forwards to `ops`.
+
+use std::path::PathBuf;
+
+use napi::bindgen_prelude::*;
+use napi::Env;
+use napi_derive::napi;
+use stowage_core::{LocalOptions, LocalProvider, MemoryProvider, Storage};
+
+use crate::errors::Failure;
+use crate::ops::{self, FileStats};
+
+/// Which backend a provider talks to.
+#[napi(string_enum)]
+#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum StorageType {
+  LOCAL,
+  S3,
+  AZURE_BLOB,
+  MEMORY,
+}
+
+impl StorageType {
+  pub fn as_str(self) -> &'static str {
+    match self {
+      StorageType::LOCAL => "LOCAL",
+      StorageType::S3 => "S3",
+      StorageType::AZURE_BLOB => "AZURE_BLOB",
+      StorageType::MEMORY => "MEMORY",
+    }
+  }
+
+  pub fn parse(value: &str) -> Option<Self> {
+    match value {
+      "LOCAL" => Some(StorageType::LOCAL),
+      "S3" => Some(StorageType::S3),
+      "AZURE_BLOB" => Some(StorageType::AZURE_BLOB),
+      "MEMORY" => Some(StorageType::MEMORY),
+      _ => None,
+    }
+  }
+}
+
+/// The ten SPEC operations as Promise-returning methods, and the `type` getter.
+macro_rules! storage_methods {
+  ($class:ident, $kind:expr) => {
+    #[napi]
+    impl $class {
+      /// Which backend this provider talks to.
+      #[napi(getter, js_name = "type")]
+      pub fn storage_type(&self) -> StorageType {
+        $kind
+      }
+
+      /// Creates the directory and its parents; fine when it exists. `EEXIST`/`ENOTDIR` when a file is in the way.
+      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
+      pub fn ensure_directory<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
+        ops::ensure_directory(env, &self.storage, path)
+      }
+
+      /// `true` only for a directory; never rejects for a missing path.
+      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
+      pub fn directory_exists<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, bool>> {
+        ops::directory_exists(env, &self.storage, path)
+      }
+
+      /// Removes an empty directory, or the whole tree with `recursive`. `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`.
+      #[napi(ts_args_type = "path: string, options?: DeleteDirectoryOptions", ts_return_type = "Promise<void>")]
+      pub fn delete_directory<'e>(&self, env: &'e Env, path: Unknown, options: Option<Unknown>) -> Result<PromiseRaw<'e, ()>> {
+        ops::delete_directory(env, &self.storage, path, options)
+      }
+
+      /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory.
+      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
+      pub fn delete_file<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
+        ops::delete_file(env, &self.storage, path)
+      }
+
+      /// `true` only for a file; never rejects for a missing path.
+      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
+      pub fn file_exists<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, bool>> {
+        ops::file_exists(env, &self.storage, path)
+      }
+
+      /// Names of the direct children (files and directories), sorted; `filter` keeps a name when it returns true.
+      #[napi(ts_args_type = "dirPath: string, options?: ListFilesOptions", ts_return_type = "Promise<string[]>")]
+      pub fn list_files<'e>(&self, env: &'e Env, dir_path: Unknown, options: Option<Unknown>) -> Result<PromiseRaw<'e, Vec<String>>> {
+        ops::list_files(env, &self.storage, dir_path, options)
+      }
+
+      /// `{ size, mtime, ctime }` of a file. `ENOENT`, `EISDIR`.
+      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<FileStats>")]
+      pub fn get_file_stats<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, FileStats>> {
+        ops::get_file_stats(env, &self.storage, path)
+      }
+
+      /// The whole file as a Buffer. `ENOENT`, `EISDIR`.
+      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<Buffer>")]
+      pub fn read_file<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, Buffer>> {
+        ops::read_file(env, &self.storage, path)
+      }
+
+      /// Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`.
+      #[napi(ts_args_type = "path: string, data: Buffer | Uint8Array | string", ts_return_type = "Promise<void>")]
+      pub fn write_file<'e>(&self, env: &'e Env, path: Unknown, data: Unknown) -> Result<PromiseRaw<'e, ()>> {
+        ops::write_file(env, &self.storage, path, data)
+      }
+
+      /// Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0.
+      #[napi(ts_args_type = "dirPath: string, olderThan: Date", ts_return_type = "Promise<number>")]
+      pub fn delete_old_files<'e>(&self, env: &'e Env, dir_path: Unknown, older_than: Unknown) -> Result<PromiseRaw<'e, u32>> {
+        ops::delete_old_files(env, &self.storage, dir_path, older_than)
+      }
+    }
+  };
+}
+
+/// Options of `LocalStorageProvider`.
+#[napi(object)]
+#[derive(Clone, Debug, Default)]
+pub struct LocalStorageOptions {
+  /// Confine every path to this directory (created when missing). Default: `STORAGE_LOCAL_ROOT`, else none.
+  pub root: Option<String>,
+  /// `fsync` each file before it replaces the old one: survives power loss, costs speed. Default `false`.
+  pub fsync: Option<bool>,
+}
+
+/// The local filesystem, through `fs`-like paths; atomic writes.
+#[napi]
+pub struct LocalStorageProvider {
+  storage: Storage,
+  root: Option<String>,
+}
+
+#[napi]
+impl LocalStorageProvider {
+  #[napi(constructor)]
+  pub fn new(env: &Env, options: Option<LocalStorageOptions>) -> Result<Self> {
+    let options = options.unwrap_or_default();
+    let root = options.root.filter(|r| !r.is_empty()).or_else(|| env_var("STORAGE_LOCAL_ROOT"));
+    Self::create(root, options.fsync.unwrap_or(false)).map_err(|f| f.into_napi(env))
+  }
+
+  /// The confining root directory (absolute, symbolic links resolved), or `null` without one.
+  #[napi(getter)]
+  pub fn root(&self) -> Option<String> {
+    self.root.clone()
+  }
+}
+
+impl LocalStorageProvider {
+  pub fn create(root: Option<String>, fsync: bool) -> std::result::Result<Self, Failure> {
+    let provider = LocalProvider::new(LocalOptions { root: root.map(PathBuf::from), fsync })?;
+    let root = provider.root().map(|r| r.display().to_string());
+    Ok(LocalStorageProvider { storage: Storage::new(provider), root })
+  }
+}
+
+storage_methods!(LocalStorageProvider, StorageType::LOCAL);
+
+/// Everything in memory, gone with the process: the provider for your own unit tests.
+#[napi]
+pub struct MemoryStorageProvider {
+  storage: Storage,
+}
+
+#[napi]
+impl MemoryStorageProvider {
+  #[napi(constructor)]
+  #[allow(clippy::new_without_default)]
+  pub fn new() -> Self {
+    MemoryStorageProvider { storage: Storage::new(MemoryProvider::new()) }
+  }
+}
+
+storage_methods!(MemoryStorageProvider, StorageType::MEMORY);
+
+/// A configuration variable from the environment; empty counts as unset.
+pub fn env_var(name: &str) -> Option<String> {
+  std::env::var(name).ok().filter(|v| !v.is_empty())
+}

@@ -1,0 +1,267 @@
+//! `StorageService`: picks the provider by `STORAGE_TYPE` and forwards the ten operations to the
+//! JS object `getProvider()` returns, so a `jest.spyOn` on that provider sees every call.
+
+use std::collections::HashMap;
+
+use napi::bindgen_prelude::*;
+use napi::{Env, ValueType};
+use napi_derive::napi;
+use stowage_core::{Error as StorageError, ErrorKind};
+
+use crate::errors::Failure;
+use crate::providers::{env_var, LocalStorageProvider, MemoryStorageProvider, StorageType};
+
+/// Every configuration variable SPEC names; read through `config.get` when a config is given.
+const VARIABLES: &[&str] = &[
+  "STORAGE_TYPE",
+  "STORAGE_LOCAL_ROOT",
+  "AWS_S3_BUCKET",
+  "AWS_REGION",
+  "AWS_ACCESS_KEY_ID",
+  "AWS_SECRET_ACCESS_KEY",
+  "AWS_SESSION_TOKEN",
+  "AWS_ENDPOINT_URL",
+  "AZURE_STORAGE_ACCOUNT",
+  "AZURE_STORAGE_KEY",
+  "AZURE_CONTAINER_NAME",
+  "AZURE_STORAGE_CONNECTION_STRING",
+];
+
+/// Configuration values: from `config.get(name)` when given and set, else from the environment.
+#[derive(Debug, Default, Clone)]
+pub struct Settings(HashMap<&'static str, String>);
+
+impl Settings {
+  fn read(config: Option<&Object>) -> Result<Self> {
+    let mut values = HashMap::new();
+    let get = match config {
+      Some(c) => Some((c, c.get_named_property::<Function<String, Unknown>>("get")?)),
+      None => None,
+    };
+    for &name in VARIABLES {
+      let from_config = match &get {
+        Some((config, get)) => text(get.apply(*config, name.to_string())?)?,
+        None => None,
+      };
+      if let Some(value) = from_config.or_else(|| env_var(name)) {
+        values.insert(name, value);
+      }
+    }
+    Ok(Settings(values))
+  }
+
+  pub fn get(&self, name: &str) -> Option<&str> {
+    self.0.get(name).map(String::as_str)
+  }
+}
+
+/// A config value as text; `undefined`, `null` and `""` are unset.
+fn text(value: Unknown) -> Result<Option<String>> {
+  match value.get_type()? {
+    ValueType::Undefined | ValueType::Null => Ok(None),
+    _ => {
+      let s = value.coerce_to_string()?.into_utf8()?.into_owned()?;
+      Ok(Some(s).filter(|s| !s.is_empty()))
+    }
+  }
+}
+
+/// The facade: one provider per `StorageType`, the default chosen by `STORAGE_TYPE`.
+#[napi(custom_finalize)]
+pub struct StorageService {
+  default_type: StorageType,
+  settings: Settings,
+  local_root: Option<String>,
+  local_fsync: bool,
+  providers: HashMap<StorageType, ObjectRef<false>>,
+}
+
+#[napi]
+impl StorageService {
+  #[napi(constructor, ts_args_type = "options?: StorageServiceOptions | null")]
+  pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
+    let options = match options {
+      Some(o) => crate::args::options_object("options", &o).map_err(|f| f.into_napi(env))?,
+      None => None,
+    };
+    let get = |key: &str| -> Result<Option<Unknown>> {
+      match &options {
+        Some(o) => {
+          let v: Unknown = o.get_named_property(key)?;
+          Ok(match v.get_type()? {
+            ValueType::Undefined | ValueType::Null => None,
+            _ => Some(v),
+          })
+        }
+        None => Ok(None),
+      }
+    };
+    if let Some(logger) = get("logger")? {
+      crate::logger::set_logger(Some(unsafe { logger.cast()? }))?;
+    }
+    let config: Option<Object> = get("config")?.map(|c| unsafe { c.cast() }).transpose()?;
+    let settings = Settings::read(config.as_ref())?;
+
+    let mut providers = HashMap::new();
+    if let Some(given) = get("providers")? {
+      let given: Object = unsafe { given.cast()? };
+      for kind in [StorageType::LOCAL, StorageType::S3, StorageType::AZURE_BLOB, StorageType::MEMORY] {
+        let v: Unknown = given.get_named_property(kind.as_str())?;
+        if v.get_type()? == ValueType::Object {
+          let obj: Object = unsafe { v.cast()? };
+          providers.insert(kind, obj.create_ref::<false>()?);
+        }
+      }
+    }
+
+    let (mut local_root, mut local_fsync) = (None, false);
+    if let Some(local) = get("local")? {
+      let local: Object = unsafe { local.cast()? };
+      local_root = local.get_named_property::<Option<String>>("root")?;
+      local_fsync = local.get_named_property::<Option<bool>>("fsync")?.unwrap_or(false);
+    }
+
+    let requested = match get("storageType")? {
+      Some(v) => text(v)?,
+      None => settings.get("STORAGE_TYPE").map(str::to_string),
+    };
+    let default_type = match requested.as_deref() {
+      None => StorageType::LOCAL,
+      Some(name) => StorageType::parse(name).unwrap_or_else(|| {
+        tracing::warn!("Unknown STORAGE_TYPE \"{name}\", falling back to LOCAL");
+        StorageType::LOCAL
+      }),
+    };
+    Ok(StorageService { default_type, settings, local_root, local_fsync, providers })
+  }
+
+  /// The provider `STORAGE_TYPE` chose.
+  #[napi(getter)]
+  pub fn default_type(&self) -> StorageType {
+    self.default_type
+  }
+
+  /// The provider for `type` (default: `STORAGE_TYPE`'s), the same object every time. Throws a
+  /// coded error naming the missing variables when that provider's configuration is incomplete.
+  #[napi(ts_args_type = "type?: StorageType | `${StorageType}`", ts_return_type = "IStorageProvider")]
+  pub fn get_provider<'e>(&mut self, env: &'e Env, r#type: Option<Unknown>) -> Result<Object<'e>> {
+    let kind = match r#type {
+      None => self.default_type,
+      Some(v) => match v.get_type()? {
+        ValueType::Undefined | ValueType::Null => self.default_type,
+        ValueType::String => {
+          let name: String = unsafe { v.cast()? };
+          StorageType::parse(&name).ok_or_else(|| {
+            let err = StorageError::new(ErrorKind::InvalidInput, format!("unknown storage type \"{name}\""));
+            Failure::Storage(err.with_context("getProvider", "", "StorageService")).into_napi(env)
+          })?
+        }
+        _ => return Err(Failure::Type("The \"type\" argument must be a StorageType".into()).into_napi(env)),
+      },
+    };
+    if let Some(existing) = self.providers.get(&kind) {
+      return existing.get_value(env);
+    }
+    let created = self.create(env, kind)?;
+    self.providers.insert(kind, created.create_ref::<false>()?);
+    Ok(created)
+  }
+
+  fn create<'e>(&self, env: &'e Env, kind: StorageType) -> Result<Object<'e>> {
+    match kind {
+      StorageType::LOCAL => {
+        let root = self.local_root.clone().or_else(|| self.settings.get("STORAGE_LOCAL_ROOT").map(str::to_string));
+        let provider = LocalStorageProvider::create(root, self.local_fsync).map_err(|f| f.into_napi(env))?;
+        Ok(provider.into_instance(env)?.as_object(env))
+      }
+      StorageType::MEMORY => Ok(MemoryStorageProvider::new().into_instance(env)?.as_object(env)),
+      StorageType::S3 | StorageType::AZURE_BLOB => {
+        let err = StorageError::new(ErrorKind::Unsupported, format!("the {} provider is not available in this build", kind.as_str()));
+        Err(Failure::Storage(err.with_context("getProvider", "", "StorageService")).into_napi(env))
+      }
+    }
+  }
+
+  /// Calls `method` on the default provider's JS object with the arguments given.
+  fn forward<'e>(&mut self, env: &'e Env, method: &str, args: &[Option<Unknown>]) -> Result<Unknown<'e>> {
+    let provider = self.get_provider(env, None)?;
+    let f: Unknown = provider.get_named_property(method)?;
+    if f.get_type()? != ValueType::Function {
+      return Err(Failure::Type(format!("the provider has no method \"{method}\"")).into_napi(env));
+    }
+    let count = args.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
+    let mut argv = Vec::with_capacity(count);
+    for arg in &args[..count] {
+      argv.push(match arg {
+        Some(v) => v.raw(),
+        None => unsafe { <()>::to_napi_value(env.raw(), ())? },
+      });
+    }
+    let mut result = std::ptr::null_mut();
+    let status = unsafe { napi::sys::napi_call_function(env.raw(), provider.raw(), f.raw(), argv.len(), argv.as_ptr(), &mut result) };
+    if status != napi::sys::Status::napi_ok {
+      // A pending exception (the provider method threw) propagates as it is.
+      return Err(napi::Error::new(Status::from(status), format!("{method} threw")));
+    }
+    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), result) })
+  }
+
+  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
+  pub fn ensure_directory<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "ensureDirectory", &[path])
+  }
+
+  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
+  pub fn directory_exists<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "directoryExists", &[path])
+  }
+
+  #[napi(ts_args_type = "path: string, options?: DeleteDirectoryOptions", ts_return_type = "Promise<void>")]
+  pub fn delete_directory<'e>(&mut self, env: &'e Env, path: Option<Unknown>, options: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "deleteDirectory", &[path, options])
+  }
+
+  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
+  pub fn delete_file<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "deleteFile", &[path])
+  }
+
+  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
+  pub fn file_exists<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "fileExists", &[path])
+  }
+
+  #[napi(ts_args_type = "dirPath: string, options?: ListFilesOptions", ts_return_type = "Promise<string[]>")]
+  pub fn list_files<'e>(&mut self, env: &'e Env, dir_path: Option<Unknown>, options: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "listFiles", &[dir_path, options])
+  }
+
+  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<FileStats>")]
+  pub fn get_file_stats<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "getFileStats", &[path])
+  }
+
+  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<Buffer>")]
+  pub fn read_file<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "readFile", &[path])
+  }
+
+  #[napi(ts_args_type = "path: string, data: Buffer | Uint8Array | string", ts_return_type = "Promise<void>")]
+  pub fn write_file<'e>(&mut self, env: &'e Env, path: Option<Unknown>, data: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "writeFile", &[path, data])
+  }
+
+  #[napi(ts_args_type = "dirPath: string, olderThan: Date", ts_return_type = "Promise<number>")]
+  pub fn delete_old_files<'e>(&mut self, env: &'e Env, dir_path: Option<Unknown>, older_than: Option<Unknown>) -> Result<Unknown<'e>> {
+    self.forward(env, "deleteOldFiles", &[dir_path, older_than])
+  }
+}
+
+impl ObjectFinalize for StorageService {
+  fn finalize(self, env: Env) -> Result<()> {
+    for (_, reference) in self.providers {
+      reference.unref(&env)?;
+    }
+    Ok(())
+  }
+}
