@@ -1,4 +1,7 @@
 //! One module per backend.
 
+pub mod azure;
 pub mod local;
 pub mod memory;
+pub mod object;
+pub mod s3;

@@ -1,0 +1,669 @@
+//! S3 and Azure Blob: one provider over object_store, with SPEC's directory semantics.
+//!
+//! A directory is a key prefix ending in `/`. `ensureDirectory` writes a zero-byte marker object
+//! `dir/` for the directory and for each of its parents, so that, as on LOCAL, parents outlive a
+//! deleted child. A directory exists when its marker or any key under its prefix exists; files
+//! written with `writeFile` need no markers (their parents exist through the prefix), so deleting
+//! the last file of an unmarked directory makes the directory disappear. Listings never show
+//! markers. Deleting a tree is many requests (batched, 1,000 keys a request on S3, 256 on Azure),
+//! not one atomic step: a failure midway leaves part of the tree.
+//!
+//! Checks cost requests: `writeFile` and `ensureDirectory` look at every parent (concurrently) to
+//! refuse a file in the way (`ENOTDIR`); a `NotFound` is told apart from `ENOTDIR`/`EISDIR` with
+//! extra requests only on the error path.
+
+mod error;
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
+use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
+use object_store::path::Path;
+use object_store::{
+  BackoffConfig, ClientOptions, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
+  WriteMultipart,
+};
+use tokio::sync::OnceCell;
+
+pub(crate) use self::error::ErrorContext;
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::{PathRules, StoragePath};
+use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+
+/// What the provider needs from a store: the object API plus raw paginated listing (for
+/// one-key existence checks). `AmazonS3` and `MicrosoftAzure` are both.
+pub trait ObjectBackend: ObjectStore + PaginatedListStore {}
+impl<T: ObjectStore + PaginatedListStore> ObjectBackend for T {}
+
+/// Retry and timeout policy of every request. object_store retries 5xx answers, connection
+/// errors and timeouts of idempotent requests with exponential backoff and jitter, until either
+/// bound is reached; the error then surfaces with `retryable: true`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetrySettings {
+  /// Retries after the first attempt (default 3; 0 disables retries).
+  pub max_retries: usize,
+  /// No retry starts after this much time since the first attempt (default 30 s).
+  pub retry_timeout: Duration,
+  /// First backoff (default 100 ms); each next one is up to twice as long.
+  pub initial_backoff: Duration,
+  /// Longest backoff (default 5 s).
+  pub max_backoff: Duration,
+  /// Time to open a connection (default 5 s).
+  pub connect_timeout: Duration,
+  /// Time for one whole request, body included (default 30 s). Raise it to read or write
+  /// large single objects over slow links; multipart parts are requests of their own.
+  pub request_timeout: Duration,
+}
+
+impl Default for RetrySettings {
+  fn default() -> Self {
+    RetrySettings {
+      max_retries: 3,
+      retry_timeout: Duration::from_secs(30),
+      initial_backoff: Duration::from_millis(100),
+      max_backoff: Duration::from_secs(5),
+      connect_timeout: Duration::from_secs(5),
+      request_timeout: Duration::from_secs(30),
+    }
+  }
+}
+
+impl RetrySettings {
+  pub(crate) fn retry_config(&self) -> RetryConfig {
+    RetryConfig {
+      backoff: BackoffConfig {
+        init_backoff: self.initial_backoff,
+        max_backoff: self.max_backoff,
+        base: 2.0,
+      },
+      max_retries: self.max_retries,
+      retry_timeout: self.retry_timeout,
+    }
+  }
+
+  pub(crate) fn client_options(&self, allow_http: bool) -> ClientOptions {
+    ClientOptions::new()
+      .with_connect_timeout(self.connect_timeout)
+      .with_timeout(self.request_timeout)
+      .with_allow_http(allow_http)
+  }
+}
+
+/// When and how `writeFile` switches to a multipart upload (S3) or staged blocks (Azure).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MultipartSettings {
+  /// Writes larger than this many bytes are uploaded in parts (default 16 MiB).
+  pub threshold: usize,
+  /// Bytes per part (default 8 MiB; S3 needs at least 5 MiB for every part but the last).
+  pub part_size: usize,
+  /// Parts in flight at once (default 4). Besides the caller's buffer, at most this many part
+  /// requests hold memory at a time.
+  pub max_concurrency: usize,
+}
+
+/// Default [`MultipartSettings::threshold`].
+pub const DEFAULT_MULTIPART_THRESHOLD: usize = 16 * 1024 * 1024;
+/// Default [`MultipartSettings::part_size`].
+pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
+
+impl Default for MultipartSettings {
+  fn default() -> Self {
+    MultipartSettings {
+      threshold: DEFAULT_MULTIPART_THRESHOLD,
+      part_size: DEFAULT_PART_SIZE,
+      max_concurrency: 4,
+    }
+  }
+}
+
+/// How a marker key `dir/` becomes an object_store [`Path`], which normally drops a trailing `/`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum MarkerEncoding {
+  /// S3 sends `Path::as_ref()` as the key: the raw path is `dir/`.
+  TrailingSlash,
+  /// Azure builds its URL from `Path::parts()`, which drops a final empty part: `dir//` gives
+  /// the parts `dir`, `` and so the blob name `dir/`.
+  EmptyLastPart,
+}
+
+/// How one store is reached and named; built by the S3 and Azure constructors.
+#[derive(Debug, Clone)]
+pub(crate) struct ObjectStoreConfig {
+  pub name: &'static str,
+  pub markers: MarkerEncoding,
+  /// Key prefix every path lives under, without leading or trailing `/` (`""` for none).
+  pub prefix: String,
+  pub multipart: MultipartSettings,
+  pub errors: ErrorContext,
+}
+
+/// The S3 and Azure Blob provider. Construct it with [`ObjectStoreProvider::s3`] or
+/// [`ObjectStoreProvider::azure`].
+pub struct ObjectStoreProvider {
+  store: Arc<dyn ObjectBackend>,
+  config: ObjectStoreConfig,
+  /// Set once the bucket or container was seen to exist.
+  ready: OnceCell<()>,
+}
+
+impl std::fmt::Debug for ObjectStoreProvider {
+  fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+    // The store's Debug output can include credentials.
+    f.debug_struct("ObjectStoreProvider")
+      .field("name", &self.config.name)
+      .field("container", &self.config.errors.container)
+      .field("prefix", &self.config.prefix)
+      .finish()
+  }
+}
+
+impl ObjectStoreProvider {
+  pub(crate) fn new(store: Arc<dyn ObjectBackend>, config: ObjectStoreConfig) -> Self {
+    ObjectStoreProvider {
+      store,
+      config,
+      ready: OnceCell::new(),
+    }
+  }
+
+  /// The bucket or container, as messages name it (`bucket "x"`).
+  pub fn container(&self) -> &str {
+    &self.config.errors.container
+  }
+
+  fn err(&self, e: object_store::Error) -> Error {
+    self.config.errors.map(e)
+  }
+
+  /// The store key of a caller's key.
+  fn full(&self, key: &str) -> String {
+    match (self.config.prefix.is_empty(), key.is_empty()) {
+      (true, _) => key.to_string(),
+      (false, true) => self.config.prefix.clone(),
+      (false, false) => format!("{}/{key}", self.config.prefix),
+    }
+  }
+
+  fn object(&self, full: &str) -> Result<Path> {
+    Path::parse(full).map_err(|e| {
+      Error::new(
+        ErrorKind::InvalidInput,
+        self.config.errors.sanitize(&e.to_string()),
+      )
+    })
+  }
+
+  fn marker(&self, full: &str) -> Path {
+    marker_path(full, self.config.markers)
+  }
+
+  /// Fails with a configuration error, once, when the bucket or container does not exist.
+  async fn ready(&self) -> Result<()> {
+    self
+      .ready
+      .get_or_try_init(|| async {
+        match self
+          .list_page(&self.dir_prefix(&self.config.prefix), 1)
+          .await
+        {
+          Ok(_) => Ok(()),
+          Err(e) if e.kind() == ErrorKind::NotFound => Err(self.config.errors.missing_container()),
+          Err(e) => Err(e),
+        }
+      })
+      .await
+      .map(|_| ())
+  }
+
+  /// `dir/` for a directory key, `""` for the bucket root.
+  fn dir_prefix(&self, full: &str) -> String {
+    if full.is_empty() {
+      String::new()
+    } else {
+      format!("{full}/")
+    }
+  }
+
+  /// One page of a recursive listing under a raw prefix.
+  async fn list_page(&self, prefix: &str, max_keys: usize) -> Result<PaginatedListResult> {
+    let options = PaginatedListOptions {
+      max_keys: Some(max_keys),
+      ..Default::default()
+    };
+    let prefix = (!prefix.is_empty()).then_some(prefix);
+    self
+      .store
+      .list_paginated(prefix, options)
+      .await
+      .map_err(|e| self.err(e))
+  }
+
+  async fn head_file(&self, full: &str) -> Result<Option<ObjectMeta>> {
+    match self.store.head(&self.object(full)?).await {
+      Ok(meta) => Ok(Some(meta)),
+      Err(object_store::Error::NotFound { .. }) => Ok(None),
+      Err(e) => Err(self.err(e)),
+    }
+  }
+
+  async fn marker_exists(&self, full: &str) -> Result<bool> {
+    match self.store.head(&self.marker(full)).await {
+      Ok(_) => Ok(true),
+      Err(object_store::Error::NotFound { .. }) => Ok(false),
+      Err(e) => Err(self.err(e)),
+    }
+  }
+
+  /// A marker or any key under the prefix: one one-key listing, plus a HEAD of the marker when
+  /// the listing is empty (Azure leaves a prefix's own marker out of its listing).
+  async fn dir_exists(&self, full: &str) -> Result<bool> {
+    if full == self.config.prefix {
+      return Ok(true);
+    }
+    let page = self.list_page(&self.dir_prefix(full), 1).await?;
+    if !page.result.objects.is_empty() || !page.result.common_prefixes.is_empty() {
+      return Ok(true);
+    }
+    self.marker_exists(full).await
+  }
+
+  /// Store keys of the parents of `path`, nearest the root first (the prefix itself excluded).
+  fn parents(&self, path: &StoragePath) -> Vec<String> {
+    let key = path.key();
+    key
+      .match_indices('/')
+      .map(|(i, _)| self.full(&key[..i]))
+      .collect()
+  }
+
+  /// `ENOTDIR` when a file sits where a parent directory of `path` should be.
+  async fn check_parents(&self, path: &StoragePath) -> Result<()> {
+    let parents = self.parents(path);
+    let found = futures::future::try_join_all(parents.iter().map(|p| self.head_file(p))).await?;
+    if found.iter().any(Option::is_some) {
+      return Err(Error::of(ErrorKind::NotADirectory));
+    }
+    Ok(())
+  }
+
+  /// The error for a path that is neither a file nor a directory.
+  async fn missing(&self, path: &StoragePath) -> Error {
+    match self.check_parents(path).await {
+      Ok(()) => Error::of(ErrorKind::NotFound),
+      Err(e) => e,
+    }
+  }
+
+  /// Not a file: a directory (`EISDIR`) or nothing (`ENOENT`/`ENOTDIR`).
+  async fn not_a_file(&self, path: &StoragePath, full: &str) -> Error {
+    match self.dir_exists(full).await {
+      Ok(true) => Error::of(ErrorKind::IsADirectory),
+      Ok(false) => self.missing(path).await,
+      Err(e) => e,
+    }
+  }
+
+  /// Deletes every key under `full/` and the directory's marker, in batches.
+  async fn delete_tree(&self, full: &str) -> Result<()> {
+    let markers = self.config.markers;
+    let own = full.to_string();
+    let keys = self
+      .store
+      .list(Some(&self.object(full)?))
+      .flat_map(move |item| {
+        let paths: Vec<object_store::Result<Path>> = match item {
+          Err(e) => vec![Err(e)],
+          Ok(meta) if meta.location.as_ref() == own => vec![],
+          // A listing drops the trailing `/` of a marker: a zero-byte `x` may be `x/`, so both go.
+          Ok(meta) if meta.size == 0 => vec![
+            Ok(marker_path(meta.location.as_ref(), markers)),
+            Ok(meta.location),
+          ],
+          Ok(meta) => vec![Ok(meta.location)],
+        };
+        stream::iter(paths)
+      })
+      .chain(stream::once(futures::future::ready(Ok(self.marker(full)))))
+      .boxed();
+    let mut results = self.store.delete_stream(keys);
+    while let Some(result) = results.next().await {
+      match result {
+        Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
+        Err(e) => return Err(self.err(e)),
+      }
+    }
+    Ok(())
+  }
+
+  async fn put_multipart(&self, location: &Path, mut data: Bytes) -> Result<()> {
+    let settings = self.config.multipart;
+    let upload = self
+      .store
+      .put_multipart(location)
+      .await
+      .map_err(|e| self.err(e))?;
+    let mut writer = WriteMultipart::new_with_chunk_size(upload, settings.part_size);
+    while !data.is_empty() {
+      if let Err(e) = writer
+        .wait_for_capacity(settings.max_concurrency.max(1))
+        .await
+      {
+        let _ = writer.abort().await;
+        return Err(self.err(e));
+      }
+      let part = data.split_to(settings.part_size.min(data.len()));
+      writer.put(part);
+    }
+    // `finish` aborts the upload itself when a part failed.
+    writer.finish().await.map_err(|e| self.err(e))?;
+    Ok(())
+  }
+}
+
+/// An environment variable's value; unset and empty are the same.
+pub(crate) fn env_var(name: &str) -> Option<String> {
+  std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+/// The raw path of the marker object `full/`.
+fn marker_path(full: &str, encoding: MarkerEncoding) -> Path {
+  let raw = match encoding {
+    MarkerEncoding::TrailingSlash => format!("{full}/"),
+    MarkerEncoding::EmptyLastPart => format!("{full}//"),
+  };
+  raw_path(raw)
+}
+
+/// A [`Path`] holding `raw` unchanged. Every safe constructor strips a trailing `/`, which a
+/// marker needs; object_store sends the raw string (S3) or its parts (Azure) to the service.
+fn raw_path(raw: String) -> Path {
+  // SAFETY: `Path` is a struct whose only field is `raw: String` (object_store 0.14); transmute
+  // checks at compile time that the sizes are equal, so that field is the whole struct. The test
+  // `marker_paths_keep_their_trailing_slash` checks the result on every build.
+  unsafe { std::mem::transmute::<String, Path>(raw) }
+}
+
+fn stats(meta: &ObjectMeta) -> FileStats {
+  let mtime = SystemTime::from(meta.last_modified);
+  // object_store reports no creation time (Azure's Creation-Time is not exposed): ctime is the
+  // last-modified time on S3 and on Azure Blob.
+  FileStats {
+    size: meta.size,
+    mtime,
+    ctime: mtime,
+  }
+}
+
+#[async_trait]
+impl Provider for ObjectStoreProvider {
+  fn name(&self) -> &'static str {
+    self.config.name
+  }
+
+  fn path_rules(&self) -> &PathRules {
+    &PathRules::Keyed
+  }
+
+  async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
+    self.ready().await?;
+    if path.is_root() {
+      return Ok(());
+    }
+    let full = self.full(path.key());
+    let (here, parents) = tokio::join!(self.head_file(&full), self.check_parents(path));
+    if here?.is_some() {
+      return Err(Error::of(ErrorKind::AlreadyExists));
+    }
+    parents?;
+    let mut dirs = self.parents(path);
+    dirs.push(full);
+    let puts = dirs
+      .iter()
+      .map(|d| async move { self.store.put(&self.marker(d), PutPayload::default()).await });
+    futures::future::try_join_all(puts)
+      .await
+      .map_err(|e| self.err(e))?;
+    Ok(())
+  }
+
+  async fn directory_exists(&self, path: &StoragePath) -> Result<bool> {
+    self.ready().await?;
+    self.dir_exists(&self.full(path.key())).await
+  }
+
+  async fn delete_directory(
+    &self,
+    path: &StoragePath,
+    options: DeleteDirectoryOptions,
+  ) -> Result<()> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    // Two keys tell "only the marker" from "something else": S3 lists the marker itself.
+    let page = self.list_page(&self.dir_prefix(&full), 2).await?;
+    let own_marker_listed = page
+      .result
+      .objects
+      .iter()
+      .any(|o| o.location.as_ref() == full);
+    let has_children = !page.result.common_prefixes.is_empty()
+      || page
+        .result
+        .objects
+        .iter()
+        .any(|o| o.location.as_ref() != full);
+    if has_children {
+      if !options.recursive {
+        return Err(Error::of(ErrorKind::NotEmpty));
+      }
+      return self.delete_tree(&full).await;
+    }
+    if own_marker_listed || self.marker_exists(&full).await? {
+      return match self.store.delete(&self.marker(&full)).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(self.err(e)),
+      };
+    }
+    if self.head_file(&full).await?.is_some() {
+      return Err(Error::of(ErrorKind::NotADirectory));
+    }
+    if options.force {
+      return Ok(());
+    }
+    Err(self.missing(path).await)
+  }
+
+  async fn delete_file(&self, path: &StoragePath) -> Result<()> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    // S3's DELETE succeeds for a missing key, so look first.
+    if path.is_root() || self.head_file(&full).await?.is_none() {
+      return Err(self.not_a_file(path, &full).await);
+    }
+    match self.store.delete(&self.object(&full)?).await {
+      Ok(()) => Ok(()),
+      Err(e) => Err(self.err(e)),
+    }
+  }
+
+  async fn file_exists(&self, path: &StoragePath) -> Result<bool> {
+    self.ready().await?;
+    if path.is_root() {
+      return Ok(false);
+    }
+    Ok(self.head_file(&self.full(path.key())).await?.is_some())
+  }
+
+  async fn list_dir(&self, path: &StoragePath, _detail: ListDetail) -> Result<Vec<DirEntry>> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    let prefix = if full.is_empty() {
+      None
+    } else {
+      Some(self.object(&full)?)
+    };
+    // Follows every page (ListObjectsV2 stops at 1,000 keys a page).
+    let listing = self
+      .store
+      .list_with_delimiter(prefix.as_ref())
+      .await
+      .map_err(|e| self.err(e))?;
+    let mut own_marker = false;
+    let mut entries = Vec::with_capacity(listing.objects.len() + listing.common_prefixes.len());
+    for dir in &listing.common_prefixes {
+      if let Some(name) = dir.filename() {
+        entries.push(DirEntry {
+          name: name.to_string(),
+          is_dir: true,
+          mtime: None,
+        });
+      }
+    }
+    for meta in &listing.objects {
+      if meta.location.as_ref() == full {
+        own_marker = true;
+        continue;
+      }
+      let Some(name) = meta.location.filename() else {
+        continue;
+      };
+      // A file and a directory of the same name (written by another tool): show the directory.
+      if entries.iter().any(|e| e.is_dir && e.name == name) {
+        continue;
+      }
+      entries.push(DirEntry {
+        name: name.to_string(),
+        is_dir: false,
+        mtime: Some(stats(meta).mtime),
+      });
+    }
+    if entries.is_empty()
+      && !own_marker
+      && full != self.config.prefix
+      && !self.marker_exists(&full).await?
+    {
+      if self.head_file(&full).await?.is_some() {
+        return Err(Error::of(ErrorKind::NotADirectory));
+      }
+      return Err(self.missing(path).await);
+    }
+    Ok(entries)
+  }
+
+  async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    match path.is_root() {
+      true => Err(Error::of(ErrorKind::IsADirectory)),
+      false => match self.head_file(&full).await? {
+        Some(meta) => Ok(stats(&meta)),
+        None => Err(self.not_a_file(path, &full).await),
+      },
+    }
+  }
+
+  async fn read_file(&self, path: &StoragePath) -> Result<Bytes> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    if path.is_root() {
+      return Err(Error::of(ErrorKind::IsADirectory));
+    }
+    match self.store.get(&self.object(&full)?).await {
+      Ok(result) => result.bytes().await.map_err(|e| self.err(e)),
+      Err(object_store::Error::NotFound { .. }) => Err(self.not_a_file(path, &full).await),
+      Err(e) => Err(self.err(e)),
+    }
+  }
+
+  async fn write_file(&self, path: &StoragePath, data: Bytes) -> Result<()> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    let location = self.object(&full)?;
+    let (is_dir, parents) = tokio::join!(self.dir_exists(&full), self.check_parents(path));
+    if is_dir? {
+      return Err(Error::of(ErrorKind::IsADirectory));
+    }
+    parents?;
+    // A PUT replaces an object atomically; so does completing a multipart upload.
+    if data.len() > self.config.multipart.threshold {
+      return self.put_multipart(&location, data).await;
+    }
+    self
+      .store
+      .put(&location, PutPayload::from(data))
+      .await
+      .map_err(|e| self.err(e))?;
+    Ok(())
+  }
+
+  /// Batched: up to 1,000 keys a request on S3, 256 on Azure. Meant for files from a listing: a
+  /// key that is already gone is not reported on S3 (its batch delete is idempotent).
+  async fn delete_files(&self, paths: &[StoragePath]) -> Vec<Result<()>> {
+    if let Err(e) = self.ready().await {
+      return paths.iter().map(|_| Err(e.clone())).collect();
+    }
+    let mut results: Vec<Option<Result<()>>> = Vec::with_capacity(paths.len());
+    let mut valid = Vec::new();
+    for path in paths {
+      match self.object(&self.full(path.key())) {
+        Ok(location) => {
+          results.push(None);
+          valid.push(Ok(location));
+        }
+        Err(e) => results.push(Some(Err(e))),
+      }
+    }
+    let stream: BoxStream<'static, object_store::Result<Path>> = stream::iter(valid).boxed();
+    let mut outcomes = self
+      .store
+      .delete_stream(stream)
+      .map(|r| r.map(|_| ()).map_err(|e| self.err(e)));
+    // delete_stream answers in the order it was given paths.
+    for slot in results.iter_mut().filter(|slot| slot.is_none()) {
+      *slot = Some(match outcomes.next().await {
+        Some(outcome) => outcome,
+        None => Err(Error::new(
+          ErrorKind::Io,
+          "the store gave no result for this delete",
+        )),
+      });
+    }
+    let _ = outcomes.try_collect::<Vec<()>>().await;
+    results
+      .into_iter()
+      .map(|r| r.unwrap_or_else(|| Err(Error::of(ErrorKind::Io))))
+      .collect()
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn marker_paths_keep_their_trailing_slash() {
+    let s3 = marker_path("a/b", MarkerEncoding::TrailingSlash);
+    assert_eq!(s3.as_ref(), "a/b/");
+    assert_eq!(s3.parts().count(), 2);
+    let azure = marker_path("a/b", MarkerEncoding::EmptyLastPart);
+    assert_eq!(azure.as_ref(), "a/b//");
+    let parts: Vec<String> = azure.parts().map(|p| p.as_ref().to_string()).collect();
+    assert_eq!(parts, ["a", "b", ""]);
+    // A clone is an independent, equal value (the String was moved in whole).
+    assert_eq!(s3.clone(), s3);
+  }
+
+  #[test]
+  fn default_settings_are_the_documented_ones() {
+    let retry = RetrySettings::default();
+    assert_eq!(retry.max_retries, 3);
+    assert_eq!(retry.retry_timeout, Duration::from_secs(30));
+    assert_eq!(retry.connect_timeout, Duration::from_secs(5));
+    assert_eq!(retry.request_timeout, Duration::from_secs(30));
+    let multipart = MultipartSettings::default();
+    assert_eq!(multipart.threshold, 16 * 1024 * 1024);
+    assert_eq!(multipart.part_size, 8 * 1024 * 1024);
+  }
+}

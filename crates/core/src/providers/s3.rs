@@ -1,0 +1,230 @@
+//! S3 and S3-compatible endpoints (MinIO, R2, moto, s3s): configuration and construction of the
+//! shared [`ObjectStoreProvider`].
+//!
+//! `ctime` is the object's last-modified time (S3 keeps no creation time).
+
+use std::fmt;
+use std::sync::Arc;
+
+use object_store::aws::AmazonS3Builder;
+
+use super::object::{
+  env_var, ErrorContext, MarkerEncoding, MultipartSettings, ObjectStoreConfig, ObjectStoreProvider,
+  RetrySettings,
+};
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::{PathRules, StoragePath};
+
+/// S3 parts other than the last must be at least this large.
+pub const MIN_S3_PART_SIZE: usize = 5 * 1024 * 1024;
+
+/// How to reach a bucket. Unset fields fall back to SPEC's environment variables with
+/// [`S3Options::with_env_defaults`]; when no keys are given, the AWS credential chain applies
+/// (environment, web identity, ECS task role, EC2 instance metadata).
+#[derive(Clone, Default, PartialEq)]
+pub struct S3Options {
+  /// `AWS_S3_BUCKET`. Required.
+  pub bucket: Option<String>,
+  /// `AWS_REGION` (or `AWS_DEFAULT_REGION`); `us-east-1` when unset.
+  pub region: Option<String>,
+  /// `AWS_ACCESS_KEY_ID`.
+  pub access_key_id: Option<String>,
+  /// `AWS_SECRET_ACCESS_KEY`.
+  pub secret_access_key: Option<String>,
+  /// `AWS_SESSION_TOKEN`, for temporary credentials.
+  pub session_token: Option<String>,
+  /// `AWS_ENDPOINT_URL`: an S3-compatible endpoint; path-style addressing is used then.
+  pub endpoint: Option<String>,
+  /// Every path lives under this key prefix (`tenant-a/` …); none by default.
+  pub prefix: Option<String>,
+  /// Allow plain `http://`. Unset: allowed exactly when `endpoint` starts with `http://`.
+  pub allow_http: Option<bool>,
+  pub retry: RetrySettings,
+  pub multipart: MultipartSettings,
+}
+
+impl fmt::Debug for S3Options {
+  fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    f.debug_struct("S3Options")
+      .field("bucket", &self.bucket)
+      .field("region", &self.region)
+      .field("access_key_id", &self.access_key_id.as_ref().map(|_| "***"))
+      .field(
+        "secret_access_key",
+        &self.secret_access_key.as_ref().map(|_| "***"),
+      )
+      .field("session_token", &self.session_token.as_ref().map(|_| "***"))
+      .field("endpoint", &self.endpoint)
+      .field("prefix", &self.prefix)
+      .field("allow_http", &self.allow_http)
+      .field("retry", &self.retry)
+      .field("multipart", &self.multipart)
+      .finish()
+  }
+}
+
+impl S3Options {
+  /// Options read from SPEC's variables only.
+  pub fn from_env() -> Self {
+    S3Options::default().with_env_defaults()
+  }
+
+  /// Fills every unset field from its environment variable: explicit options win.
+  pub fn with_env_defaults(mut self) -> Self {
+    fill(&mut self.bucket, "AWS_S3_BUCKET");
+    fill(&mut self.region, "AWS_REGION");
+    fill(&mut self.region, "AWS_DEFAULT_REGION");
+    fill(&mut self.access_key_id, "AWS_ACCESS_KEY_ID");
+    fill(&mut self.secret_access_key, "AWS_SECRET_ACCESS_KEY");
+    fill(&mut self.session_token, "AWS_SESSION_TOKEN");
+    fill(&mut self.endpoint, "AWS_ENDPOINT_URL");
+    self
+  }
+
+  fn secrets(&self) -> Vec<String> {
+    [
+      &self.access_key_id,
+      &self.secret_access_key,
+      &self.session_token,
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
+  }
+}
+
+fn fill(field: &mut Option<String>, variable: &str) {
+  if field.as_deref().is_none_or(str::is_empty) {
+    *field = env_var(variable);
+  }
+}
+
+impl ObjectStoreProvider {
+  /// The `S3` provider. Fails with `EINVAL` naming `AWS_S3_BUCKET` when no bucket is given; a
+  /// bucket that does not exist is reported by the first operation.
+  pub fn s3(options: S3Options) -> Result<Self> {
+    let bucket = nonempty(&options.bucket).ok_or_else(|| {
+      Error::new(
+        ErrorKind::InvalidInput,
+        "S3 needs a bucket: set AWS_S3_BUCKET or the `bucket` option",
+      )
+    })?;
+    if options.multipart.part_size < MIN_S3_PART_SIZE {
+      return Err(Error::new(
+        ErrorKind::InvalidInput,
+        "S3 multipart part size must be at least 5 MiB",
+      ));
+    }
+    let errors = ErrorContext {
+      container: format!("bucket \"{bucket}\""),
+      variable: "AWS_S3_BUCKET",
+      secrets: options.secrets(),
+    };
+    let endpoint = nonempty(&options.endpoint);
+    let allow_http = options
+      .allow_http
+      .unwrap_or_else(|| endpoint.is_some_and(|e| e.starts_with("http://")));
+    // The builder's own environment reading supplies the credential chain's settings.
+    let mut builder = AmazonS3Builder::from_env()
+      .with_bucket_name(bucket)
+      .with_retry(options.retry.retry_config())
+      .with_client_options(options.retry.client_options(allow_http));
+    if let Some(region) = nonempty(&options.region) {
+      builder = builder.with_region(region);
+    }
+    if let Some(endpoint) = endpoint {
+      builder = builder
+        .with_endpoint(endpoint)
+        .with_virtual_hosted_style_request(false);
+    }
+    if let (Some(id), Some(secret)) = (
+      nonempty(&options.access_key_id),
+      nonempty(&options.secret_access_key),
+    ) {
+      builder = builder
+        .with_access_key_id(id)
+        .with_secret_access_key(secret);
+      if let Some(token) = nonempty(&options.session_token) {
+        builder = builder.with_token(token);
+      }
+    }
+    let store = builder.build().map_err(|e| {
+      Error::new(
+        ErrorKind::InvalidInput,
+        errors.sanitize(&format!("S3 configuration: {e}")),
+      )
+    })?;
+    let config = ObjectStoreConfig {
+      name: "S3",
+      markers: MarkerEncoding::TrailingSlash,
+      prefix: key_prefix(options.prefix.as_deref())?,
+      multipart: options.multipart,
+      errors,
+    };
+    Ok(ObjectStoreProvider::new(Arc::new(store), config))
+  }
+}
+
+pub(crate) fn nonempty(value: &Option<String>) -> Option<&str> {
+  value.as_deref().filter(|v| !v.is_empty())
+}
+
+/// A user's key prefix, normalized like a path (`/a/b/` → `a/b`); `..` and control characters are
+/// refused as they are in paths.
+pub(crate) fn key_prefix(prefix: Option<&str>) -> Result<String> {
+  match prefix.filter(|p| !p.is_empty()) {
+    None => Ok(String::new()),
+    Some(p) => Ok(StoragePath::parse(p, &PathRules::Keyed)?.key().to_string()),
+  }
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+
+  #[test]
+  fn a_missing_bucket_names_the_variable() {
+    let options = S3Options {
+      bucket: Some(String::new()),
+      ..Default::default()
+    };
+    let err = ObjectStoreProvider::s3(options).unwrap_err();
+    assert_eq!(err.code(), "EINVAL");
+    assert!(err.reason().contains("AWS_S3_BUCKET"), "{}", err.reason());
+  }
+
+  #[test]
+  fn debug_output_hides_credentials() {
+    let options = S3Options {
+      access_key_id: Some("AKIDEXAMPLE".into()),
+      secret_access_key: Some("wJalrXUtnFEMI".into()),
+      ..Default::default()
+    };
+    let text = format!("{options:?}");
+    assert!(
+      !text.contains("AKIDEXAMPLE") && !text.contains("wJalrXUtnFEMI"),
+      "{text}"
+    );
+  }
+
+  #[test]
+  fn prefixes_normalize_like_paths() {
+    assert_eq!(key_prefix(Some("/tenant/a/")).unwrap(), "tenant/a");
+    assert_eq!(key_prefix(None).unwrap(), "");
+    assert_eq!(key_prefix(Some("../x")).unwrap_err().code(), "EACCES");
+  }
+
+  #[test]
+  fn construction_makes_no_request() {
+    let options = S3Options {
+      bucket: Some("b".into()),
+      endpoint: Some("http://127.0.0.1:1".into()),
+      access_key_id: Some("k".into()),
+      secret_access_key: Some("s".into()),
+      ..Default::default()
+    };
+    let provider = ObjectStoreProvider::s3(options).unwrap();
+    assert_eq!(provider.container(), "bucket \"b\"");
+  }
+}
