@@ -1,0 +1,174 @@
+#!/usr/bin/env bash
+# Local S3 and Azure Blob servers for the integration tests, on free loopback ports.
+#
+#   scripts/test-servers.sh install   # once per machine: .venv (moto, boto3, azure-storage-blob),
+#                                     # .test-servers/azurite (npm), .tools/bin/s3s-fs (cargo)
+#   scripts/test-servers.sh start     # starts moto, s3s-fs and Azurite, creates the bucket and
+#                                     # container, writes .test-servers/env (source it)
+#   scripts/test-servers.sh stop      # stops the servers recorded in .test-servers/env
+#
+# moto is the main S3 endpoint (it accepts any credentials); s3s-fs is the strict one (it checks
+# SigV4 signatures against its access key, so a wrong secret is refused). Everything binds to
+# 127.0.0.1 only.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+SERVERS="$ROOT/.test-servers"
+TOOLS="$ROOT/.tools"
+RUN="$SERVERS/run"
+ENV_FILE="$SERVERS/env"
+
+MOTO_VERSION="5.2.5"
+AZURITE_VERSION="3.35.0"
+S3S_FS_VERSION="0.14.1"
+
+BUCKET="stowage-test"
+CONTAINER="stowage-test"
+S3_KEY="test"
+S3_SECRET="test"
+AZURE_ACCOUNT="devstoreaccount1"
+# Azurite's well-known development key (public, documented by Microsoft).
+AZURE_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+
+log() { echo "test-servers: $*" >&2; }
+
+install() {
+  if [[ ! -x "$VENV/bin/moto_server" ]] || ! "$VENV/bin/python" -c "import azure.storage.blob" 2>/dev/null; then
+    log "installing moto $MOTO_VERSION and azure-storage-blob into .venv"
+    [[ -d "$VENV" ]] || python3 -m venv "$VENV"
+    "$VENV/bin/pip" install --quiet "moto[server]==$MOTO_VERSION" azure-storage-blob
+  fi
+  if [[ ! -x "$SERVERS/azurite/node_modules/.bin/azurite-blob" ]]; then
+    log "installing azurite $AZURITE_VERSION into .test-servers/azurite"
+    mkdir -p "$SERVERS/azurite"
+    npm install --silent --no-audit --no-fund --prefix "$SERVERS/azurite" "azurite@$AZURITE_VERSION"
+  fi
+  if [[ ! -x "$TOOLS/bin/s3s-fs" ]]; then
+    log "building s3s-fs $S3S_FS_VERSION into .tools (once per machine)"
+    cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked --root "$TOOLS"
+  fi
+}
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()'
+}
+
+# Waits until something accepts connections on 127.0.0.1:$1 (up to 30 s).
+wait_for_port() {
+  local port="$1" name="$2" pid="$3"
+  for _ in $(seq 1 300); do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      log "$name exited; its log:"
+      cat "$RUN/$name.log" >&2 || true
+      return 1
+    fi
+    if python3 -c "import socket,sys; socket.create_connection(('127.0.0.1', $port), 0.2)" 2>/dev/null; then
+      return 0
+    fi
+    sleep 0.1
+  done
+  log "$name did not answer on port $port"
+  return 1
+}
+
+# Starts "$@" detached, logging to $RUN/$name.log; prints its pid.
+spawn() {
+  local name="$1"
+  shift
+  setsid "$@" >"$RUN/$name.log" 2>&1 </dev/null &
+  echo $!
+}
+
+start() {
+  if [[ -f "$ENV_FILE" ]]; then
+    stop
+  fi
+  [[ -x "$VENV/bin/moto_server" && -x "$TOOLS/bin/s3s-fs" && -x "$SERVERS/azurite/node_modules/.bin/azurite-blob" ]] ||
+    { log "servers are not installed: run '$0 install' first"; exit 1; }
+  rm -rf "$RUN"
+  mkdir -p "$RUN/s3s/$BUCKET" "$RUN/azurite"
+
+  local moto_port s3s_port azurite_port moto_pid s3s_pid azurite_pid
+  moto_port="$(free_port)"
+  moto_pid="$(spawn moto "$VENV/bin/moto_server" -H 127.0.0.1 -p "$moto_port")"
+  s3s_port="$(free_port)"
+  s3s_pid="$(spawn s3s-fs "$TOOLS/bin/s3s-fs" --host 127.0.0.1 --port "$s3s_port" \
+    --access-key "$S3_KEY" --secret-key "$S3_SECRET" "$RUN/s3s")"
+  azurite_port="$(free_port)"
+  azurite_pid="$(spawn azurite "$SERVERS/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
+    --blobPort "$azurite_port" --location "$RUN/azurite" --skipApiVersionCheck --disableTelemetry --silent)"
+
+  # Written before waiting, so that `stop` can clean up after a failed start.
+  local blob_endpoint="http://127.0.0.1:$azurite_port/$AZURE_ACCOUNT"
+  local connection="DefaultEndpointsProtocol=http;AccountName=$AZURE_ACCOUNT;AccountKey=$AZURE_KEY;BlobEndpoint=$blob_endpoint;"
+  cat >"$ENV_FILE" <<EOF
+export STOWAGE_TEST_S3_ENDPOINT=http://127.0.0.1:$moto_port
+export STOWAGE_TEST_S3_BUCKET=$BUCKET
+export STOWAGE_TEST_S3_REGION=us-east-1
+export STOWAGE_TEST_S3_ACCESS_KEY_ID=$S3_KEY
+export STOWAGE_TEST_S3_SECRET_ACCESS_KEY=$S3_SECRET
+export STOWAGE_TEST_S3_STRICT_ENDPOINT=http://127.0.0.1:$s3s_port
+export STOWAGE_TEST_S3_STRICT_BUCKET=$BUCKET
+export STOWAGE_TEST_S3_STRICT_ACCESS_KEY_ID=$S3_KEY
+export STOWAGE_TEST_S3_STRICT_SECRET_ACCESS_KEY=$S3_SECRET
+export STOWAGE_TEST_AZURE_CONNECTION_STRING='$connection'
+export STOWAGE_TEST_AZURE_ENDPOINT=$blob_endpoint
+export STOWAGE_TEST_AZURE_ACCOUNT=$AZURE_ACCOUNT
+export STOWAGE_TEST_AZURE_KEY='$AZURE_KEY'
+export STOWAGE_TEST_AZURE_CONTAINER=$CONTAINER
+export STOWAGE_TEST_SERVER_PIDS='$moto_pid $s3s_pid $azurite_pid'
+EOF
+
+  wait_for_port "$moto_port" moto "$moto_pid"
+  wait_for_port "$s3s_port" s3s-fs "$s3s_pid"
+  wait_for_port "$azurite_port" azurite "$azurite_pid"
+
+  "$VENV/bin/python" - "$moto_port" "$BUCKET" <<'EOF'
+import sys, boto3
+port, bucket = sys.argv[1], sys.argv[2]
+s3 = boto3.client("s3", endpoint_url=f"http://127.0.0.1:{port}", region_name="us-east-1",
+                  aws_access_key_id="test", aws_secret_access_key="test")
+s3.create_bucket(Bucket=bucket)
+EOF
+  "$VENV/bin/python" - "$connection" "$CONTAINER" <<'EOF'
+import sys
+from azure.storage.blob import BlobServiceClient
+client = BlobServiceClient.from_connection_string(sys.argv[1])
+try:
+    client.create_container(sys.argv[2])
+except Exception as e:  # already there after a restart on the same data
+    if "ContainerAlreadyExists" not in str(e):
+        raise
+EOF
+  log "moto on $moto_port, s3s-fs on $s3s_port, azurite on $azurite_port; env in $ENV_FILE"
+}
+
+stop() {
+  [[ -f "$ENV_FILE" ]] || { log "nothing to stop"; return 0; }
+  local pids
+  pids="$(sed -n "s/^export STOWAGE_TEST_SERVER_PIDS='\(.*\)'$/\1/p" "$ENV_FILE")"
+  for pid in $pids; do
+    kill "$pid" 2>/dev/null || true
+  done
+  for pid in $pids; do
+    for _ in $(seq 1 50); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    kill -9 "$pid" 2>/dev/null || true
+  done
+  rm -f "$ENV_FILE"
+  rm -rf "$RUN"
+  log "stopped"
+}
+
+case "${1:-}" in
+  install) install ;;
+  start) start ;;
+  stop) stop ;;
+  *)
+    echo "usage: $0 install|start|stop" >&2
+    exit 2
+    ;;
+esac
