@@ -27,12 +27,14 @@ const VARIABLES: &[&str] = &[
   "AZURE_STORAGE_CONNECTION_STRING",
 ];
 
-/// Configuration values: from `config.get(name)` when given and set, else from the environment.
+/// Configuration values: from `config.get(name)` when given and set, else from `env` when given
+/// (jest gives each test file its own copy of `process.env`, which native code cannot see),
+/// else from the process environment.
 #[derive(Debug, Default, Clone)]
 pub struct Settings(HashMap<&'static str, String>);
 
 impl Settings {
-  fn read(config: Option<&Object>) -> Result<Self> {
+  fn read(config: Option<&Object>, env: Option<&Object>) -> Result<Self> {
     let mut values = HashMap::new();
     let get = match config {
       Some(c) => Some((c, c.get_named_property::<Function<String, Unknown>>("get")?)),
@@ -43,7 +45,11 @@ impl Settings {
         Some((config, get)) => text(get.apply(*config, name.to_string())?)?,
         None => None,
       };
-      if let Some(value) = from_config.or_else(|| env_var(name)) {
+      let from_env = match env {
+        Some(env) => text(env.get_named_property(name)?)?,
+        None => env_var(name),
+      };
+      if let Some(value) = from_config.or(from_env) {
         values.insert(name, value);
       }
     }
@@ -100,7 +106,8 @@ impl StorageService {
       crate::logger::set_logger(Some(unsafe { logger.cast()? }))?;
     }
     let config: Option<Object> = get("config")?.map(|c| unsafe { c.cast() }).transpose()?;
-    let settings = Settings::read(config.as_ref())?;
+    let env_object: Option<Object> = get("env")?.map(|c| unsafe { c.cast() }).transpose()?;
+    let settings = Settings::read(config.as_ref(), env_object.as_ref())?;
 
     let mut providers = HashMap::new();
     if let Some(given) = get("providers")? {

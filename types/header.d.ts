@@ -35,6 +35,11 @@ export interface StorageServiceOptions {
   storageType?: StorageType | `${StorageType}`
   /** Where configuration variables are read (Nest's `ConfigService` fits); unset values fall back to `process.env`. */
   config?: { get(key: string): unknown } | null
+  /**
+   * Where variables are read when `config` does not have them. Default: the process environment.
+   * Under jest pass `process.env`: each test file gets its own copy, which native code cannot see.
+   */
+  env?: Record<string, string | undefined>
   /** Provider objects to use as they are (for example the ones Nest injected). */
   providers?: Partial<Record<`${StorageType}`, IStorageProvider>>
   /** Options of the LOCAL provider the service creates. */

@@ -1,0 +1,47 @@
+import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { LocalStorageProvider } from '../..';
+import { uniqueName } from './harness';
+import { confinement, conformance } from './suite';
+
+const work = mkdtempSync(join(tmpdir(), 'stowage-local-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const timeTravel = async (path: string, date: Date) => utimesSync(path, date, date);
+
+describe('LOCAL without a root (absolute paths)', () => {
+  conformance(() => ({
+    name: 'LOCAL',
+    providerName: 'LOCAL',
+    provider: new LocalStorageProvider(),
+    freshDir: () => join(work, 'plain', uniqueName()),
+    timeTravel,
+  }));
+});
+
+describe('LOCAL without a root (relative paths)', () => {
+  const cwd = process.cwd();
+  beforeAll(() => process.chdir(work));
+  afterAll(() => process.chdir(cwd));
+  conformance(() => ({
+    name: 'LOCAL relative',
+    providerName: 'LOCAL',
+    provider: new LocalStorageProvider(),
+    freshDir: () => `./rel/${uniqueName()}`,
+    timeTravel: (path, date) => timeTravel(join(work, path), date),
+  }));
+});
+
+describe('LOCAL with a root', () => {
+  const root = join(work, 'root');
+  const target = () => ({
+    name: 'LOCAL rooted',
+    providerName: 'LOCAL',
+    provider: new LocalStorageProvider({ root }),
+    freshDir: () => uniqueName(),
+    timeTravel: (path: string, date: Date) => timeTravel(join(root, path), date),
+  });
+  conformance(target);
+  confinement(target, false);
+});
