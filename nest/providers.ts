@@ -4,8 +4,9 @@ import { CONFIG_SERVICE } from './config';
 import { LOCAL_STORAGE_OPTIONS } from './constants';
 import type { ConfigReader } from './options';
 
-function configString(config: ConfigReader | null | undefined, key: string): string | undefined {
-  const value = config?.get(key);
+/** From ConfigService, else this realm's process.env (under Jest a copy native code cannot see). */
+function setting(config: ConfigReader | null | undefined, key: string): string | undefined {
+  const value = config?.get(key) ?? process.env[key];
   return typeof value === 'string' && value !== '' ? value : undefined;
 }
 
@@ -19,7 +20,7 @@ export class LocalStorageProvider extends native.LocalStorageProvider {
     @Optional() @Inject(LOCAL_STORAGE_OPTIONS) options?: native.LocalStorageOptions | null,
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
   ) {
-    const root = options?.root ?? configString(config, 'STORAGE_LOCAL_ROOT');
+    const root = options?.root ?? setting(config, 'STORAGE_LOCAL_ROOT');
     super(root === undefined ? (options ?? undefined) : { ...options, root });
   }
 }

@@ -33,12 +33,12 @@ function serviceOptions(
   const providers: NonNullable<native.StorageServiceOptions['providers']> = {};
   if (localProvider) providers.LOCAL = localProvider;
   if (memoryProvider) providers.MEMORY = memoryProvider;
-  const result: native.StorageServiceOptions = {
+  return {
     ...rest,
     providers: { ...providers, ...rest.providers },
+    ...(config && !rest.config ? { config } : {}),
+    // This realm's process.env: under Jest it is a per-file copy that native code cannot see.
+    env: rest.env ?? process.env,
     logger: rest.logger ?? nestLogBridge,
   };
-  const configReader = rest.config ?? config;
-  if (configReader) result.config = configReader;
-  return result;
 }

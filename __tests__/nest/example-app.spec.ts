@@ -42,7 +42,7 @@ function stopApp(app: ChildProcess): Promise<void> {
 
 function multipart(name: string, data: Buffer): FormData {
   const form = new FormData();
-  form.append('file', new Blob([data]), name);
+  form.append('file', new Blob([new Uint8Array(data)]), name);
   return form;
 }
 

@@ -1,6 +1,4 @@
-import { Module } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
-import { NestFactory } from '@nestjs/core';
 import { Test } from '@nestjs/testing';
 import { StorageModule, StorageService } from 'stowage/nest';
 import { logsSettle, recordingLogger } from './helpers';
@@ -55,31 +53,5 @@ describe('Rust log events reach Nest’s Logger with the context StorageService'
       context: 'StorageService',
     });
     await moduleRef.close();
-  });
-
-  it('shows the warning in a Nest app’s console', async () => {
-    const saved = process.env.STORAGE_TYPE;
-    process.env.STORAGE_TYPE = 'TAPE';
-    @Module({ imports: [StorageModule.forRoot()] })
-    class AppModule {}
-
-    let printed = '';
-    const capture = (chunk: unknown) => {
-      printed += String(chunk);
-      return true;
-    };
-    const out = jest.spyOn(process.stdout, 'write').mockImplementation(capture);
-    const err = jest.spyOn(process.stderr, 'write').mockImplementation(capture);
-    try {
-      const app = await NestFactory.createApplicationContext(AppModule, { logger: ['warn', 'error'] });
-      await logsSettle();
-      await app.close();
-    } finally {
-      out.mockRestore();
-      err.mockRestore();
-      if (saved === undefined) delete process.env.STORAGE_TYPE;
-      else process.env.STORAGE_TYPE = saved;
-    }
-    expect(printed).toMatch(/WARN.*\[StorageService\].*TAPE/);
   });
 });

@@ -1,4 +1,3 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
@@ -17,11 +16,10 @@ import { UploadsModule } from './uploads/uploads.module';
     StorageModule.forRootAsync({
       isGlobal: true,
       inject: [ConfigService],
-      useFactory: (config: ConfigService) => {
-        const root = resolve(config.get<string>('STORAGE_LOCAL_ROOT') ?? 'data');
-        if ((config.get<string>('STORAGE_TYPE') ?? 'LOCAL') === 'LOCAL') mkdirSync(root, { recursive: true });
-        return { local: { root } };
-      },
+      // The root is created when missing.
+      useFactory: (config: ConfigService) => ({
+        local: { root: resolve(config.get<string>('STORAGE_LOCAL_ROOT') ?? 'data') },
+      }),
     }),
     UploadsModule,
     ReplaySegmentsModule,
