@@ -176,6 +176,7 @@ export interface LogEvent {
 /**
  * Sets the process-wide logger that receives Stowage's log events, or removes it with `null`.
  * Events arrive asynchronously, on a later tick of the event loop.
+ * A logger that throws is ignored for that event: logging never breaks a storage call.
  */
 export declare function setLogger(logger?: ((event: LogEvent) => void) | null): void
 

@@ -9,6 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use napi::bindgen_prelude::*;
+use napi::Env;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
 use napi_derive::napi;
 use tracing::field::{Field, Visit};
@@ -50,11 +51,17 @@ pub fn install() {
 
 /// Sets the process-wide logger that receives Stowage's log events, or removes it with `null`.
 /// Events arrive asynchronously, on a later tick of the event loop.
+/// A logger that throws is ignored for that event: logging never breaks a storage call.
 #[napi(ts_args_type = "logger?: ((event: LogEvent) => void) | null")]
-pub fn set_logger(logger: Option<Function<LogEvent, ()>>) -> Result<()> {
+pub fn set_logger(env: &Env, logger: Option<Function<LogEvent, ()>>) -> Result<()> {
   install();
   let tsfn = match logger {
-    Some(f) => Some(Arc::new(f.build_threadsafe_function().weak::<true>().callee_handled::<false>().build()?)),
+    Some(f) => {
+      let guard: Function<Function<LogEvent, ()>, Function<LogEvent, ()>> =
+        env.run_script("(fn) => (event) => { try { fn(event) } catch {} }")?;
+      let guarded = guard.call(f)?;
+      Some(Arc::new(guarded.build_threadsafe_function().weak::<true>().callee_handled::<false>().build()?))
+    }
     None => None,
   };
   ACTIVE.store(tsfn.is_some(), Ordering::Release);
