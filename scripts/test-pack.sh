@@ -52,6 +52,7 @@ cat > "$project/tsconfig.json" <<'JSON'
     "esModuleInterop": true,
     "experimentalDecorators": true,
     "emitDecoratorMetadata": true,
+    "isolatedModules": true,
     "skipLibCheck": true,
     "types": ["node", "jest"]
   }
