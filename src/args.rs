@@ -26,7 +26,10 @@ fn type_name(value: &Unknown) -> &'static str {
 }
 
 fn wrong(name: &str, expected: &str, value: &Unknown) -> Failure {
-  Failure::Type(format!("The \"{name}\" argument must be {expected}. Received {}", type_name(value)))
+  Failure::Type(format!(
+    "The \"{name}\" argument must be {expected}. Received {}",
+    type_name(value)
+  ))
 }
 
 /// A path argument: a string (lone surrogates are refused rather than silently replaced).
@@ -37,7 +40,11 @@ pub fn path(name: &str, value: &Unknown) -> std::result::Result<String, Failure>
   let text: String = unsafe { value.cast() }.map_err(|_| wrong(name, "of type string", value))?;
   if text.contains('\u{FFFD}') && !is_valid_utf16(value)? {
     return Err(Failure::Storage(
-      StorageError::new(ErrorKind::InvalidInput, "path is not valid Unicode (lone surrogate)").with_path(text),
+      StorageError::new(
+        ErrorKind::InvalidInput,
+        "path is not valid Unicode (lone surrogate)",
+      )
+      .with_path(text),
     ));
   }
   Ok(text)
@@ -77,24 +84,36 @@ impl AsRef<[u8]> for JsBytes {
 }
 
 /// `{ recursive?, force? }`, or nothing.
-pub fn delete_directory_options(value: &Unknown) -> std::result::Result<DeleteDirectoryOptions, Failure> {
+pub fn delete_directory_options(
+  value: &Unknown,
+) -> std::result::Result<DeleteDirectoryOptions, Failure> {
   let Some(obj) = options_object("options", value)? else {
     return Ok(DeleteDirectoryOptions::default());
   };
-  Ok(DeleteDirectoryOptions { recursive: flag(&obj, "recursive")?, force: flag(&obj, "force")? })
+  Ok(DeleteDirectoryOptions {
+    recursive: flag(&obj, "recursive")?,
+    force: flag(&obj, "force")?,
+  })
 }
 
 /// An options argument: `undefined`/`null` is none, anything but an object is a TypeError.
-pub fn options_object<'env>(name: &str, value: &Unknown<'env>) -> std::result::Result<Option<Object<'env>>, Failure> {
+pub fn options_object<'env>(
+  name: &str,
+  value: &Unknown<'env>,
+) -> std::result::Result<Option<Object<'env>>, Failure> {
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
-    Some(ValueType::Object) => Ok(Some(unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?)),
+    Some(ValueType::Object) => Ok(Some(
+      unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?,
+    )),
     _ => Err(wrong(name, "an object", value)),
   }
 }
 
 fn flag(obj: &Object, key: &str) -> std::result::Result<bool, Failure> {
-  let value: Unknown = obj.get_named_property(key).map_err(|e| Failure::Type(e.to_string()))?;
+  let value: Unknown = obj
+    .get_named_property(key)
+    .map_err(|e| Failure::Type(e.to_string()))?;
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(false),
     Some(ValueType::Boolean) => Ok(unsafe { value.cast::<bool>() }.unwrap_or(false)),
@@ -105,7 +124,9 @@ fn flag(obj: &Object, key: &str) -> std::result::Result<bool, Failure> {
 /// A `Date` (or a number of milliseconds since the epoch). An invalid date is `EINVAL`.
 pub fn date(name: &str, value: &Unknown) -> std::result::Result<SystemTime, Failure> {
   let millis = match value.get_type().ok() {
-    Some(ValueType::Number) => unsafe { value.cast::<f64>() }.map_err(|e| Failure::Type(e.to_string()))?,
+    Some(ValueType::Number) => {
+      unsafe { value.cast::<f64>() }.map_err(|e| Failure::Type(e.to_string()))?
+    }
     Some(ValueType::Object) if value.is_date().unwrap_or(false) => {
       let date: JsDate = unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
       date.value_of().map_err(|e| Failure::Type(e.to_string()))?
@@ -113,7 +134,10 @@ pub fn date(name: &str, value: &Unknown) -> std::result::Result<SystemTime, Fail
     _ => return Err(wrong(name, "a Date", value)),
   };
   if !millis.is_finite() {
-    return Err(Failure::Storage(StorageError::new(ErrorKind::InvalidInput, format!("\"{name}\" is an invalid date"))));
+    return Err(Failure::Storage(StorageError::new(
+      ErrorKind::InvalidInput,
+      format!("\"{name}\" is an invalid date"),
+    )));
   }
   Ok(if millis >= 0.0 {
     UNIX_EPOCH + Duration::from_secs_f64(millis / 1000.0)
@@ -153,7 +177,10 @@ impl ToNapiValue for DateValue {
     let mut out = std::ptr::null_mut();
     let status = unsafe { napi::sys::napi_create_date(env, val.0, &mut out) };
     if status != napi::sys::Status::napi_ok {
-      return Err(napi::Error::new(Status::GenericFailure, "failed to create a Date"));
+      return Err(napi::Error::new(
+        Status::GenericFailure,
+        "failed to create a Date",
+      ));
     }
     Ok(out)
   }

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use napi::bindgen_prelude::*;
-use napi::Env;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
+use napi::Env;
 use napi_derive::napi;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -60,7 +60,13 @@ pub fn set_logger(env: &Env, logger: Option<Function<LogEvent, ()>>) -> Result<(
       let guard: Function<Function<LogEvent, ()>, Function<LogEvent, ()>> =
         env.run_script("(fn) => (event) => { try { fn(event) } catch {} }")?;
       let guarded = guard.call(f)?;
-      Some(Arc::new(guarded.build_threadsafe_function().weak::<true>().callee_handled::<false>().build()?))
+      Some(Arc::new(
+        guarded
+          .build_threadsafe_function()
+          .weak::<true>()
+          .callee_handled::<false>()
+          .build()?,
+      ))
     }
     None => None,
   };
@@ -76,7 +82,9 @@ impl<S: Subscriber> Layer<S> for JsLayer {
     if !ACTIVE.load(Ordering::Acquire) || !event.metadata().target().starts_with("stowage") {
       return;
     }
-    let Some(tsfn) = slot().read().unwrap().clone() else { return };
+    let Some(tsfn) = slot().read().unwrap().clone() else {
+      return;
+    };
     let level = match *event.metadata().level() {
       Level::ERROR => "error",
       Level::WARN => "warn",

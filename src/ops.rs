@@ -33,68 +33,114 @@ macro_rules! checked {
   };
 }
 
-pub fn ensure_directory<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
+pub fn ensure_directory<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
   let s = s.clone();
-  spawn(env, async move { Ok(s.ensure_directory(&path).await?) }, |_, v| Ok(v))
+  spawn(
+    env,
+    async move { Ok(s.ensure_directory(&path).await?) },
+    |_, v| Ok(v),
+  )
 }
 
-pub fn directory_exists<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, bool>> {
+pub fn directory_exists<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+) -> Result<PromiseRaw<'e, bool>> {
   let path = checked!(env, args::path("path", &path));
   let s = s.clone();
-  spawn(env, async move { Ok(s.directory_exists(&path).await?) }, |_, v| Ok(v))
+  spawn(
+    env,
+    async move { Ok(s.directory_exists(&path).await?) },
+    |_, v| Ok(v),
+  )
 }
 
-pub fn delete_directory<'e>(env: &'e Env, s: &Storage, path: Unknown, options: Option<Unknown>) -> Result<PromiseRaw<'e, ()>> {
+pub fn delete_directory<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+  options: Option<Unknown>,
+) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
   let options = match options {
     Some(o) => checked!(env, args::delete_directory_options(&o)),
     None => Default::default(),
   };
   let s = s.clone();
-  spawn(env, async move { Ok(s.delete_directory(&path, options).await?) }, |_, v| Ok(v))
+  spawn(
+    env,
+    async move { Ok(s.delete_directory(&path, options).await?) },
+    |_, v| Ok(v),
+  )
 }
 
 pub fn delete_file<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
   let s = s.clone();
-  spawn(env, async move { Ok(s.delete_file(&path).await?) }, |_, v| Ok(v))
+  spawn(
+    env,
+    async move { Ok(s.delete_file(&path).await?) },
+    |_, v| Ok(v),
+  )
 }
 
 pub fn file_exists<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, bool>> {
   let path = checked!(env, args::path("path", &path));
   let s = s.clone();
-  spawn(env, async move { Ok(s.file_exists(&path).await?) }, |_, v| Ok(v))
+  spawn(
+    env,
+    async move { Ok(s.file_exists(&path).await?) },
+    |_, v| Ok(v),
+  )
 }
 
 /// Lists in Rust, then applies the caller's `filter` on the JS thread (it is a JS function).
 /// A filter that throws rejects with what it threw; its result counts by truthiness, as in
 /// `Array.prototype.filter`.
-pub fn list_files<'e>(env: &'e Env, s: &Storage, path: Unknown, options: Option<Unknown>) -> Result<PromiseRaw<'e, Vec<String>>> {
+pub fn list_files<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+  options: Option<Unknown>,
+) -> Result<PromiseRaw<'e, Vec<String>>> {
   let path = checked!(env, args::path("dirPath", &path));
   let filter = match options {
     Some(o) => checked!(env, filter_of(&o)),
     None => None,
   };
   let s = s.clone();
-  spawn(env, async move { Ok(s.list_files(&path).await?) }, move |env, names| {
-    let Some(filter) = filter else { return Ok(names) };
-    let filter = filter.borrow_back(env).map_err(Failure::Js)?;
-    let mut kept = Vec::with_capacity(names.len());
-    for name in names {
-      let verdict = filter.call(name.clone()).map_err(Failure::Js)?;
-      if verdict.coerce_to_bool().map_err(Failure::Js)? {
-        kept.push(name);
+  spawn(
+    env,
+    async move { Ok(s.list_files(&path).await?) },
+    move |env, names| {
+      let Some(filter) = filter else {
+        return Ok(names);
+      };
+      let filter = filter.borrow_back(env).map_err(Failure::Js)?;
+      let mut kept = Vec::with_capacity(names.len());
+      for name in names {
+        let verdict = filter.call(name.clone()).map_err(Failure::Js)?;
+        if verdict.coerce_to_bool().map_err(Failure::Js)? {
+          kept.push(name);
+        }
       }
-    }
-    Ok(kept)
-  })
+      Ok(kept)
+    },
+  )
 }
 
 type Filter = FunctionRef<String, Unknown<'static>>;
 
 fn filter_of(options: &Unknown) -> std::result::Result<Option<Filter>, Failure> {
-  let Some(obj) = args::options_object("options", options)? else { return Ok(None) };
+  let Some(obj) = args::options_object("options", options)? else {
+    return Ok(None);
+  };
   let value: Unknown = obj.get_named_property("filter").map_err(Failure::Js)?;
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
@@ -102,34 +148,70 @@ fn filter_of(options: &Unknown) -> std::result::Result<Option<Filter>, Failure> 
       let f: Function<String, Unknown<'static>> = unsafe { value.cast() }.map_err(Failure::Js)?;
       Ok(Some(f.create_ref().map_err(Failure::Js)?))
     }
-    _ => Err(Failure::Type("The \"options.filter\" property must be a function".to_string())),
+    _ => Err(Failure::Type(
+      "The \"options.filter\" property must be a function".to_string(),
+    )),
   }
 }
 
-pub fn get_file_stats<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, FileStats>> {
+pub fn get_file_stats<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+) -> Result<PromiseRaw<'e, FileStats>> {
   let path = checked!(env, args::path("path", &path));
   let s = s.clone();
-  spawn(env, async move { Ok(s.get_file_stats(&path).await?) }, |_, st| {
-    Ok(FileStats { size: st.size as f64, mtime: DateValue::from(st.mtime), ctime: DateValue::from(st.ctime) })
-  })
+  spawn(
+    env,
+    async move { Ok(s.get_file_stats(&path).await?) },
+    |_, st| {
+      Ok(FileStats {
+        size: st.size as f64,
+        mtime: DateValue::from(st.mtime),
+        ctime: DateValue::from(st.ctime),
+      })
+    },
+  )
 }
 
 pub fn read_file<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, Buffer>> {
   let path = checked!(env, args::path("path", &path));
   let s = s.clone();
-  spawn(env, async move { Ok(s.read_file(&path).await?) }, |_, bytes| Ok(Buffer::from(Vec::from(bytes))))
+  spawn(
+    env,
+    async move { Ok(s.read_file(&path).await?) },
+    |_, bytes| Ok(Buffer::from(Vec::from(bytes))),
+  )
 }
 
-pub fn write_file<'e>(env: &'e Env, s: &Storage, path: Unknown, data: Unknown) -> Result<PromiseRaw<'e, ()>> {
+pub fn write_file<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+  data: Unknown,
+) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
   let data = checked!(env, args::data(&data));
   let s = s.clone();
-  spawn(env, async move { Ok(s.write_file(&path, data).await?) }, |_, v| Ok(v))
+  spawn(
+    env,
+    async move { Ok(s.write_file(&path, data).await?) },
+    |_, v| Ok(v),
+  )
 }
 
-pub fn delete_old_files<'e>(env: &'e Env, s: &Storage, path: Unknown, older_than: Unknown) -> Result<PromiseRaw<'e, u32>> {
+pub fn delete_old_files<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+  older_than: Unknown,
+) -> Result<PromiseRaw<'e, u32>> {
   let path = checked!(env, args::path("dirPath", &path));
   let cutoff = checked!(env, args::date("olderThan", &older_than));
   let s = s.clone();
-  spawn(env, async move { Ok(s.delete_old_files(&path, cutoff).await?) }, |_, v| Ok(v))
+  spawn(
+    env,
+    async move { Ok(s.delete_old_files(&path, cutoff).await?) },
+    |_, v| Ok(v),
+  )
 }

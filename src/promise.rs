@@ -10,22 +10,34 @@ use crate::errors::Failure;
 
 /// Runs `fut` on the tokio runtime; `convert` turns its value into JS on the JS thread, where
 /// a failure also becomes its coded JS error.
-pub fn spawn<'env, T, V, Fut, C>(env: &'env Env, fut: Fut, convert: C) -> Result<PromiseRaw<'env, V>>
+pub fn spawn<'env, T, V, Fut, C>(
+  env: &'env Env,
+  fut: Fut,
+  convert: C,
+) -> Result<PromiseRaw<'env, V>>
 where
   T: Send + 'static,
   V: ToNapiValue,
   Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
-  env.spawn_future_with_callback(async move { Ok(fut.await) }, move |env, outcome| {
-    match outcome.and_then(|value| convert(env, value)) {
+  env.spawn_future_with_callback(
+    async move { Ok(fut.await) },
+    move |env, outcome| match outcome.and_then(|value| convert(env, value)) {
       Ok(v) => Ok(v),
       Err(failure) => Err(failure.into_napi(env)),
-    }
-  })
+    },
+  )
 }
 
 /// A promise that rejects with `failure` (argument errors reject rather than throw).
-pub fn reject<'env, V: ToNapiValue + 'static>(env: &'env Env, failure: Failure) -> Result<PromiseRaw<'env, V>> {
-  spawn(env, async move { Err::<Infallible, _>(failure) }, |_, never| match never {})
+pub fn reject<'env, V: ToNapiValue + 'static>(
+  env: &'env Env,
+  failure: Failure,
+) -> Result<PromiseRaw<'env, V>> {
+  spawn(
+    env,
+    async move { Err::<Infallible, _>(failure) },
+    |_, never| match never {},
+  )
 }

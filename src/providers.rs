@@ -56,19 +56,35 @@ macro_rules! storage_methods {
 
       /// Creates the directory and its parents; fine when it exists. `EEXIST`/`ENOTDIR` when a file is in the way.
       #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
-      pub fn ensure_directory<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
+      pub fn ensure_directory<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+      ) -> Result<PromiseRaw<'e, ()>> {
         ops::ensure_directory(env, &self.storage, path)
       }
 
       /// `true` only for a directory; never rejects for a missing path.
       #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
-      pub fn directory_exists<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, bool>> {
+      pub fn directory_exists<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+      ) -> Result<PromiseRaw<'e, bool>> {
         ops::directory_exists(env, &self.storage, path)
       }
 
       /// Removes an empty directory, or the whole tree with `recursive`. `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`.
-      #[napi(ts_args_type = "path: string, options?: DeleteDirectoryOptions", ts_return_type = "Promise<void>")]
-      pub fn delete_directory<'e>(&self, env: &'e Env, path: Unknown, options: Option<Unknown>) -> Result<PromiseRaw<'e, ()>> {
+      #[napi(
+        ts_args_type = "path: string, options?: DeleteDirectoryOptions",
+        ts_return_type = "Promise<void>"
+      )]
+      pub fn delete_directory<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        options: Option<Unknown>,
+      ) -> Result<PromiseRaw<'e, ()>> {
         ops::delete_directory(env, &self.storage, path, options)
       }
 
@@ -85,14 +101,26 @@ macro_rules! storage_methods {
       }
 
       /// Names of the direct children (files and directories), sorted; `filter` keeps a name when it returns true.
-      #[napi(ts_args_type = "dirPath: string, options?: ListFilesOptions", ts_return_type = "Promise<string[]>")]
-      pub fn list_files<'e>(&self, env: &'e Env, dir_path: Unknown, options: Option<Unknown>) -> Result<PromiseRaw<'e, Vec<String>>> {
+      #[napi(
+        ts_args_type = "dirPath: string, options?: ListFilesOptions",
+        ts_return_type = "Promise<string[]>"
+      )]
+      pub fn list_files<'e>(
+        &self,
+        env: &'e Env,
+        dir_path: Unknown,
+        options: Option<Unknown>,
+      ) -> Result<PromiseRaw<'e, Vec<String>>> {
         ops::list_files(env, &self.storage, dir_path, options)
       }
 
       /// `{ size, mtime, ctime }` of a file. `ENOENT`, `EISDIR`.
       #[napi(ts_args_type = "path: string", ts_return_type = "Promise<FileStats>")]
-      pub fn get_file_stats<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, FileStats>> {
+      pub fn get_file_stats<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+      ) -> Result<PromiseRaw<'e, FileStats>> {
         ops::get_file_stats(env, &self.storage, path)
       }
 
@@ -103,14 +131,30 @@ macro_rules! storage_methods {
       }
 
       /// Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`.
-      #[napi(ts_args_type = "path: string, data: Buffer | Uint8Array | string", ts_return_type = "Promise<void>")]
-      pub fn write_file<'e>(&self, env: &'e Env, path: Unknown, data: Unknown) -> Result<PromiseRaw<'e, ()>> {
+      #[napi(
+        ts_args_type = "path: string, data: Buffer | Uint8Array | string",
+        ts_return_type = "Promise<void>"
+      )]
+      pub fn write_file<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        data: Unknown,
+      ) -> Result<PromiseRaw<'e, ()>> {
         ops::write_file(env, &self.storage, path, data)
       }
 
       /// Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0.
-      #[napi(ts_args_type = "dirPath: string, olderThan: Date", ts_return_type = "Promise<number>")]
-      pub fn delete_old_files<'e>(&self, env: &'e Env, dir_path: Unknown, older_than: Unknown) -> Result<PromiseRaw<'e, u32>> {
+      #[napi(
+        ts_args_type = "dirPath: string, olderThan: Date",
+        ts_return_type = "Promise<number>"
+      )]
+      pub fn delete_old_files<'e>(
+        &self,
+        env: &'e Env,
+        dir_path: Unknown,
+        older_than: Unknown,
+      ) -> Result<PromiseRaw<'e, u32>> {
         ops::delete_old_files(env, &self.storage, dir_path, older_than)
       }
     }
@@ -139,7 +183,10 @@ impl LocalStorageProvider {
   #[napi(constructor)]
   pub fn new(env: &Env, options: Option<LocalStorageOptions>) -> Result<Self> {
     let options = options.unwrap_or_default();
-    let root = options.root.filter(|r| !r.is_empty()).or_else(|| env_var("STORAGE_LOCAL_ROOT"));
+    let root = options
+      .root
+      .filter(|r| !r.is_empty())
+      .or_else(|| env_var("STORAGE_LOCAL_ROOT"));
     Self::create(root, options.fsync.unwrap_or(false)).map_err(|f| f.into_napi(env))
   }
 
@@ -152,9 +199,15 @@ impl LocalStorageProvider {
 
 impl LocalStorageProvider {
   pub fn create(root: Option<String>, fsync: bool) -> std::result::Result<Self, Failure> {
-    let provider = LocalProvider::new(LocalOptions { root: root.map(PathBuf::from), fsync })?;
+    let provider = LocalProvider::new(LocalOptions {
+      root: root.map(PathBuf::from),
+      fsync,
+    })?;
     let root = provider.root().map(|r| r.display().to_string());
-    Ok(LocalStorageProvider { storage: Storage::new(provider), root })
+    Ok(LocalStorageProvider {
+      storage: Storage::new(provider),
+      root,
+    })
   }
 }
 
@@ -171,7 +224,9 @@ impl MemoryStorageProvider {
   #[napi(constructor)]
   #[allow(clippy::new_without_default)]
   pub fn new() -> Self {
-    MemoryStorageProvider { storage: Storage::new(MemoryProvider::new()) }
+    MemoryStorageProvider {
+      storage: Storage::new(MemoryProvider::new()),
+    }
   }
 }
 

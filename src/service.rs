@@ -112,7 +112,12 @@ impl StorageService {
     let mut providers = HashMap::new();
     if let Some(given) = get("providers")? {
       let given: Object = unsafe { given.cast()? };
-      for kind in [StorageType::LOCAL, StorageType::S3, StorageType::AZURE_BLOB, StorageType::MEMORY] {
+      for kind in [
+        StorageType::LOCAL,
+        StorageType::S3,
+        StorageType::AZURE_BLOB,
+        StorageType::MEMORY,
+      ] {
         let v: Unknown = given.get_named_property(kind.as_str())?;
         if v.get_type()? == ValueType::Object {
           let obj: Object = unsafe { v.cast()? };
@@ -125,7 +130,9 @@ impl StorageService {
     if let Some(local) = get("local")? {
       let local: Object = unsafe { local.cast()? };
       local_root = local.get_named_property::<Option<String>>("root")?;
-      local_fsync = local.get_named_property::<Option<bool>>("fsync")?.unwrap_or(false);
+      local_fsync = local
+        .get_named_property::<Option<bool>>("fsync")?
+        .unwrap_or(false);
     }
 
     let requested = match get("storageType")? {
@@ -139,7 +146,13 @@ impl StorageService {
         StorageType::LOCAL
       }),
     };
-    Ok(StorageService { default_type, settings, local_root, local_fsync, providers })
+    Ok(StorageService {
+      default_type,
+      settings,
+      local_root,
+      local_fsync,
+      providers,
+    })
   }
 
   /// The provider `STORAGE_TYPE` chose.
@@ -150,7 +163,10 @@ impl StorageService {
 
   /// The provider for `type` (default: `STORAGE_TYPE`'s), the same object every time. Throws a
   /// coded error naming the missing variables when that provider's configuration is incomplete.
-  #[napi(ts_args_type = "type?: StorageType | `${StorageType}`", ts_return_type = "IStorageProvider")]
+  #[napi(
+    ts_args_type = "type?: StorageType | `${StorageType}`",
+    ts_return_type = "IStorageProvider"
+  )]
   pub fn get_provider<'e>(&mut self, env: &'e Env, r#type: Option<Unknown>) -> Result<Object<'e>> {
     let kind = match r#type {
       None => self.default_type,
@@ -159,11 +175,18 @@ impl StorageService {
         ValueType::String => {
           let name: String = unsafe { v.cast()? };
           StorageType::parse(&name).ok_or_else(|| {
-            let err = StorageError::new(ErrorKind::InvalidInput, format!("unknown storage type \"{name}\""));
+            let err = StorageError::new(
+              ErrorKind::InvalidInput,
+              format!("unknown storage type \"{name}\""),
+            );
             Failure::Storage(err.with_context("getProvider", "", "StorageService")).into_napi(env)
           })?
         }
-        _ => return Err(Failure::Type("The \"type\" argument must be a StorageType".into()).into_napi(env)),
+        _ => {
+          return Err(
+            Failure::Type("The \"type\" argument must be a StorageType".into()).into_napi(env),
+          )
+        }
       },
     };
     if let Some(existing) = self.providers.get(&kind) {
@@ -177,20 +200,39 @@ impl StorageService {
   fn create<'e>(&self, env: &'e Env, kind: StorageType) -> Result<Object<'e>> {
     match kind {
       StorageType::LOCAL => {
-        let root = self.local_root.clone().or_else(|| self.settings.get("STORAGE_LOCAL_ROOT").map(str::to_string));
-        let provider = LocalStorageProvider::create(root, self.local_fsync).map_err(|f| f.into_napi(env))?;
+        let root = self
+          .local_root
+          .clone()
+          .or_else(|| self.settings.get("STORAGE_LOCAL_ROOT").map(str::to_string));
+        let provider =
+          LocalStorageProvider::create(root, self.local_fsync).map_err(|f| f.into_napi(env))?;
         Ok(provider.into_instance(env)?.as_object(env))
       }
-      StorageType::MEMORY => Ok(MemoryStorageProvider::new().into_instance(env)?.as_object(env)),
+      StorageType::MEMORY => Ok(
+        MemoryStorageProvider::new()
+          .into_instance(env)?
+          .as_object(env),
+      ),
       StorageType::S3 | StorageType::AZURE_BLOB => {
-        let err = StorageError::new(ErrorKind::Unsupported, format!("the {} provider is not available in this build", kind.as_str()));
+        let err = StorageError::new(
+          ErrorKind::Unsupported,
+          format!(
+            "the {} provider is not available in this build",
+            kind.as_str()
+          ),
+        );
         Err(Failure::Storage(err.with_context("getProvider", "", "StorageService")).into_napi(env))
       }
     }
   }
 
   /// Calls `method` on the default provider's JS object with the arguments given.
-  fn forward<'e>(&mut self, env: &'e Env, method: &str, args: &[Option<Unknown>]) -> Result<Unknown<'e>> {
+  fn forward<'e>(
+    &mut self,
+    env: &'e Env,
+    method: &str,
+    args: &[Option<Unknown>],
+  ) -> Result<Unknown<'e>> {
     let provider = self.get_provider(env, None)?;
     let f: Unknown = provider.get_named_property(method)?;
     if f.get_type()? != ValueType::Function {
@@ -205,26 +247,54 @@ impl StorageService {
       });
     }
     let mut result = std::ptr::null_mut();
-    let status = unsafe { napi::sys::napi_call_function(env.raw(), provider.raw(), f.raw(), argv.len(), argv.as_ptr(), &mut result) };
+    let status = unsafe {
+      napi::sys::napi_call_function(
+        env.raw(),
+        provider.raw(),
+        f.raw(),
+        argv.len(),
+        argv.as_ptr(),
+        &mut result,
+      )
+    };
     if status != napi::sys::Status::napi_ok {
       // A pending exception (the provider method threw) propagates as it is.
-      return Err(napi::Error::new(Status::from(status), format!("{method} threw")));
+      return Err(napi::Error::new(
+        Status::from(status),
+        format!("{method} threw"),
+      ));
     }
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), result) })
   }
 
   #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
-  pub fn ensure_directory<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
+  pub fn ensure_directory<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
     self.forward(env, "ensureDirectory", &[path])
   }
 
   #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
-  pub fn directory_exists<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
+  pub fn directory_exists<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
     self.forward(env, "directoryExists", &[path])
   }
 
-  #[napi(ts_args_type = "path: string, options?: DeleteDirectoryOptions", ts_return_type = "Promise<void>")]
-  pub fn delete_directory<'e>(&mut self, env: &'e Env, path: Option<Unknown>, options: Option<Unknown>) -> Result<Unknown<'e>> {
+  #[napi(
+    ts_args_type = "path: string, options?: DeleteDirectoryOptions",
+    ts_return_type = "Promise<void>"
+  )]
+  pub fn delete_directory<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+    options: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
     self.forward(env, "deleteDirectory", &[path, options])
   }
 
@@ -238,8 +308,16 @@ impl StorageService {
     self.forward(env, "fileExists", &[path])
   }
 
-  #[napi(ts_args_type = "dirPath: string, options?: ListFilesOptions", ts_return_type = "Promise<string[]>")]
-  pub fn list_files<'e>(&mut self, env: &'e Env, dir_path: Option<Unknown>, options: Option<Unknown>) -> Result<Unknown<'e>> {
+  #[napi(
+    ts_args_type = "dirPath: string, options?: ListFilesOptions",
+    ts_return_type = "Promise<string[]>"
+  )]
+  pub fn list_files<'e>(
+    &mut self,
+    env: &'e Env,
+    dir_path: Option<Unknown>,
+    options: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
     self.forward(env, "listFiles", &[dir_path, options])
   }
 
@@ -253,13 +331,29 @@ impl StorageService {
     self.forward(env, "readFile", &[path])
   }
 
-  #[napi(ts_args_type = "path: string, data: Buffer | Uint8Array | string", ts_return_type = "Promise<void>")]
-  pub fn write_file<'e>(&mut self, env: &'e Env, path: Option<Unknown>, data: Option<Unknown>) -> Result<Unknown<'e>> {
+  #[napi(
+    ts_args_type = "path: string, data: Buffer | Uint8Array | string",
+    ts_return_type = "Promise<void>"
+  )]
+  pub fn write_file<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+    data: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
     self.forward(env, "writeFile", &[path, data])
   }
 
-  #[napi(ts_args_type = "dirPath: string, olderThan: Date", ts_return_type = "Promise<number>")]
-  pub fn delete_old_files<'e>(&mut self, env: &'e Env, dir_path: Option<Unknown>, older_than: Option<Unknown>) -> Result<Unknown<'e>> {
+  #[napi(
+    ts_args_type = "dirPath: string, olderThan: Date",
+    ts_return_type = "Promise<number>"
+  )]
+  pub fn delete_old_files<'e>(
+    &mut self,
+    env: &'e Env,
+    dir_path: Option<Unknown>,
+    older_than: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
     self.forward(env, "deleteOldFiles", &[dir_path, older_than])
   }
 }

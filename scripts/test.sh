@@ -1,0 +1,84 @@
+#!/usr/bin/env bash
+# `npm test`: installs and starts everything the tests need, builds the addon (debug), and runs
+# every suite: lint, Rust tests, the jest conformance suite on Node 20 and 24, the Nest 11 and
+# Nest 12 specs, and the pack test. Works from a fresh clone; ends with "N passed, N failed".
+#
+#   STOWAGE_SKIP_SERVERS=1  skip the S3/Azure servers (their tests then say they were skipped)
+#   STOWAGE_QUICK=1         build, Rust tests and the root jest suite only
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+results="$repo/.test-results"
+rm -rf "$results" && mkdir -p "$results"
+failed_steps=()
+
+say() { printf '\n== %s\n' "$*" >&2; }
+step() {
+  local name=$1
+  shift
+  say "$name"
+  if ! "$@"; then
+    failed_steps+=("$name")
+    echo "!! step failed: $name" >&2
+  fi
+}
+must() {
+  say "$1"
+  shift
+  "$@" || { echo "!! cannot go on: $*" >&2; exit 1; }
+}
+
+# --- install and build ------------------------------------------------------------------------
+if [ ! -x node_modules/.bin/napi ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  must "npm ci" npm ci --no-audit --no-fund
+fi
+must "build the addon (debug) and stowage/nest" npm run --silent build:debug
+if [ -n "${CI:-}" ] && [ -d .git ]; then
+  step "generated index.js and index.d.ts are committed as built" git diff --exit-code --stat -- index.js index.d.ts
+fi
+
+# --- servers ----------------------------------------------------------------------------------
+if [ -z "${STOWAGE_SKIP_SERVERS:-}" ]; then
+  must "install the S3 and Azure test servers" bash scripts/test-servers.sh install
+  trap 'bash scripts/test-servers.sh stop' EXIT
+  must "start the S3 and Azure test servers" bash scripts/test-servers.sh start
+  set -a
+  # shellcheck disable=SC1091
+  source .test-servers/env
+  set +a
+fi
+
+# --- suites -----------------------------------------------------------------------------------
+jest_json() { node node_modules/jest/bin/jest.js --ci --json --outputFile="$results/$1.json" "${@:2}"; }
+
+step "Rust tests (core, without Node)" cargo test -p stowage-core --quiet
+step "jest on Node $(node --version): conformance suite and binding specs" jest_json root
+if [ -z "${STOWAGE_QUICK:-}" ]; then
+  step "lint: cargo fmt" cargo fmt --all --check
+  step "lint: cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
+  step "lint: TypeScript type check of the tests" node_modules/.bin/tsc --noEmit -p __tests__/tsconfig.json
+  step "jest: stowage/nest on Nest 11" jest_json nest -c __tests__/nest/jest.config.js
+  node24=$(bash scripts/node24.sh) || failed_steps+=("install Node 24")
+  if [ -n "${node24:-}" ]; then
+    step "jest on Node 24: conformance suite and binding specs" \
+      "$node24" node_modules/jest/bin/jest.js --ci --json --outputFile="$results/root-node24.json"
+  fi
+  step "Nest 12 on Node 24" bash scripts/test-nest12.sh --ci --json --outputFile="$results/nest12.json"
+  step "npm pack, install into a fresh Nest project, run a spec there" bash scripts/test-pack.sh
+fi
+
+# --- summary ----------------------------------------------------------------------------------
+node -e '
+  const fs = require("fs"); let passed = 0, failed = 0, skipped = 0;
+  for (const f of fs.readdirSync(process.argv[1])) {
+    const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
+    passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
+    skipped += r.numPendingTests;
+  }
+  console.log(`jest: ${passed} passed, ${failed} failed, ${skipped} skipped`);
+' "$results"
+if [ ${#failed_steps[@]} -gt 0 ]; then
+  printf '!! failed: %s\n' "${failed_steps[@]}" >&2
+  exit 1
+fi
+echo "all steps passed" >&2
