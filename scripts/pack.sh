@@ -12,6 +12,7 @@ if ! compgen -G './*.node' >/dev/null; then
   echo "pack: no native addon yet, building it (debug)" >&2
   npx napi build --platform --no-const-enum --runtime-string-enum >&2
 fi
+rm -rf dist/nest  # no stale files from renamed sources in the tarball
 npx tsc -p tsconfig.build.json >&2
 rm -f "$dest"/stowage-*.tgz
 name=$(npm pack --pack-destination "$dest" --silent | tail -n 1)
