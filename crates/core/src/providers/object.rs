@@ -267,7 +267,18 @@ impl ObjectStoreProvider {
     if !page.result.objects.is_empty() || !page.result.common_prefixes.is_empty() {
       return Ok(true);
     }
-    self.marker_exists(full).await
+    Ok(self.marker_or_file(full).await? == Some(false))
+  }
+
+  /// After an empty listing: `Some(true)` for a file at `full`, `Some(false)` for a bare marker,
+  /// `None` for neither. The file wins: filesystem-backed servers (s3s-fs) answer a HEAD of `k/`
+  /// with the file `k`.
+  async fn marker_or_file(&self, full: &str) -> Result<Option<bool>> {
+    let (marker, file) = tokio::join!(self.marker_exists(full), self.head_file(full));
+    if file?.is_some() {
+      return Ok(Some(true));
+    }
+    Ok(marker?.then_some(false))
   }
 
   /// Store keys of the parents of `path`, nearest the root first (the prefix itself excluded).
@@ -460,19 +471,19 @@ impl Provider for ObjectStoreProvider {
       }
       return self.delete_tree(&full).await;
     }
-    if own_marker_listed || self.marker_exists(&full).await? {
-      return match self.store.delete(&self.marker(&full)).await {
+    let found = match own_marker_listed {
+      true => Some(false),
+      false => self.marker_or_file(&full).await?,
+    };
+    match found {
+      Some(true) => Err(Error::of(ErrorKind::NotADirectory)),
+      Some(false) => match self.store.delete(&self.marker(&full)).await {
         Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
         Err(e) => Err(self.err(e)),
-      };
+      },
+      None if options.force => Ok(()),
+      None => Err(self.missing(path).await),
     }
-    if self.head_file(&full).await?.is_some() {
-      return Err(Error::of(ErrorKind::NotADirectory));
-    }
-    if options.force {
-      return Ok(());
-    }
-    Err(self.missing(path).await)
   }
 
   async fn delete_file(&self, path: &StoragePath) -> Result<()> {
@@ -539,15 +550,12 @@ impl Provider for ObjectStoreProvider {
         mtime: Some(stats(meta).mtime),
       });
     }
-    if entries.is_empty()
-      && !own_marker
-      && full != self.config.prefix
-      && !self.marker_exists(&full).await?
-    {
-      if self.head_file(&full).await?.is_some() {
-        return Err(Error::of(ErrorKind::NotADirectory));
+    if entries.is_empty() && !own_marker && full != self.config.prefix {
+      match self.marker_or_file(&full).await? {
+        Some(true) => return Err(Error::of(ErrorKind::NotADirectory)),
+        Some(false) => {}
+        None => return Err(self.missing(path).await),
       }
-      return Err(self.missing(path).await);
     }
     Ok(entries)
   }
