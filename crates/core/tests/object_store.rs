@@ -12,7 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use stowage_core::{
-  AzureOptions, DeleteDirectoryOptions, MultipartSettings, ObjectStoreProvider, S3Options, Storage,
+  AzureOptions, DeleteDirectoryOptions, MultipartSettings, ObjectStoreProvider, RetrySettings,
+  S3Options, Storage,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -444,8 +445,12 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
     part_size: 5 * 1024 * 1024,
     max_concurrency: 2,
   };
+  let mut prefix = None;
   let provider = backend.provider("multipart", |o| match o {
-    Options::S3(o) => o.multipart = settings,
+    Options::S3(o) => {
+      o.multipart = settings;
+      prefix = o.prefix.clone();
+    }
     Options::Azure(o) => o.multipart = settings,
   })?;
   let s = Storage::new(provider);
@@ -455,6 +460,14 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
   s.write_file("blob.bin", Bytes::from(data.clone()))
     .await
     .unwrap();
+  if let (Backend::Moto, Some(key)) = (backend, &prefix) {
+    // An S3 multipart object's ETag ends in `-<parts>`.
+    let etag = raw_s3_head(backend, &format!("{key}/blob.bin"))
+      .await
+      .e_tag
+      .unwrap_or_default();
+    assert!(etag.trim_matches('"').ends_with("-3"), "ETag {etag}");
+  }
   assert_eq!(
     s.get_file_stats("blob.bin").await.unwrap().size,
     data.len() as u64
@@ -472,6 +485,25 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
     2 * 1024 * 1024
   );
   Some(())
+}
+
+/// Object metadata straight from object_store, bypassing Stowage.
+async fn raw_s3_head(backend: Backend, key: &str) -> object_store::ObjectMeta {
+  use object_store::ObjectStoreExt;
+  let o = backend.s3_options().unwrap();
+  let store = object_store::aws::AmazonS3Builder::new()
+    .with_endpoint(o.endpoint.unwrap())
+    .with_allow_http(true)
+    .with_bucket_name(o.bucket.unwrap())
+    .with_region(o.region.unwrap())
+    .with_access_key_id(o.access_key_id.unwrap())
+    .with_secret_access_key(o.secret_access_key.unwrap())
+    .build()
+    .unwrap();
+  store
+    .head(&object_store::path::Path::parse(key).unwrap())
+    .await
+    .unwrap()
 }
 
 async fn a_missing_bucket_is_a_configuration_error(backend: Backend) -> Option<()> {
@@ -522,6 +554,31 @@ async fn a_wrong_secret_is_eacces_and_never_shown(backend: Backend) -> Option<()
     );
   }
   Some(())
+}
+
+/// Needs no server: nothing listens on port 1.
+#[tokio::test]
+async fn an_unreachable_endpoint_is_a_retryable_eio_without_secrets() {
+  let options = S3Options {
+    bucket: Some("b".into()),
+    endpoint: Some("http://127.0.0.1:1".into()),
+    access_key_id: Some("AKIDUNREACHABLE".into()),
+    secret_access_key: Some("UnreachableSecretValue".into()),
+    retry: RetrySettings {
+      max_retries: 1,
+      retry_timeout: Duration::from_secs(2),
+      ..Default::default()
+    },
+    ..Default::default()
+  };
+  let s = Storage::new(ObjectStoreProvider::s3(options).unwrap());
+  let err = s.read_file("a.txt").await.unwrap_err();
+  assert_eq!(err.code(), "EIO", "{err}");
+  assert!(err.is_retryable(), "{err}");
+  assert!(
+    !format!("{err:?}").contains("UnreachableSecretValue"),
+    "{err:?}"
+  );
 }
 
 // ---------------------------------------------------------------------------------------------
