@@ -109,6 +109,19 @@ pub const DEFAULT_MULTIPART_THRESHOLD: usize = 16 * 1024 * 1024;
 /// Default [`MultipartSettings::part_size`].
 pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
 
+impl MultipartSettings {
+  /// Refuses settings that could not upload anything.
+  pub(crate) fn check(&self) -> Result<()> {
+    if self.part_size == 0 || self.max_concurrency == 0 {
+      return Err(Error::new(
+        ErrorKind::InvalidInput,
+        "multipart part_size and max_concurrency must be greater than 0",
+      ));
+    }
+    Ok(())
+  }
+}
+
 impl Default for MultipartSettings {
   fn default() -> Self {
     MultipartSettings {

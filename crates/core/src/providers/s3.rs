@@ -110,6 +110,7 @@ impl ObjectStoreProvider {
         "S3 needs a bucket: set AWS_S3_BUCKET or the `bucket` option",
       )
     })?;
+    options.multipart.check()?;
     if options.multipart.part_size < MIN_S3_PART_SIZE {
       return Err(Error::new(
         ErrorKind::InvalidInput,
