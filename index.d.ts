@@ -44,6 +44,10 @@ export interface StorageServiceOptions {
   providers?: Partial<Record<`${StorageType}`, IStorageProvider>>
   /** Options of the LOCAL provider the service creates. */
   local?: LocalStorageOptions
+  /** Options of the S3 provider the service creates; unset fields come from the configuration. */
+  s3?: S3StorageOptions
+  /** Options of the Azure Blob provider the service creates; unset fields come from the configuration. */
+  azure?: AzureBlobStorageOptions
   /** Same as calling `setLogger(logger)`. */
   logger?: (event: LogEvent) => void
 }
@@ -64,6 +68,34 @@ export interface StorageError extends Error {
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/** Azure Blob Storage. Directories are prefixes with `dir/` marker blobs. */
+export declare class AzureBlobStorageProvider {
+  /** Throws `EINVAL` naming `AZURE_CONTAINER_NAME` or `AZURE_STORAGE_ACCOUNT` when missing. */
+  constructor(options?: AzureBlobStorageOptions | undefined | null)
+  /** Which backend this provider talks to. */
+  get type(): StorageType
+  /** Creates the directory and its parents; fine when it exists. `EEXIST`/`ENOTDIR` when a file is in the way. */
+  ensureDirectory(path: string): Promise<void>
+  /** `true` only for a directory; never rejects for a missing path. */
+  directoryExists(path: string): Promise<boolean>
+  /** Removes an empty directory, or the whole tree with `recursive`. `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
+  deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
+  deleteFile(path: string): Promise<void>
+  /** `true` only for a file; never rejects for a missing path. */
+  fileExists(path: string): Promise<boolean>
+  /** Names of the direct children (files and directories), sorted; `filter` keeps a name when it returns true. */
+  listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
+  /** `{ size, mtime, ctime }` of a file. `ENOENT`, `EISDIR`. */
+  getFileStats(path: string): Promise<FileStats>
+  /** The whole file as a Buffer. `ENOENT`, `EISDIR`. */
+  readFile(path: string): Promise<Buffer>
+  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
+  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0. */
+  deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
+}
 
 /** The local filesystem, through `fs`-like paths; atomic writes. */
 export declare class LocalStorageProvider {
@@ -121,6 +153,34 @@ export declare class MemoryStorageProvider {
   deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
 }
 
+/** Amazon S3 and S3-compatible stores. Directories are prefixes with `dir/` marker objects. */
+export declare class S3StorageProvider {
+  /** Throws `EINVAL` naming `AWS_S3_BUCKET` when no bucket is configured. */
+  constructor(options?: S3StorageOptions | undefined | null)
+  /** Which backend this provider talks to. */
+  get type(): StorageType
+  /** Creates the directory and its parents; fine when it exists. `EEXIST`/`ENOTDIR` when a file is in the way. */
+  ensureDirectory(path: string): Promise<void>
+  /** `true` only for a directory; never rejects for a missing path. */
+  directoryExists(path: string): Promise<boolean>
+  /** Removes an empty directory, or the whole tree with `recursive`. `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
+  deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
+  deleteFile(path: string): Promise<void>
+  /** `true` only for a file; never rejects for a missing path. */
+  fileExists(path: string): Promise<boolean>
+  /** Names of the direct children (files and directories), sorted; `filter` keeps a name when it returns true. */
+  listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
+  /** `{ size, mtime, ctime }` of a file. `ENOENT`, `EISDIR`. */
+  getFileStats(path: string): Promise<FileStats>
+  /** The whole file as a Buffer. `ENOENT`, `EISDIR`. */
+  readFile(path: string): Promise<Buffer>
+  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
+  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0. */
+  deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
+}
+
 /** The facade: one provider per `StorageType`, the default chosen by `STORAGE_TYPE`. */
 export declare class StorageService {
   constructor(options?: StorageServiceOptions | null)
@@ -141,6 +201,26 @@ export declare class StorageService {
   readFile(path: string): Promise<Buffer>
   writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
+}
+
+/**
+ * Options of `AzureBlobStorageProvider`. Unset fields come from `AZURE_STORAGE_ACCOUNT`,
+ * `AZURE_STORAGE_KEY`, `AZURE_CONTAINER_NAME` and `AZURE_STORAGE_CONNECTION_STRING`.
+ */
+export interface AzureBlobStorageOptions {
+  account?: string
+  accessKey?: string
+  container?: string
+  /** `AccountName=…;AccountKey=…;BlobEndpoint=…`, or `UseDevelopmentStorage=true` for Azurite. */
+  connectionString?: string
+  /** The blob service URL; usually taken from the connection string. */
+  endpoint?: string
+  /** Every path lives under this blob-name prefix. Default none. */
+  prefix?: string
+  /** Allow plain http. Default: exactly when the endpoint is `http://`. */
+  allowHttp?: boolean
+  retry?: RetryOptions
+  multipart?: MultipartOptions
 }
 
 /** What `getFileStats` resolves to. May grow fields; never loses these. */
@@ -171,6 +251,52 @@ export interface LogEvent {
   path?: string
   provider?: string
   code?: string
+}
+
+/** How large writes are uploaded (S3 multipart upload, Azure staged blocks). */
+export interface MultipartOptions {
+  /** Writes larger than this many bytes go in parts. Default 16 MiB. */
+  threshold?: number
+  /** Bytes per part. Default 8 MiB (S3 needs at least 5 MiB for every part but the last). */
+  partSize?: number
+  /** Parts in flight at once; bounds the memory a write holds beyond the caller's buffer. Default 4. */
+  maxConcurrency?: number
+}
+
+/** Retries and timeouts of an object-store client. Every field is optional. */
+export interface RetryOptions {
+  /**
+   * Retries after the first attempt of a request that failed with a 5xx, a timeout or a lost
+   * connection. Default 3; 0 disables retries.
+   */
+  maxRetries?: number
+  /** No retry starts later than this after the first attempt. Default 30,000 ms. */
+  retryTimeoutMs?: number
+  /** Time to open a connection. Default 5,000 ms. */
+  connectTimeoutMs?: number
+  /** Time for one whole request, body included. Default 30,000 ms. */
+  requestTimeoutMs?: number
+}
+
+/**
+ * Options of `S3StorageProvider`. Unset fields come from SPEC's variables (`AWS_S3_BUCKET`,
+ * `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
+ * `AWS_ENDPOINT_URL`); without keys the AWS credential chain applies.
+ */
+export interface S3StorageOptions {
+  bucket?: string
+  region?: string
+  accessKeyId?: string
+  secretAccessKey?: string
+  sessionToken?: string
+  /** An S3-compatible endpoint (MinIO, R2, a local server); path-style addressing then. */
+  endpoint?: string
+  /** Every path lives under this key prefix. Default none. */
+  prefix?: string
+  /** Allow plain http. Default: exactly when the endpoint is `http://`. */
+  allowHttp?: boolean
+  retry?: RetryOptions
+  multipart?: MultipartOptions
 }
 
 /**

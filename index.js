@@ -835,8 +835,10 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.AzureBlobStorageProvider = nativeBinding.AzureBlobStorageProvider
 module.exports.LocalStorageProvider = nativeBinding.LocalStorageProvider
 module.exports.MemoryStorageProvider = nativeBinding.MemoryStorageProvider
+module.exports.S3StorageProvider = nativeBinding.S3StorageProvider
 module.exports.StorageService = nativeBinding.StorageService
 module.exports.setLogger = nativeBinding.setLogger
 module.exports.StorageType = nativeBinding.StorageType

@@ -1,11 +1,13 @@
 //! The napi binding: conversions between JavaScript and the `stowage-core` facade, nothing more.
 
 mod args;
+#[macro_use]
+mod providers;
+mod cloud;
 mod errors;
 mod logger;
 mod ops;
 mod promise;
-mod providers;
 mod service;
 
 #[napi_derive::module_init]

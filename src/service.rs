@@ -8,6 +8,9 @@ use napi::{Env, ValueType};
 use napi_derive::napi;
 use stowage_core::{Error as StorageError, ErrorKind};
 
+use crate::cloud::{
+  AzureBlobStorageOptions, AzureBlobStorageProvider, S3StorageOptions, S3StorageProvider,
+};
 use crate::errors::Failure;
 use crate::providers::{env_var, LocalStorageProvider, MemoryStorageProvider, StorageType};
 
@@ -79,6 +82,8 @@ pub struct StorageService {
   settings: Settings,
   local_root: Option<String>,
   local_fsync: bool,
+  s3: S3StorageOptions,
+  azure: AzureBlobStorageOptions,
   providers: HashMap<StorageType, ObjectRef<false>>,
 }
 
@@ -135,6 +140,15 @@ impl StorageService {
         .unwrap_or(false);
     }
 
+    let s3: S3StorageOptions = match get("s3")? {
+      Some(v) => unsafe { S3StorageOptions::from_napi_value(env.raw(), v.raw())? },
+      None => S3StorageOptions::default(),
+    };
+    let azure: AzureBlobStorageOptions = match get("azure")? {
+      Some(v) => unsafe { AzureBlobStorageOptions::from_napi_value(env.raw(), v.raw())? },
+      None => AzureBlobStorageOptions::default(),
+    };
+
     let requested = match get("storageType")? {
       Some(v) => text(v)?,
       None => settings.get("STORAGE_TYPE").map(str::to_string),
@@ -151,6 +165,8 @@ impl StorageService {
       settings,
       local_root,
       local_fsync,
+      s3,
+      azure,
       providers,
     })
   }
@@ -213,17 +229,44 @@ impl StorageService {
           .into_instance(env)?
           .as_object(env),
       ),
-      StorageType::S3 | StorageType::AZURE_BLOB => {
-        let err = StorageError::new(
-          ErrorKind::Unsupported,
-          format!(
-            "the {} provider is not available in this build",
-            kind.as_str()
-          ),
-        );
-        Err(Failure::Storage(err.with_context("getProvider", "", "StorageService")).into_napi(env))
+      StorageType::S3 => {
+        let provider =
+          S3StorageProvider::create(self.s3_options()).map_err(|f| f.into_napi(env))?;
+        Ok(provider.into_instance(env)?.as_object(env))
+      }
+      StorageType::AZURE_BLOB => {
+        let provider =
+          AzureBlobStorageProvider::create(self.azure_options()).map_err(|f| f.into_napi(env))?;
+        Ok(provider.into_instance(env)?.as_object(env))
       }
     }
+  }
+
+  /// The `s3` option, its unset fields filled from the configuration.
+  fn s3_options(&self) -> S3StorageOptions {
+    let mut o = self.s3.clone();
+    let s = &self.settings;
+    fill(&mut o.bucket, s.get("AWS_S3_BUCKET"));
+    fill(&mut o.region, s.get("AWS_REGION"));
+    fill(&mut o.access_key_id, s.get("AWS_ACCESS_KEY_ID"));
+    fill(&mut o.secret_access_key, s.get("AWS_SECRET_ACCESS_KEY"));
+    fill(&mut o.session_token, s.get("AWS_SESSION_TOKEN"));
+    fill(&mut o.endpoint, s.get("AWS_ENDPOINT_URL"));
+    o
+  }
+
+  /// The `azure` option, its unset fields filled from the configuration.
+  fn azure_options(&self) -> AzureBlobStorageOptions {
+    let mut o = self.azure.clone();
+    let s = &self.settings;
+    fill(&mut o.account, s.get("AZURE_STORAGE_ACCOUNT"));
+    fill(&mut o.access_key, s.get("AZURE_STORAGE_KEY"));
+    fill(&mut o.container, s.get("AZURE_CONTAINER_NAME"));
+    fill(
+      &mut o.connection_string,
+      s.get("AZURE_STORAGE_CONNECTION_STRING"),
+    );
+    o
   }
 
   /// Calls `method` on the default provider's JS object with the arguments given.
@@ -355,6 +398,12 @@ impl StorageService {
     older_than: Option<Unknown>,
   ) -> Result<Unknown<'e>> {
     self.forward(env, "deleteOldFiles", &[dir_path, older_than])
+  }
+}
+
+fn fill(field: &mut Option<String>, value: Option<&str>) {
+  if field.as_deref().is_none_or(str::is_empty) {
+    *field = value.map(str::to_string);
   }
 }
 

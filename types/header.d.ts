@@ -44,6 +44,10 @@ export interface StorageServiceOptions {
   providers?: Partial<Record<`${StorageType}`, IStorageProvider>>
   /** Options of the LOCAL provider the service creates. */
   local?: LocalStorageOptions
+  /** Options of the S3 provider the service creates; unset fields come from the configuration. */
+  s3?: S3StorageOptions
+  /** Options of the Azure Blob provider the service creates; unset fields come from the configuration. */
+  azure?: AzureBlobStorageOptions
   /** Same as calling `setLogger(logger)`. */
   logger?: (event: LogEvent) => void
 }

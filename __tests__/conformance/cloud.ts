@@ -1,0 +1,45 @@
+/** Targets for the object stores, from the servers `scripts/test-servers.sh start` runs. */
+import type { AzureBlobStorageOptions, S3StorageOptions } from '../..';
+
+const env = process.env;
+
+/** moto: the main S3 endpoint. */
+export function motoOptions(): S3StorageOptions | undefined {
+  if (!env.STOWAGE_TEST_S3_ENDPOINT) return undefined;
+  return {
+    bucket: env.STOWAGE_TEST_S3_BUCKET,
+    region: env.STOWAGE_TEST_S3_REGION,
+    accessKeyId: env.STOWAGE_TEST_S3_ACCESS_KEY_ID,
+    secretAccessKey: env.STOWAGE_TEST_S3_SECRET_ACCESS_KEY,
+    endpoint: env.STOWAGE_TEST_S3_ENDPOINT,
+  };
+}
+
+/** s3s-fs: the strict endpoint, which checks SigV4 signatures. */
+export function strictS3Options(): S3StorageOptions | undefined {
+  if (!env.STOWAGE_TEST_S3_STRICT_ENDPOINT) return undefined;
+  return {
+    bucket: env.STOWAGE_TEST_S3_STRICT_BUCKET,
+    region: env.STOWAGE_TEST_S3_REGION ?? 'us-east-1',
+    accessKeyId: env.STOWAGE_TEST_S3_STRICT_ACCESS_KEY_ID,
+    secretAccessKey: env.STOWAGE_TEST_S3_STRICT_SECRET_ACCESS_KEY,
+    endpoint: env.STOWAGE_TEST_S3_STRICT_ENDPOINT,
+  };
+}
+
+/** Azurite. */
+export function azuriteOptions(): AzureBlobStorageOptions | undefined {
+  if (!env.STOWAGE_TEST_AZURE_CONNECTION_STRING) return undefined;
+  return { connectionString: env.STOWAGE_TEST_AZURE_CONNECTION_STRING, container: env.STOWAGE_TEST_AZURE_CONTAINER };
+}
+
+/** `describe`, or a skip that says why when the servers are not running. */
+export function describeWith<T>(options: T | undefined, name: string, body: (options: T) => void): void {
+  if (options === undefined) {
+    describe.skip(`${name} (no test server: run scripts/test-servers.sh start and source .test-servers/env)`, () => {
+      it('is skipped', () => undefined);
+    });
+  } else {
+    describe(name, () => body(options));
+  }
+}

@@ -1,0 +1,39 @@
+/** What Stowage writes, the official AWS SDK reads under the same key with the same bytes, and back. */
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
+import { S3StorageProvider } from '../..';
+import { describeWith, motoOptions, strictS3Options } from '../conformance/cloud';
+import { uniqueName } from '../conformance/harness';
+
+const NAMES = ['plain.bin', 'with space.bin', 'plus+sign.bin', 'ünïcødé-日本.bin', 'percent%20literal.bin', 'deep/er/key.bin'];
+
+for (const [label, options] of [['moto', motoOptions()], ['s3s-fs', strictS3Options()]] as const) {
+  describeWith(options, `S3 interop with @aws-sdk/client-s3 (${label})`, (o) => {
+    const sdk = new S3Client({
+      region: o.region,
+      endpoint: o.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: o.accessKeyId!, secretAccessKey: o.secretAccessKey! },
+    });
+    const provider = new S3StorageProvider(o);
+    afterAll(() => sdk.destroy());
+
+    it.each(NAMES)('Stowage writes, the SDK reads: %s', async (name) => {
+      const key = `${uniqueName('interop')}/${name}`;
+      const data = randomBytes(1000);
+      await provider.writeFile(key, data);
+      const got = await sdk.send(new GetObjectCommand({ Bucket: o.bucket, Key: key }));
+      expect(Buffer.compare(Buffer.from(await got.Body!.transformToByteArray()), data)).toBe(0);
+    });
+
+    it.each(NAMES)('the SDK writes, Stowage reads and lists: %s', async (name) => {
+      const dir = uniqueName('interop');
+      const key = `${dir}/${name}`;
+      const data = randomBytes(1000);
+      await sdk.send(new PutObjectCommand({ Bucket: o.bucket, Key: key, Body: data }));
+      expect(Buffer.compare(await provider.readFile(key), data)).toBe(0);
+      expect(await provider.fileExists(`/${key}`)).toBe(true);
+      expect(await provider.listFiles(dir)).toEqual([name.split('/')[0]]);
+    });
+  });
+}
