@@ -6,13 +6,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! compgen -G './*.node' >/dev/null; then
-  echo "example: no native addon yet, building it (debug, takes a few minutes the first time)" >&2
-  npx napi build --platform --no-const-enum --runtime-string-enum >&2
+if [ -z "${STOWAGE_EXAMPLE_NO_BUILD:-}" ]; then  # set by the end-to-end test after its first start
+  if ! compgen -G './*.node' >/dev/null; then
+    echo "example: no native addon yet, building it (debug, takes a few minutes the first time)" >&2
+    npx napi build --platform --no-const-enum --runtime-string-enum >&2
+  fi
+  echo "example: compiling stowage/nest and the example app" >&2
+  npx tsc -p tsconfig.build.json
+  npx tsc -p examples/nest-app/tsconfig.json
 fi
-
-echo "example: compiling stowage/nest and the example app" >&2
-npx tsc -p tsconfig.build.json
-npx tsc -p examples/nest-app/tsconfig.json
 
 exec node examples/nest-app/dist/main.js

@@ -1,22 +1,67 @@
 // End-to-end test of examples/nest-app: starts it with `bash scripts/example.sh` (what
 // `npm run example` runs) on a free port and makes real HTTP requests.
-// STOWAGE_E2E_TYPES=LOCAL,S3,AZURE_BLOB runs it once per storage type (LOCAL by default); the S3
-// and Azure runs take their variables (AWS_*, AZURE_*) from the environment.
+// It runs once per storage type: STOWAGE_E2E_TYPES=LOCAL,S3,AZURE_BLOB, by default LOCAL plus S3
+// and Azure when the local test servers' variables are set (scripts/test-servers.sh, npm test).
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { tempDir } from './helpers';
 
 const REPO = join(__dirname, '..', '..');
-const TYPES = (process.env.STOWAGE_E2E_TYPES ?? 'LOCAL').split(',').filter(Boolean);
+const DEFAULT_TYPES = [
+  'LOCAL',
+  process.env.STOWAGE_TEST_S3_ENDPOINT ? 'S3' : '',
+  process.env.STOWAGE_TEST_AZURE_CONNECTION_STRING ? 'AZURE_BLOB' : '',
+].join(',');
+const TYPES = (process.env.STOWAGE_E2E_TYPES || DEFAULT_TYPES).split(',').filter(Boolean);
+
+/**
+ * The app's variables for a storage type. LOCAL gets a fresh root; S3 and Azure take the local test
+ * servers' variables when scripts/test-servers.sh started them (STOWAGE_TEST_*), else whatever
+ * AWS_* / AZURE_* variables are set.
+ */
+function storageEnv(storageType: string, localRoot: string): NodeJS.ProcessEnv {
+  const t = process.env;
+  const given = (entries: Record<string, string | undefined>) =>
+    Object.fromEntries(Object.entries(entries).filter(([, value]) => value !== undefined));
+  switch (storageType) {
+    case 'LOCAL':
+      return { STORAGE_LOCAL_ROOT: localRoot };
+    case 'S3':
+      return given({
+        AWS_ENDPOINT_URL: t.STOWAGE_TEST_S3_ENDPOINT,
+        AWS_S3_BUCKET: t.STOWAGE_TEST_S3_BUCKET,
+        AWS_REGION: t.STOWAGE_TEST_S3_REGION,
+        AWS_ACCESS_KEY_ID: t.STOWAGE_TEST_S3_ACCESS_KEY_ID,
+        AWS_SECRET_ACCESS_KEY: t.STOWAGE_TEST_S3_SECRET_ACCESS_KEY,
+      });
+    case 'AZURE_BLOB':
+      return given({
+        AZURE_STORAGE_CONNECTION_STRING: t.STOWAGE_TEST_AZURE_CONNECTION_STRING,
+        AZURE_CONTAINER_NAME: t.STOWAGE_TEST_AZURE_CONTAINER,
+      });
+    default:
+      return {};
+  }
+}
 const RETENTION_MS = 3000;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The first start compiles; later ones (other storage types) reuse what it compiled. */
+let compiled = false;
+
 function startApp(env: NodeJS.ProcessEnv): Promise<{ app: ChildProcess; url: string; output: () => string }> {
   const app = spawn('bash', ['scripts/example.sh'], {
     cwd: REPO,
-    env: { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVELS: 'log,warn,error,debug', ...env },
+    env: {
+      ...process.env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      LOG_LEVELS: 'log,warn,error,debug',
+      ...(compiled ? { STOWAGE_EXAMPLE_NO_BUILD: '1' } : {}),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
@@ -24,7 +69,10 @@ function startApp(env: NodeJS.ProcessEnv): Promise<{ app: ChildProcess; url: str
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = /listening on (http:\/\/\S+)/.exec(output);
-      if (match) resolve({ app, url: match[1], output: () => output });
+      if (match) {
+        compiled = true;
+        resolve({ app, url: match[1], output: () => output });
+      }
     };
     app.stdout!.on('data', onData);
     app.stderr!.on('data', onData);
@@ -53,9 +101,11 @@ describe.each(TYPES)('examples/nest-app on %s', (storageType) => {
   const dataDir = tempDir();
 
   beforeAll(async () => {
-    const env: NodeJS.ProcessEnv = { STORAGE_TYPE: storageType, SEGMENT_RETENTION_MS: String(RETENTION_MS) };
-    if (storageType === 'LOCAL') env.STORAGE_LOCAL_ROOT = dataDir.path;
-    ({ app, url, output } = await startApp(env));
+    ({ app, url, output } = await startApp({
+      STORAGE_TYPE: storageType,
+      SEGMENT_RETENTION_MS: String(RETENTION_MS),
+      ...storageEnv(storageType, dataDir.path),
+    }));
   }, 15 * 60 * 1000);
 
   afterAll(async () => {
