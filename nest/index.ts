@@ -4,7 +4,17 @@ export * from 'stowage';
 
 export { StorageModule } from './storage.module';
 export { StorageService } from './storage.service';
-export { LocalStorageProvider, MemoryStorageProvider } from './providers';
-export { STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS } from './constants';
+export {
+  AzureBlobStorageProvider,
+  LocalStorageProvider,
+  MemoryStorageProvider,
+  S3StorageProvider,
+} from './providers';
+export {
+  AZURE_BLOB_STORAGE_OPTIONS,
+  LOCAL_STORAGE_OPTIONS,
+  S3_STORAGE_OPTIONS,
+  STORAGE_OPTIONS,
+} from './constants';
 export { nestLogBridge } from './logger';
 export type { StorageModuleOptions, StorageModuleAsyncOptions, ConfigReader } from './options';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import * as native from 'stowage';
 import { CONFIG_SERVICE } from './config';
-import { LOCAL_STORAGE_OPTIONS } from './constants';
+import { AZURE_BLOB_STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS, S3_STORAGE_OPTIONS } from './constants';
 import type { ConfigReader } from './options';
 
 /** From ConfigService, else this realm's process.env (under Jest a copy native code cannot see). */
@@ -30,5 +30,58 @@ export class LocalStorageProvider extends native.LocalStorageProvider {
 export class MemoryStorageProvider extends native.MemoryStorageProvider {
   constructor() {
     super();
+  }
+}
+
+/** Option fields and the variables (SPEC's names) they come from when not given. */
+const S3_VARIABLES = {
+  bucket: 'AWS_S3_BUCKET',
+  region: 'AWS_REGION',
+  accessKeyId: 'AWS_ACCESS_KEY_ID',
+  secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  endpoint: 'AWS_ENDPOINT_URL',
+} as const;
+const AZURE_VARIABLES = {
+  account: 'AZURE_STORAGE_ACCOUNT',
+  accessKey: 'AZURE_STORAGE_KEY',
+  container: 'AZURE_CONTAINER_NAME',
+  connectionString: 'AZURE_STORAGE_CONNECTION_STRING',
+} as const;
+
+function withSettings<T extends object>(
+  variables: Record<string, string>,
+  options: T | null | undefined,
+  config: ConfigReader | null | undefined,
+): T {
+  const result: Record<string, unknown> = { ...options };
+  for (const [field, key] of Object.entries(variables)) {
+    if (result[field] === undefined) result[field] = setting(config, key);
+  }
+  return result as T;
+}
+
+/**
+ * The S3 provider as a Nest provider. List it (and optionally `S3_STORAGE_OPTIONS`) in a module's
+ * providers to inject it; StorageService then uses it. It is not part of StorageModule, which
+ * creates S3 lazily, so a LOCAL-only app needs no S3 variables. Throws EINVAL without a bucket.
+ */
+@Injectable()
+export class S3StorageProvider extends native.S3StorageProvider {
+  constructor(
+    @Optional() @Inject(S3_STORAGE_OPTIONS) options?: native.S3StorageOptions | null,
+    @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
+  ) {
+    super(withSettings(S3_VARIABLES, options, config));
+  }
+}
+
+/** The Azure Blob provider as a Nest provider; see S3StorageProvider. */
+@Injectable()
+export class AzureBlobStorageProvider extends native.AzureBlobStorageProvider {
+  constructor(
+    @Optional() @Inject(AZURE_BLOB_STORAGE_OPTIONS) options?: native.AzureBlobStorageOptions | null,
+    @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
+  ) {
+    super(withSettings(AZURE_VARIABLES, options, config));
   }
 }

@@ -4,7 +4,7 @@ import { CONFIG_SERVICE } from './config';
 import { STORAGE_OPTIONS } from './constants';
 import { nestLogBridge } from './logger';
 import type { ConfigReader, StorageModuleOptions } from './options';
-import { LocalStorageProvider, MemoryStorageProvider } from './providers';
+import { AzureBlobStorageProvider, LocalStorageProvider, MemoryStorageProvider, S3StorageProvider } from './providers';
 
 /**
  * The native `StorageService`, made injectable. Injected providers are used as they are, so
@@ -18,21 +18,26 @@ export class StorageService extends native.StorageService {
     @Optional() @Inject(LocalStorageProvider) localProvider?: LocalStorageProvider | null,
     @Optional() @Inject(STORAGE_OPTIONS) options?: StorageModuleOptions | null,
     @Optional() @Inject(MemoryStorageProvider) memoryProvider?: MemoryStorageProvider | null,
+    @Optional() @Inject(S3StorageProvider) s3Provider?: S3StorageProvider | null,
+    @Optional() @Inject(AzureBlobStorageProvider) azureProvider?: AzureBlobStorageProvider | null,
   ) {
-    super(serviceOptions(config, localProvider, options, memoryProvider));
+    const injected = { LOCAL: localProvider, MEMORY: memoryProvider, S3: s3Provider, AZURE_BLOB: azureProvider };
+    super(serviceOptions(config, injected, options));
   }
 }
 
+type Providers = NonNullable<native.StorageServiceOptions['providers']>;
+
 function serviceOptions(
   config: ConfigReader | null | undefined,
-  localProvider: native.IStorageProvider | null | undefined,
+  injected: Record<keyof Providers, native.IStorageProvider | null | undefined>,
   options: StorageModuleOptions | null | undefined,
-  memoryProvider: native.IStorageProvider | null | undefined,
 ): native.StorageServiceOptions {
   const { isGlobal: _isGlobal, ...rest } = options ?? {};
-  const providers: NonNullable<native.StorageServiceOptions['providers']> = {};
-  if (localProvider) providers.LOCAL = localProvider;
-  if (memoryProvider) providers.MEMORY = memoryProvider;
+  const providers: Providers = {};
+  for (const [type, provider] of Object.entries(injected) as [keyof Providers, native.IStorageProvider][]) {
+    if (provider) providers[type] = provider;
+  }
   return {
     ...rest,
     providers: { ...providers, ...rest.providers },

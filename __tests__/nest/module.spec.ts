@@ -5,7 +5,9 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import * as root from 'stowage';
 import {
+  AzureBlobStorageProvider,
   LocalStorageProvider,
+  S3StorageProvider,
   MemoryStorageProvider,
   STORAGE_OPTIONS,
   StorageModule,
@@ -177,5 +179,58 @@ describe('StorageService without a module', () => {
     const storage = new StorageService(undefined, undefined, { storageType: 'MEMORY' });
     await expect(storage.readFile('/missing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(storage.deleteFile('/missing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
+  });
+});
+
+describe('S3StorageProvider and AzureBlobStorageProvider under Nest', () => {
+  const settings: Record<string, string> = {
+    STORAGE_TYPE: 'S3',
+    AWS_S3_BUCKET: 'uploads-bucket',
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'key',
+    AWS_SECRET_ACCESS_KEY: 'secret',
+    AWS_ENDPOINT_URL: 'http://127.0.0.1:9',
+    AZURE_STORAGE_CONNECTION_STRING:
+      'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:9/devstoreaccount1;',
+    AZURE_CONTAINER_NAME: 'uploads',
+  };
+
+  it('are injectable, configured through ConfigService, and used by StorageService as they are', async () => {
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        StorageService,
+        S3StorageProvider,
+        AzureBlobStorageProvider,
+        { provide: ConfigService, useValue: { get: (key: string) => settings[key] } },
+      ],
+    }).compile();
+    const service = moduleRef.get(StorageService);
+    const s3 = moduleRef.get(S3StorageProvider);
+
+    expect(service.defaultType).toBe(StorageType.S3);
+    expect(service.getProvider()).toBe(s3);
+    expect(service.getProvider(StorageType.AZURE_BLOB)).toBe(moduleRef.get(AzureBlobStorageProvider));
+    const spy = jest.spyOn(s3, 'fileExists').mockResolvedValue(true);
+    await expect(service.fileExists('uploads/a.png')).resolves.toBe(true);
+    expect(spy).toHaveBeenCalledWith('uploads/a.png');
+  });
+
+  it('S3StorageProvider without a bucket fails naming AWS_S3_BUCKET', async () => {
+    const saved = process.env.AWS_S3_BUCKET;
+    delete process.env.AWS_S3_BUCKET;
+    try {
+      expect(() => new S3StorageProvider(undefined, { get: () => undefined })).toThrow(/AWS_S3_BUCKET/);
+    } finally {
+      if (saved !== undefined) process.env.AWS_S3_BUCKET = saved;
+    }
+  });
+
+  it('a LOCAL-only app with StorageModule starts without any S3 or Azure variables', async () => {
+    const moduleRef = await Test.createTestingModule({
+      imports: [StorageModule.forRoot({ storageType: 'LOCAL' })],
+      providers: [{ provide: ConfigService, useValue: { get: () => undefined } }],
+    }).compile();
+    expect(moduleRef.get(StorageService).defaultType).toBe(StorageType.LOCAL);
+    await moduleRef.close();
   });
 });
