@@ -482,7 +482,11 @@ impl Provider for ObjectStoreProvider {
       if !options.recursive {
         return Err(Error::of(ErrorKind::NotEmpty));
       }
-      return self.delete_tree(&full).await;
+      // Re-listing makes a second pass safe; it finishes a tree a transient failure cut short.
+      return match self.delete_tree(&full).await {
+        Err(e) if e.is_retryable() => self.delete_tree(&full).await,
+        done => done,
+      };
     }
     let found = match own_marker_listed {
       true => Some(false),
