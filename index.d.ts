@@ -95,6 +95,8 @@ export declare class AzureBlobStorageProvider {
   writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
   /** Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0. */
   deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
+  /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 
 /** The local filesystem, through `fs`-like paths; atomic writes. */
@@ -124,6 +126,8 @@ export declare class LocalStorageProvider {
   writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
   /** Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0. */
   deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
+  /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 
 /** Everything in memory, gone with the process: the provider for your own unit tests. */
@@ -151,6 +155,8 @@ export declare class MemoryStorageProvider {
   writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
   /** Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0. */
   deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
+  /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 
 /** Amazon S3 and S3-compatible stores. Directories are prefixes with `dir/` marker objects. */
@@ -179,6 +185,8 @@ export declare class S3StorageProvider {
   writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
   /** Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0. */
   deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
+  /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 
 /** The facade: one provider per `StorageType`, the default chosen by `STORAGE_TYPE`. */
@@ -201,6 +209,8 @@ export declare class StorageService {
   readFile(path: string): Promise<Buffer>
   writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date): Promise<number>
+  /** `cleanupTempFiles` of the default provider (not part of `IStorageProvider`). */
+  cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 
 /**

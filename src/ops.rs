@@ -215,3 +215,26 @@ pub fn delete_old_files<'e>(
     |_, v| Ok(v),
   )
 }
+
+/// Removes `.stowage-tmp-*` files that interrupted writes left under `dirPath` (at any depth),
+/// last modified before `olderThan` (default: an hour ago). Resolves how many it removed.
+pub fn cleanup_temp_files<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+  older_than: Option<Unknown>,
+) -> Result<PromiseRaw<'e, u32>> {
+  let path = checked!(env, args::path("dirPath", &path));
+  let cutoff = match older_than {
+    Some(v) if !matches!(v.get_type(), Ok(ValueType::Undefined)) => {
+      checked!(env, args::date("olderThan", &v))
+    }
+    _ => std::time::SystemTime::now() - std::time::Duration::from_secs(3600),
+  };
+  let s = s.clone();
+  spawn(
+    env,
+    async move { Ok(s.cleanup_temp_files(&path, cutoff).await?) },
+    |_, v| Ok(v),
+  )
+}

@@ -157,6 +157,20 @@ macro_rules! storage_methods {
       ) -> Result<PromiseRaw<'e, u32>> {
         ops::delete_old_files(env, &self.storage, dir_path, older_than)
       }
+
+      /// Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files.
+      #[napi(
+        ts_args_type = "dirPath: string, olderThan?: Date",
+        ts_return_type = "Promise<number>"
+      )]
+      pub fn cleanup_temp_files<'e>(
+        &self,
+        env: &'e Env,
+        dir_path: Unknown,
+        older_than: Option<Unknown>,
+      ) -> Result<PromiseRaw<'e, u32>> {
+        ops::cleanup_temp_files(env, &self.storage, dir_path, older_than)
+      }
     }
   };
 }

@@ -399,6 +399,20 @@ impl StorageService {
   ) -> Result<Unknown<'e>> {
     self.forward(env, "deleteOldFiles", &[dir_path, older_than])
   }
+
+  /// `cleanupTempFiles` of the default provider (not part of `IStorageProvider`).
+  #[napi(
+    ts_args_type = "dirPath: string, olderThan?: Date",
+    ts_return_type = "Promise<number>"
+  )]
+  pub fn cleanup_temp_files<'e>(
+    &mut self,
+    env: &'e Env,
+    dir_path: Option<Unknown>,
+    older_than: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
+    self.forward(env, "cleanupTempFiles", &[dir_path, older_than])
+  }
 }
 
 fn fill(field: &mut Option<String>, value: Option<&str>) {

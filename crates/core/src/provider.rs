@@ -62,7 +62,11 @@ pub trait Provider: Send + Sync + Debug + 'static {
 
   /// Without `recursive` removes an empty directory (`ENOTEMPTY` otherwise); with it removes the
   /// tree. A missing directory is `ENOENT` unless `force`; a file is `ENOTDIR`.
-  async fn delete_directory(&self, path: &StoragePath, options: DeleteDirectoryOptions) -> Result<()>;
+  async fn delete_directory(
+    &self,
+    path: &StoragePath,
+    options: DeleteDirectoryOptions,
+  ) -> Result<()>;
 
   /// Removes one file. Missing is `ENOENT`; a directory is `EISDIR`.
   async fn delete_file(&self, path: &StoragePath) -> Result<()>;
@@ -92,5 +96,12 @@ pub trait Provider: Send + Sync + Debug + 'static {
       results.push(self.delete_file(path).await);
     }
     results
+  }
+
+  /// Removes temp files that interrupted writes left under `dir` (at any depth) and that were
+  /// last modified before `older_than`; returns how many. A missing directory is 0. Providers
+  /// whose writes leave no temp files keep this default.
+  async fn cleanup_temp_files(&self, _dir: &StoragePath, _older_than: SystemTime) -> Result<u32> {
+    Ok(0)
   }
 }

@@ -18,16 +18,61 @@ struct Op {
   failed: &'static str,
 }
 
-const ENSURE_DIRECTORY: Op = Op { name: "ensureDirectory", done: Some("Directory ensured"), failed: "Failed to ensure directory" };
-const DIRECTORY_EXISTS: Op = Op { name: "directoryExists", done: None, failed: "Failed to check directory" };
-const DELETE_DIRECTORY: Op = Op { name: "deleteDirectory", done: Some("Directory deleted"), failed: "Failed to delete directory" };
-const DELETE_FILE: Op = Op { name: "deleteFile", done: Some("File deleted"), failed: "Failed to delete file" };
-const FILE_EXISTS: Op = Op { name: "fileExists", done: None, failed: "Failed to check file" };
-const LIST_FILES: Op = Op { name: "listFiles", done: None, failed: "Failed to list files in" };
-const GET_FILE_STATS: Op = Op { name: "getFileStats", done: None, failed: "Failed to get file stats" };
-const READ_FILE: Op = Op { name: "readFile", done: None, failed: "Failed to read file" };
-const WRITE_FILE: Op = Op { name: "writeFile", done: Some("File written"), failed: "Failed to write file" };
-const DELETE_OLD_FILES: Op = Op { name: "deleteOldFiles", done: None, failed: "Failed to delete old files in" };
+const ENSURE_DIRECTORY: Op = Op {
+  name: "ensureDirectory",
+  done: Some("Directory ensured"),
+  failed: "Failed to ensure directory",
+};
+const DIRECTORY_EXISTS: Op = Op {
+  name: "directoryExists",
+  done: None,
+  failed: "Failed to check directory",
+};
+const DELETE_DIRECTORY: Op = Op {
+  name: "deleteDirectory",
+  done: Some("Directory deleted"),
+  failed: "Failed to delete directory",
+};
+const DELETE_FILE: Op = Op {
+  name: "deleteFile",
+  done: Some("File deleted"),
+  failed: "Failed to delete file",
+};
+const FILE_EXISTS: Op = Op {
+  name: "fileExists",
+  done: None,
+  failed: "Failed to check file",
+};
+const LIST_FILES: Op = Op {
+  name: "listFiles",
+  done: None,
+  failed: "Failed to list files in",
+};
+const GET_FILE_STATS: Op = Op {
+  name: "getFileStats",
+  done: None,
+  failed: "Failed to get file stats",
+};
+const READ_FILE: Op = Op {
+  name: "readFile",
+  done: None,
+  failed: "Failed to read file",
+};
+const WRITE_FILE: Op = Op {
+  name: "writeFile",
+  done: Some("File written"),
+  failed: "Failed to write file",
+};
+const CLEANUP_TEMP_FILES: Op = Op {
+  name: "cleanupTempFiles",
+  done: None,
+  failed: "Failed to clean up temp files in",
+};
+const DELETE_OLD_FILES: Op = Op {
+  name: "deleteOldFiles",
+  done: None,
+  failed: "Failed to delete old files in",
+};
 
 /// One provider behind the SPEC's ten operations. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -37,7 +82,9 @@ pub struct Storage {
 
 impl Storage {
   pub fn new(provider: impl Provider) -> Self {
-    Storage { provider: Arc::new(provider) }
+    Storage {
+      provider: Arc::new(provider),
+    }
   }
 
   /// `LOCAL`, `MEMORY`, `S3` or `AZURE_BLOB`.
@@ -46,18 +93,29 @@ impl Storage {
   }
 
   pub async fn ensure_directory(&self, path: &str) -> Result<()> {
-    self.run(&ENSURE_DIRECTORY, path, |p, path| async move { p.ensure_directory(&path).await }).await
+    self
+      .run(&ENSURE_DIRECTORY, path, |p, path| async move {
+        p.ensure_directory(&path).await
+      })
+      .await
   }
 
   pub async fn directory_exists(&self, path: &str) -> Result<bool> {
-    self.run(&DIRECTORY_EXISTS, path, |p, path| async move { p.directory_exists(&path).await }).await
+    self
+      .run(&DIRECTORY_EXISTS, path, |p, path| async move {
+        p.directory_exists(&path).await
+      })
+      .await
   }
 
   pub async fn delete_directory(&self, path: &str, options: DeleteDirectoryOptions) -> Result<()> {
     self
       .run(&DELETE_DIRECTORY, path, |p, path| async move {
         if path.is_root() {
-          return Err(Error::new(ErrorKind::PermissionDenied, "refusing to delete the storage root"));
+          return Err(Error::new(
+            ErrorKind::PermissionDenied,
+            "refusing to delete the storage root",
+          ));
         }
         p.delete_directory(&path, options).await
       })
@@ -65,11 +123,19 @@ impl Storage {
   }
 
   pub async fn delete_file(&self, path: &str) -> Result<()> {
-    self.run(&DELETE_FILE, path, |p, path| async move { p.delete_file(&path).await }).await
+    self
+      .run(&DELETE_FILE, path, |p, path| async move {
+        p.delete_file(&path).await
+      })
+      .await
   }
 
   pub async fn file_exists(&self, path: &str) -> Result<bool> {
-    self.run(&FILE_EXISTS, path, |p, path| async move { p.file_exists(&path).await }).await
+    self
+      .run(&FILE_EXISTS, path, |p, path| async move {
+        p.file_exists(&path).await
+      })
+      .await
   }
 
   /// Names of the direct children, files and directories, sorted by name (byte order).
@@ -86,11 +152,19 @@ impl Storage {
   }
 
   pub async fn get_file_stats(&self, path: &str) -> Result<FileStats> {
-    self.run(&GET_FILE_STATS, path, |p, path| async move { p.get_file_stats(&path).await }).await
+    self
+      .run(&GET_FILE_STATS, path, |p, path| async move {
+        p.get_file_stats(&path).await
+      })
+      .await
   }
 
   pub async fn read_file(&self, path: &str) -> Result<Bytes> {
-    self.run(&READ_FILE, path, |p, path| async move { p.read_file(&path).await }).await
+    self
+      .run(&READ_FILE, path, |p, path| async move {
+        p.read_file(&path).await
+      })
+      .await
   }
 
   pub async fn write_file(&self, path: &str, data: Bytes) -> Result<()> {
@@ -111,7 +185,9 @@ impl Storage {
       .run(&DELETE_OLD_FILES, dir, |p, dir| async move {
         let entries = match p.list_dir(&dir, ListDetail::ModificationTimes).await {
           Ok(entries) => entries,
-          Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => return Ok(0),
+          Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
+            return Ok(0)
+          }
           Err(e) => return Err(e),
         };
         let old: Vec<StoragePath> = entries
@@ -139,9 +215,30 @@ impl Storage {
           }
         }
         if deleted > 0 {
-          tracing::debug!(path = dir.as_str(), "Deleted {deleted} old files from {}", dir.as_str());
+          tracing::debug!(
+            path = dir.as_str(),
+            "Deleted {deleted} old files from {}",
+            dir.as_str()
+          );
         }
         Ok(deleted)
+      })
+      .await
+  }
+
+  /// Removes leftover temp files of interrupted writes under `dir` modified before `older_than`.
+  pub async fn cleanup_temp_files(&self, dir: &str, older_than: SystemTime) -> Result<u32> {
+    self
+      .run(&CLEANUP_TEMP_FILES, dir, |p, dir| async move {
+        let removed = p.cleanup_temp_files(&dir, older_than).await?;
+        if removed > 0 {
+          tracing::debug!(
+            path = dir.as_str(),
+            "Removed {removed} leftover temp files under {}",
+            dir.as_str()
+          );
+        }
+        Ok(removed)
       })
       .await
   }

@@ -3,19 +3,28 @@
 //!
 //! `writeFile` writes a temp file in the target's directory and renames it over the target: a
 //! reader sees the old bytes or the new ones. Temp files are named `.stowage-tmp-*`, never show in
-//! listings, and are removed when a write fails.
+//! listings, and are removed when a write fails; `cleanup_temp_files` sweeps what a killed process
+//! left behind.
+//!
+//! Without a root, paths go to the OS as `fs` would pass them. With a root, every path is
+//! resolved beneath a directory fd of the root (see `beneath`), so no path, link or swap of a
+//! directory for a link mid-operation can reach outside it.
+
+mod beneath;
 
 use std::fs;
 use std::io::{self, Write};
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_trait::async_trait;
+use beneath::Root;
 use bytes::Bytes;
 
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{kind_of_io, Error, ErrorKind, Result};
 use crate::path::{canonical_root, PathRules, StoragePath};
 use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
 
@@ -33,7 +42,7 @@ pub struct LocalOptions {
 
 #[derive(Debug)]
 pub struct LocalProvider {
-  root: Option<PathBuf>,
+  root: Option<Arc<Root>>,
   rules: PathRules,
   fsync: bool,
 }
@@ -41,83 +50,62 @@ pub struct LocalProvider {
 impl LocalProvider {
   pub fn new(options: LocalOptions) -> Result<Self> {
     let root = match options.root {
-      Some(root) => Some(canonical_root(&root).map_err(|e| {
-        Error::from(e).with_path(root.display().to_string())
-      })?),
+      Some(root) => {
+        let opened = canonical_root(&root).and_then(Root::open);
+        Some(Arc::new(opened.map_err(|e| {
+          Error::from(e).with_path(root.display().to_string())
+        })?))
+      }
       None => None,
     };
     let rules = match &root {
-      Some(root) => PathRules::Rooted(root.clone()),
+      Some(root) => PathRules::Rooted(root.path().to_path_buf()),
       None => PathRules::Native,
     };
-    Ok(LocalProvider { root, rules, fsync: options.fsync })
+    Ok(LocalProvider {
+      root,
+      rules,
+      fsync: options.fsync,
+    })
   }
 
   pub fn root(&self) -> Option<&Path> {
-    self.root.as_deref()
+    self.root.as_deref().map(Root::path)
   }
 
-  /// The OS path of `path`; with a root, also what `confine` must check.
-  fn locate(&self, path: &StoragePath) -> Located {
+  /// Where `path` is: an OS path, or a key beneath the root.
+  fn place(&self, path: &StoragePath) -> Place {
     match &self.root {
-      None => Located { full: PathBuf::from(path.key()), root: None },
-      Some(root) => Located { full: root.join(path.key()), root: Some(root.clone()) },
+      None => Place::Native(PathBuf::from(path.key())),
+      Some(root) => Place::Rooted(root.clone(), path.key().to_string()),
     }
   }
 
-  /// Runs `f` on the blocking pool with the checked OS path: one hop for all of its syscalls.
+  /// Runs `f` on the blocking pool: one hop for all of its syscalls.
   async fn blocking<T, F>(&self, path: &StoragePath, f: F) -> Result<T>
   where
     T: Send + 'static,
-    F: FnOnce(PathBuf, bool) -> io::Result<T> + Send + 'static,
+    F: FnOnce(Place, bool) -> io::Result<T> + Send + 'static,
   {
-    let located = self.locate(path);
+    let place = self.place(path);
     let fsync = self.fsync;
-    run_blocking(move || f(located.check()?, fsync)).await
+    run_blocking(move || f(place, fsync)).await
   }
 }
 
-/// An OS path and, with a root, the root it must stay under.
-struct Located {
-  full: PathBuf,
-  root: Option<PathBuf>,
+/// An OS path (no root), or a key resolved beneath the root's directory fd.
+enum Place {
+  Native(PathBuf),
+  Rooted(Arc<Root>, String),
 }
 
-impl Located {
-  /// The path, once symbolic links are known not to lead outside the root. Blocking.
-  fn check(self) -> io::Result<PathBuf> {
-    if let Some(root) = &self.root {
-      confine(root, &self.full)?;
-    }
-    Ok(self.full)
-  }
-}
-
-async fn run_blocking<T: Send + 'static>(f: impl FnOnce() -> io::Result<T> + Send + 'static) -> Result<T> {
+async fn run_blocking<T: Send + 'static>(
+  f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> Result<T> {
   tokio::task::spawn_blocking(f)
     .await
     .map_err(|e| Error::new(ErrorKind::Io, format!("blocking task failed: {e}")))?
     .map_err(Error::from)
-}
-
-/// Refuses `full` when its deepest existing ancestor (itself included) resolves outside `root`.
-fn confine(root: &Path, full: &Path) -> io::Result<()> {
-  let mut probe = full;
-  loop {
-    match fs::canonicalize(probe) {
-      Ok(real) if real.starts_with(root) => return Ok(()),
-      Ok(_) => {
-        return Err(io::Error::new(io::ErrorKind::PermissionDenied, "path leads outside the storage root"))
-      }
-      Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
-        match probe.parent() {
-          Some(parent) if parent.starts_with(root) => probe = parent,
-          _ => return Ok(()),
-        }
-      }
-      Err(e) => return Err(e),
-    }
-  }
 }
 
 fn is_temp(name: &str) -> bool {
@@ -164,11 +152,18 @@ fn write_atomic(target: &Path, data: &[u8], fsync: bool) -> io::Result<()> {
     _ => PathBuf::from("."),
   };
   if let Err(e) = fs::create_dir_all(&dir) {
-    return Err(if e.kind() == io::ErrorKind::AlreadyExists { errno(ENOTDIR) } else { e });
+    return Err(if e.kind() == io::ErrorKind::AlreadyExists {
+      errno(ENOTDIR)
+    } else {
+      e
+    });
   }
   let temp = dir.join(temp_name(name.to_string_lossy().as_ref()));
   let result = (|| {
-    let mut file = fs::OpenOptions::new().write(true).create_new(true).open(&temp)?;
+    let mut file = fs::OpenOptions::new()
+      .write(true)
+      .create_new(true)
+      .open(&temp)?;
     file.write_all(data)?;
     if fsync {
       file.sync_all()?;
@@ -211,9 +206,47 @@ fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
         Err(e) => return Err(e),
       }
     }
-    entries.push(DirEntry { name, is_dir: file_type.is_dir(), mtime });
+    entries.push(DirEntry {
+      name,
+      is_dir: file_type.is_dir(),
+      mtime,
+    });
   }
   Ok(entries)
+}
+
+fn delete_dir(path: &Path, recursive: bool) -> io::Result<()> {
+  match fs::symlink_metadata(path) {
+    Ok(meta) if !meta.is_dir() => Err(errno(ENOTDIR)),
+    Ok(_) if recursive => fs::remove_dir_all(path),
+    Ok(_) => fs::remove_dir(path),
+    Err(e) => Err(e),
+  }
+}
+
+fn remove_file(place: Place) -> io::Result<()> {
+  match place {
+    Place::Native(p) => fs::remove_file(p),
+    Place::Rooted(root, key) => beneath::remove_file(&root, &key),
+  }
+}
+
+/// True when `path` is a directory (`want_dir`) or a file. Only leaving the root is an error.
+fn exists(place: Place, want_dir: bool) -> io::Result<bool> {
+  match place {
+    Place::Native(p) => Ok(
+      fs::metadata(p)
+        .map(|m| if want_dir { m.is_dir() } else { m.is_file() })
+        .unwrap_or(false),
+    ),
+    Place::Rooted(root, key) => Ok(beneath::probe(&root, &key)?.is_some_and(|st| {
+      if want_dir {
+        beneath::is_directory(&st)
+      } else {
+        beneath::is_file(&st)
+      }
+    })),
+  }
 }
 
 #[async_trait]
@@ -227,21 +260,28 @@ impl Provider for LocalProvider {
   }
 
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
-    self.blocking(path, |p, _| ensure_dir(&p)).await
+    self
+      .blocking(path, |place, _| match place {
+        Place::Native(p) => ensure_dir(&p),
+        Place::Rooted(root, key) => beneath::ensure_dir(&root, &key),
+      })
+      .await
   }
 
   async fn directory_exists(&self, path: &StoragePath) -> Result<bool> {
-    self.blocking(path, |p, _| Ok(fs::metadata(p).map(|m| m.is_dir()).unwrap_or(false))).await
+    self.blocking(path, |place, _| exists(place, true)).await
   }
 
-  async fn delete_directory(&self, path: &StoragePath, options: DeleteDirectoryOptions) -> Result<()> {
+  async fn delete_directory(
+    &self,
+    path: &StoragePath,
+    options: DeleteDirectoryOptions,
+  ) -> Result<()> {
     self
-      .blocking(path, move |p, _| {
-        let outcome = match fs::symlink_metadata(&p) {
-          Ok(meta) if !meta.is_dir() => Err(errno(ENOTDIR)),
-          Ok(_) if options.recursive => fs::remove_dir_all(&p),
-          Ok(_) => fs::remove_dir(&p),
-          Err(e) => Err(e),
+      .blocking(path, move |place, _| {
+        let outcome = match place {
+          Place::Native(p) => delete_dir(&p, options.recursive),
+          Place::Rooted(root, key) => beneath::remove_dir(&root, &key, options.recursive),
         };
         match outcome {
           Err(e) if options.force && e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -252,44 +292,95 @@ impl Provider for LocalProvider {
   }
 
   async fn delete_file(&self, path: &StoragePath) -> Result<()> {
-    self.blocking(path, |p, _| fs::remove_file(p)).await
+    self.blocking(path, |place, _| remove_file(place)).await
   }
 
   async fn file_exists(&self, path: &StoragePath) -> Result<bool> {
-    self.blocking(path, |p, _| Ok(fs::metadata(p).map(|m| m.is_file()).unwrap_or(false))).await
+    self.blocking(path, |place, _| exists(place, false)).await
   }
 
   async fn list_dir(&self, path: &StoragePath, detail: ListDetail) -> Result<Vec<DirEntry>> {
-    self.blocking(path, move |p, _| list(&p, detail)).await
+    self
+      .blocking(path, move |place, _| match place {
+        Place::Native(p) => list(&p, detail),
+        Place::Rooted(root, key) => beneath::list(&root, &key, detail),
+      })
+      .await
   }
 
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {
     self
-      .blocking(path, |p, _| {
-        let meta = fs::metadata(p)?;
-        if meta.is_dir() {
-          return Err(errno(EISDIR));
+      .blocking(path, |place, _| match place {
+        Place::Native(p) => {
+          let meta = fs::metadata(p)?;
+          if meta.is_dir() {
+            return Err(errno(EISDIR));
+          }
+          Ok(stats_of(&meta))
         }
-        Ok(stats_of(&meta))
+        Place::Rooted(root, key) => {
+          let st = beneath::stat(&root, &key)?;
+          if beneath::is_directory(&st) {
+            return Err(errno(EISDIR));
+          }
+          Ok(beneath::stats_of(&st))
+        }
       })
       .await
   }
 
   async fn read_file(&self, path: &StoragePath) -> Result<Bytes> {
-    self.blocking(path, |p, _| fs::read(p).map(Bytes::from)).await
+    self
+      .blocking(path, |place, _| match place {
+        Place::Native(p) => fs::read(p).map(Bytes::from),
+        Place::Rooted(root, key) => beneath::read(&root, &key).map(Bytes::from),
+      })
+      .await
   }
 
   async fn write_file(&self, path: &StoragePath, data: Bytes) -> Result<()> {
-    self.blocking(path, move |p, fsync| write_atomic(&p, &data, fsync)).await
+    self
+      .blocking(path, move |place, fsync| match place {
+        Place::Native(p) => write_atomic(&p, &data, fsync),
+        Place::Rooted(root, key) => beneath::write(&root, &key, &data, fsync),
+      })
+      .await
   }
 
   async fn delete_files(&self, paths: &[StoragePath]) -> Vec<Result<()>> {
-    let located: Vec<Located> = paths.iter().map(|p| self.locate(p)).collect();
+    let places: Vec<Place> = paths.iter().map(|p| self.place(p)).collect();
     let count = paths.len();
     let outcome = run_blocking(move || {
-      Ok(located.into_iter().map(|l| l.check().and_then(fs::remove_file).map_err(Error::from)).collect())
+      Ok(
+        places
+          .into_iter()
+          .map(|place| remove_file(place).map_err(Error::from))
+          .collect(),
+      )
     })
     .await;
     outcome.unwrap_or_else(|e| vec![Err(e); count])
+  }
+
+  async fn cleanup_temp_files(&self, dir: &StoragePath, older_than: SystemTime) -> Result<u32> {
+    self
+      .blocking(dir, move |place, _| {
+        let swept = match place {
+          Place::Native(p) => beneath::cleanup_temps_at(&p, older_than),
+          Place::Rooted(root, key) => beneath::cleanup_temps(&root, &key, older_than),
+        };
+        match swept {
+          Err(e)
+            if matches!(
+              kind_of_io(&e),
+              ErrorKind::NotFound | ErrorKind::NotADirectory
+            ) =>
+          {
+            Ok(0)
+          }
+          other => other,
+        }
+      })
+      .await
   }
 }
