@@ -1,0 +1,36 @@
+// Stowage's LocalStorageProvider from a release build of the addon (bench/.build, see README),
+// or the .node that STOWAGE_NODE names (e.g. a debug build while profiling).
+'use strict';
+
+const { join } = require('node:path');
+const { readdirSync } = require('node:fs');
+
+function addonPath() {
+  if (process.env.STOWAGE_NODE) return process.env.STOWAGE_NODE;
+  const dir = join(__dirname, '..', '.build');
+  const node = readdirSync(dir).find((f) => f.endsWith('.node'));
+  if (!node) throw new Error(`no .node in ${dir}: run the release build (bench/README.md)`);
+  return join(dir, node);
+}
+
+module.exports = function create() {
+  const { LocalStorageProvider } = require(addonPath());
+  const p = new LocalStorageProvider();
+  return {
+    name: 'stowage',
+    ensureDirectory: (path) => p.ensureDirectory(path),
+    directoryExists: (path) => p.directoryExists(path),
+    deleteDirectory: (path, o) => p.deleteDirectory(path, o),
+    deleteFile: (path) => p.deleteFile(path),
+    fileExists: (path) => p.fileExists(path),
+    listFiles: (dir, o) => p.listFiles(dir, o),
+    getFileStats: (path) => p.getFileStats(path),
+    readFile: (path) => p.readFile(path),
+    writeFile: (path, data) => p.writeFile(path, data),
+    deleteOldFiles: (dir, olderThan) => p.deleteOldFiles(dir, olderThan),
+    // SLOT: Stowage's native SHA-256 does not exist yet. When it lands, map it here (e.g.
+    // `(path) => p.checksum(path, 'sha256')` resolving the hex digest) and the sha256_native
+    // workload starts measuring it.
+    checksum: typeof p.checksum === 'function' ? (path) => p.checksum(path, 'sha256') : null,
+  };
+};

@@ -1,0 +1,158 @@
+// Turns the raw measurements into rows (medians, throughput, ratios, targets), a text table,
+// a markdown table and an SVG chart. No dependencies.
+'use strict';
+
+const NAMES = { 'fs-promises': 'fs/promises', stowage: 'Stowage', opendal: 'OpenDAL 0.49.2', floor: 'floor (std::fs)' };
+const ORDER = ['fs-promises', 'stowage', 'opendal', 'floor'];
+const MiB = 1024 * 1024;
+
+function median(xs) {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** Stowage's verdict against the issue's target for a workload, or null when it has none. */
+function verdict(w, row, byImpl) {
+  const t = w.target;
+  if (!t || row.impl !== 'stowage') return null;
+  if (t.speedup) {
+    return { text: `≥${t.speedup}x fs/promises`, met: row.speedup >= t.speedup };
+  }
+  if (t.within && byImpl.floor) {
+    const r = row.ms / byImpl.floor.ms;
+    return { text: `≤${t.within}x floor (is ${r.toFixed(2)}x)`, met: r <= t.within };
+  }
+  return t.note ? { text: t.note, met: null } : null;
+}
+
+function summarize(runs, workloads) {
+  const rows = [];
+  for (const w of workloads) {
+    const byImpl = {};
+    for (const impl of ORDER) {
+      const mine = runs.filter((r) => r.workload === w.name && r.impl === impl);
+      if (!mine.length) continue;
+      const ms = median(mine.map((r) => r.ms));
+      const { ops, bytes } = mine[0];
+      byImpl[impl] = {
+        workload: w.name,
+        title: w.title,
+        impl,
+        ms,
+        min: Math.min(...mine.map((r) => r.ms)),
+        max: Math.max(...mine.map((r) => r.ms)),
+        n: mine.length,
+        throughput: w.unit === 'MiB' ? bytes / MiB / (ms / 1000) : ops / (ms / 1000),
+        unit: w.unit === 'MiB' ? 'MiB/s' : `${w.unit}/s`,
+        peakRssMiB: median(mine.map((r) => r.peakRssKiB)) / 1024,
+      };
+    }
+    const fsMs = byImpl['fs-promises'] && byImpl['fs-promises'].ms;
+    for (const row of Object.values(byImpl)) {
+      row.speedup = fsMs ? fsMs / row.ms : null;
+      row.vsFloor = byImpl.floor ? row.ms / byImpl.floor.ms : null;
+      row.target = verdict(w, row, byImpl);
+      rows.push(row);
+    }
+  }
+  return rows;
+}
+
+const fmtMs = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
+const fmtTp = (r) => `${r.throughput >= 100 ? Math.round(r.throughput).toLocaleString('en-US') : r.throughput.toFixed(1)} ${r.unit}`;
+const fmtX = (x) => (x == null ? '' : `${x.toFixed(2)}x`);
+const fmtTarget = (t) => (!t ? '' : `${t.met === null ? '·' : t.met ? 'met' : 'MISSED'}: ${t.text}`);
+
+function cells(r) {
+  return [r.workload, NAMES[r.impl], fmtMs(r.ms), `${fmtMs(r.min)}–${fmtMs(r.max)}`, fmtTp(r), `${r.peakRssMiB.toFixed(0)} MiB`, fmtX(r.speedup), fmtTarget(r.target)];
+}
+const HEAD = ['workload', 'implementation', 'median', 'min–max', 'throughput', 'peak RSS', 'speedup vs fs/promises', 'target'];
+
+function table(rows) {
+  const all = [HEAD, ...rows.map(cells)];
+  const width = HEAD.map((_, c) => Math.max(...all.map((r) => r[c].length)));
+  const line = (r) => r.map((v, c) => (c >= 2 && c <= 6 ? v.padStart(width[c]) : v.padEnd(width[c]))).join('  ');
+  const out = [];
+  let last = null;
+  for (const [k, r] of all.entries()) {
+    if (k > 1 && r[0] !== last) out.push('');
+    out.push(line(r));
+    last = r[0];
+  }
+  return out.join('\n');
+}
+
+function markdown(result) {
+  const { env, rows, rounds, params, pending, floorThreads } = result;
+  const lines = [
+    `Measured ${env.date.slice(0, 10)} on ${env.cpus}, ${env.memory}, Linux ${env.kernel}, Node ${env.node};`,
+    `files on ${env.filesystem}; Stowage ${env.stowageCommit} (release build); median of ${rounds} rounds,`,
+    `each measurement a fresh process; floor pool: ${floorThreads} threads; 64 in flight for the JS runs.`,
+    '',
+    `| ${HEAD.join(' | ')} |`,
+    `|${HEAD.map((_, c) => (c >= 2 && c <= 6 ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${cells(r).map((c, k) => (k === 7 && r.target && r.target.met === false ? `**${c}**` : c)).join(' | ')} |`),
+    '',
+    `Not measured yet: ${pending.join(', ')} (bindings pending). Sizes: ${JSON.stringify(params)}.`,
+    '',
+  ];
+  return lines.join('\n');
+}
+
+function esc(s) {
+  return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** Speedup over fs/promises per workload, log scale, with Stowage's target marked. */
+function svg(result) {
+  const { rows, env } = result;
+  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', opendal: '#1971c2', floor: '#2f9e44' };
+  const workloads = [...new Set(rows.map((r) => r.workload))];
+  const impls = ORDER.filter((i) => rows.some((r) => r.impl === i));
+  const speedups = rows.map((r) => r.speedup).filter((x) => x);
+  const lo = Math.min(0.25, ...speedups.map((x) => x / 1.2));
+  const hi = Math.max(16, ...speedups.map((x) => x * 1.2));
+  const left = 150, right = 30, width = 900, bar = 11, gap = 16, top = 58;
+  const plotW = width - left - right;
+  const x = (v) => left + ((Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * plotW;
+  const groupH = impls.length * bar + gap;
+  const height = top + workloads.length * groupH + 40;
+  const out = [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${left}" y="18" font-size="14" font-weight="bold">Speedup over fs/promises (log scale; higher is faster)</text>`,
+    `<text x="${left}" y="34" fill="#555">${esc(`${env.cpus}, ${env.filesystem.split(' (')[0]}, Node ${env.node}; median of ${result.rounds} rounds. | = Stowage target`)}</text>`,
+  ];
+  impls.forEach((impl, k) => {
+    out.push(`<rect x="${left + k * 150}" y="${top - 16}" width="10" height="10" fill="${COLORS[impl]}"/>`);
+    out.push(`<text x="${left + k * 150 + 14}" y="${top - 7}">${esc(NAMES[impl])}</text>`);
+  });
+  for (let v = 0.25; v <= hi; v *= 2) {
+    if (v < lo) continue;
+    out.push(`<line x1="${x(v)}" x2="${x(v)}" y1="${top}" y2="${height - 30}" stroke="${v === 1 ? '#333' : '#ddd'}"/>`);
+    out.push(`<text x="${x(v)}" y="${height - 16}" text-anchor="middle" fill="#555">${v}x</text>`);
+  }
+  workloads.forEach((wl, g) => {
+    const y0 = top + g * groupH;
+    out.push(`<text x="${left - 8}" y="${y0 + (impls.length * bar) / 2 + 4}" text-anchor="end">${esc(wl)}</text>`);
+    impls.forEach((impl, k) => {
+      const r = rows.find((q) => q.workload === wl && q.impl === impl);
+      if (!r || !r.speedup) return;
+      const y = y0 + k * bar;
+      out.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(r.speedup) - left)}" height="${bar - 2}" fill="${COLORS[impl]}"><title>${esc(`${NAMES[impl]}: ${r.speedup.toFixed(2)}x, ${fmtMs(r.ms)}`)}</title></rect>`);
+      out.push(`<text x="${x(r.speedup) + 3}" y="${y + bar - 3}" font-size="9" fill="#333">${r.speedup.toFixed(2)}x</text>`);
+      if (impl === 'stowage' && r.target) {
+        const fsRow = rows.find((q) => q.workload === wl && q.impl === 'fs-promises');
+        const floorRow = rows.find((q) => q.workload === wl && q.impl === 'floor');
+        const t = r.target.text.startsWith('≥') ? Number(r.target.text.slice(1).split('x')[0])
+          : floorRow && fsRow && r.target.text.startsWith('≤') ? fsRow.ms / (floorRow.ms * 1.2) : null;
+        if (t) out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${y - 2}" y2="${y + bar}" stroke="black" stroke-width="2"/>`);
+      }
+    });
+  });
+  out.push('</svg>');
+  return `${out.join('\n')}\n`;
+}
+
+module.exports = { summarize, table, markdown, svg, median };

@@ -1,0 +1,180 @@
+#!/usr/bin/env node
+// The benchmark: every workload on every implementation, each measurement in a fresh process,
+// interleaved (the order of implementations rotates every round), median of the rounds.
+// Usage and options: bench/README.md, or `node bench/run.js --help`.
+'use strict';
+
+const fs = require('node:fs');
+const os = require('node:os');
+const { join, resolve } = require('node:path');
+const { spawnSync, execFileSync } = require('node:child_process');
+const { WORKLOADS, SHARED, PARAMS } = require('./workloads');
+const { summarize, table, markdown, svg } = require('./report');
+
+const HELP = `node bench/run.js [options]   (npm run bench -- [options])
+  --dir DIR          where the files go (default: a new directory under the OS temp dir);
+                     use a tmpfs or a journaled ext4 mount, see README
+  --quick            3 rounds and the fastest workloads' sizes kept; under 3 minutes
+  --rounds N         rounds per measurement (default 5; --quick 3)
+  --only a,b         only these workloads (names as in the table)
+  --impls a,b        only these implementations (fs-promises, stowage, opendal, floor)
+  --floor-threads N  threads of the floor's pool (default 4)
+  --out PREFIX       write PREFIX.json, PREFIX.md, PREFIX.svg (default bench/results/latest)
+  --keep             leave the files in --dir
+env STOWAGE_NODE=path/to/x.node  measure that addon instead of bench/.build/*.node`;
+
+const IMPLS = ['fs-promises', 'stowage', 'opendal', 'floor'];
+const FLOOR = join(__dirname, 'floor', 'target', 'release', 'stowage-bench-floor');
+
+function parseArgs(argv) {
+  const o = { rounds: 5, floorThreads: 4, out: join(__dirname, 'results', 'latest'), impls: IMPLS };
+  for (let i = 0; i < argv.length; i += 1) {
+    const a = argv[i];
+    const value = () => argv[++i];
+    if (a === '--help' || a === '-h') {
+      console.log(HELP);
+      process.exit(0);
+    } else if (a === '--dir') o.dir = resolve(value());
+    else if (a === '--quick') o.quick = true;
+    else if (a === '--rounds') o.rounds = Number(value());
+    else if (a === '--only') o.only = value().split(',');
+    else if (a === '--impls') o.impls = value().split(',');
+    else if (a === '--floor-threads') o.floorThreads = Number(value());
+    else if (a === '--out') o.out = resolve(value());
+    else if (a === '--keep') o.keep = true;
+    else throw new Error(`unknown option ${a} (see --help)`);
+  }
+  if (o.quick && !argv.includes('--rounds')) o.rounds = 3;
+  return o;
+}
+
+/** What the numbers were measured on, written next to them. */
+function environment(dir) {
+  const sh = (cmd, args) => {
+    try {
+      return execFileSync(cmd, args, { encoding: 'utf8', cwd: __dirname }).trim();
+    } catch {
+      return '?';
+    }
+  };
+  const fsType = sh('stat', ['-f', '-c', '%T', dir]);
+  const mount = sh('findmnt', ['-n', '-o', 'SOURCE,FSTYPE,OPTIONS', '-T', dir]);
+  const stowageNode = process.env.STOWAGE_NODE || fs.readdirSync(join(__dirname, '.build')).map((f) => join(__dirname, '.build', f)).find((f) => f.endsWith('.node'));
+  return {
+    date: new Date().toISOString(),
+    cpus: `${os.cpus().length} × ${os.cpus()[0].model}`,
+    memory: `${Math.round(os.totalmem() / 2 ** 30)} GiB`,
+    kernel: os.release(),
+    node: process.version,
+    dir,
+    filesystem: `${fsType} (${mount})`,
+    stowageCommit: sh('git', ['rev-parse', '--short', 'HEAD']) + (sh('git', ['status', '--porcelain', '--', '../crates', '../src']) ? ' + uncommitted changes in crates/ or src/' : ''),
+    stowageAddon: stowageNode,
+  };
+}
+
+function ensureBuilt(impls) {
+  if (impls.includes('stowage') && !process.env.STOWAGE_NODE) {
+    const dir = join(__dirname, '.build');
+    if (!fs.existsSync(dir) || !fs.readdirSync(dir).some((f) => f.endsWith('.node'))) {
+      throw new Error('no release build in bench/.build; run (from the repo root):\n  npx napi build --platform --release --no-const-enum --runtime-string-enum --output-dir bench/.build');
+    }
+  }
+  if (impls.includes('floor') && !fs.existsSync(FLOOR)) {
+    console.log('building the floor (bench/floor) ...');
+    execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', join(__dirname, 'floor', 'Cargo.toml')], { stdio: 'inherit' });
+  }
+  if (impls.includes('opendal') && !fs.existsSync(join(__dirname, 'node_modules', 'opendal'))) {
+    console.log('installing opendal@0.49.2 into bench/node_modules ...');
+    execFileSync('npm', ['install', '--no-audit', '--no-fund', '--silent'], { cwd: __dirname, stdio: 'inherit' });
+  }
+}
+
+/** One measurement in a fresh process; its parsed JSON line. */
+function measure(impl, w, dir, base, p, floorThreads) {
+  const child =
+    impl === 'floor'
+      ? spawnSync(FLOOR, [w.name, dir, String(floorThreads), `files=${p.files}`, `dirs=${p.dirs}`, `size=${w.unit === 'MiB' ? p.bigSize : p.size}`], { encoding: 'utf8', timeout: 300_000 })
+      : spawnSync(process.execPath, [join(__dirname, 'child.js'), impl, w.name, dir, base, JSON.stringify(p)], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 20 });
+  if (child.status !== 0) throw new Error(`${impl} ${w.name} failed (${child.status ?? child.signal}):\n${child.stderr}`);
+  return JSON.parse(child.stdout.trim().split('\n').pop());
+}
+
+/** Which implementations a workload runs on (the floor has no native-checksum slot to fill). */
+function implsFor(w, impls) {
+  if (w.onlyWith === 'checksum') {
+    return impls.filter((i) => i !== 'floor' && i !== 'fs-promises' && i !== 'opendal');
+  }
+  return impls;
+}
+
+function hasSlot(impl, w, base) {
+  if (w.onlyWith !== 'checksum') return true;
+  return Boolean(require(`./impls/${impl}`)(base).checksum);
+}
+
+function main() {
+  const o = parseArgs(process.argv.slice(2));
+  ensureBuilt(o.impls);
+  const base = o.dir || fs.mkdtempSync(join(os.tmpdir(), 'stowage-bench-'));
+  fs.mkdirSync(base, { recursive: true });
+  const p = { ...PARAMS };
+  const env = environment(base);
+  console.log(`Stowage bench: ${o.rounds} rounds on ${env.filesystem}\n  in ${base}; ${env.cpus}; node ${env.node}`);
+
+  const local = WORKLOADS.filter((w) => !w.pending && (!o.only || o.only.includes(w.name)));
+  for (const w of WORKLOADS.filter((x) => x.pending && (!o.only || o.only.includes(x.name)))) {
+    console.log(`  skip ${w.name}: ${w.pending}`);
+  }
+  const t0 = Date.now();
+  const shared = {};
+  for (const kind of new Set(local.map((w) => w.shared).filter(Boolean))) {
+    shared[kind] = join(base, `shared-${kind}`);
+    const done = `${shared[kind]}.complete`; // built by an earlier run with --keep
+    if (!fs.existsSync(done)) {
+      process.stdout.write(`  fixture ${kind} ... `);
+      fs.rmSync(shared[kind], { recursive: true, force: true });
+      SHARED[kind](shared[kind], p);
+      fs.writeFileSync(done, JSON.stringify(p));
+      console.log('done');
+    }
+  }
+
+  const runs = [];
+  for (let round = 0; round < o.rounds; round += 1) {
+    for (const w of local) {
+      const impls = implsFor(w, o.impls).filter((i) => hasSlot(i, w, base));
+      const order = impls.map((_, k) => impls[(k + round) % impls.length]);
+      for (const impl of order) {
+        const dir = w.shared ? shared[w.shared] : join(base, `run-${w.name}`);
+        if (w.prepare) w.prepare(dir, p);
+        const r = measure(impl, w, dir, base, p, o.floorThreads);
+        if (r.check !== w.expect(p)) throw new Error(`${impl} ${w.name}: result "${r.check}", expected "${w.expect(p)}"`);
+        if (w.verify) w.verify(dir, p);
+        if (w.cleanup) w.cleanup(dir);
+        runs.push({ round, workload: w.name, impl, ...r });
+        process.stdout.write(`\r  round ${round + 1}/${o.rounds}  ${w.name.padEnd(14)} ${impl.padEnd(12)} ${r.ms.toFixed(1).padStart(9)} ms   `);
+      }
+    }
+  }
+  console.log(`\r  ${runs.length} measurements in ${((Date.now() - t0) / 1000).toFixed(0)} s${' '.repeat(40)}\n`);
+  if (!o.keep && !o.dir) fs.rmSync(base, { recursive: true, force: true });
+  else if (!o.keep) {
+    for (const d of Object.values(shared)) {
+      fs.rmSync(d, { recursive: true, force: true });
+      fs.rmSync(`${d}.complete`, { force: true });
+    }
+  }
+
+  const rows = summarize(runs, WORKLOADS);
+  console.log(table(rows));
+  const pending = WORKLOADS.filter((w) => w.pending).map((w) => w.name);
+  const result = { env, params: p, rounds: o.rounds, floorThreads: o.floorThreads, rows, runs, pending };
+  fs.mkdirSync(join(o.out, '..'), { recursive: true });
+  fs.writeFileSync(`${o.out}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(`${o.out}.md`, markdown(result));
+  fs.writeFileSync(`${o.out}.svg`, svg(result));
+  console.log(`\nwrote ${o.out}.{json,md,svg}`);
+}
+
+main();
