@@ -13,8 +13,21 @@ import { LocalStorageProvider } from '..';
 const work = mkdtempSync(join(tmpdir(), 'stowage-diff-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
+/** The operations the comparison covers; results are compared as text. */
+interface Ops {
+  ensureDirectory(p: string): Promise<unknown>;
+  directoryExists(p: string): Promise<unknown>;
+  fileExists(p: string): Promise<unknown>;
+  deleteDirectory(p: string): Promise<unknown>;
+  deleteFile(p: string): Promise<unknown>;
+  listFiles(p: string): Promise<unknown>;
+  size(p: string): Promise<unknown>;
+  readFile(p: string): Promise<unknown>;
+  writeFile(p: string, data: string): Promise<unknown>;
+}
+
 /** The operations as the original fs-based service wrote them. */
-const plain = {
+const plain: Ops = {
   ensureDirectory: (p: string) => fs.mkdir(p, { recursive: true }).then(() => undefined),
   directoryExists: (p: string) => fs.stat(p).then((s) => s.isDirectory(), () => false),
   fileExists: (p: string) => fs.stat(p).then((s) => s.isFile(), () => false),
@@ -31,7 +44,7 @@ const plain = {
   writeFile: (p: string, data: string) => fs.writeFile(p, data),
 };
 
-function stowage(s: LocalStorageProvider): typeof plain {
+function stowage(s: LocalStorageProvider): Ops {
   return {
     ensureDirectory: (p) => s.ensureDirectory(p),
     directoryExists: (p) => s.directoryExists(p),
@@ -66,7 +79,7 @@ async function outcome(fn: () => Promise<unknown>): Promise<string> {
   }
 }
 
-async function run(impl: typeof plain, base: string, seed: number): Promise<string[]> {
+async function run(impl: Ops, base: string, seed: number): Promise<string[]> {
   const next = random(seed);
   const log: string[] = [];
   for (let i = 0; i < 250; i += 1) {

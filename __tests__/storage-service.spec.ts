@@ -24,7 +24,7 @@ describe('StorageService', () => {
   it('defaults to LOCAL when STORAGE_TYPE is unset', () => {
     const service = new StorageService({ env: {} });
     expect(service.defaultType).toBe(StorageType.LOCAL);
-    expect(service.getProvider().type).toBe(StorageType.LOCAL);
+    expect((service.getProvider() as LocalStorageProvider).type).toBe(StorageType.LOCAL);
   });
 
   it('reads STORAGE_TYPE from env, config, or the storageType option, in rising priority', () => {
