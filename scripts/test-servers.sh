@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Local S3 and Azure Blob servers for the integration tests, on free loopback ports.
 #
-#   scripts/test-servers.sh install   # once per machine: .venv (moto, boto3, azure-storage-blob),
-#                                     # .test-servers/azurite (npm), .tools/bin/s3s-fs (cargo)
+#   scripts/test-servers.sh install   # once per machine, into ~/.cache/stowage-test-tools: a venv
+#                                     # (moto, azure-storage-blob), azurite (npm), s3s-fs (cargo)
 #   scripts/test-servers.sh start     # starts moto, s3s-fs and Azurite, creates the bucket and
 #                                     # container, writes .test-servers/env (source it)
 #   scripts/test-servers.sh stop      # stops the servers recorded in .test-servers/env
@@ -13,9 +13,13 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-VENV="$ROOT/.venv"
+# The installed servers live in a per-machine cache, so fresh clones (CI) reuse them; a new machine
+# installs them again. STOWAGE_TOOLS_DIR moves the cache.
+CACHE="${STOWAGE_TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/stowage-test-tools}"
+VENV="$CACHE/venv"
+AZURITE="$CACHE/azurite"
+TOOLS="$CACHE/cargo"
 SERVERS="$ROOT/.test-servers"
-TOOLS="$ROOT/.tools"
 RUN="$SERVERS/run"
 ENV_FILE="$SERVERS/env"
 
@@ -35,17 +39,17 @@ log() { echo "test-servers: $*" >&2; }
 
 install() {
   if [[ ! -x "$VENV/bin/moto_server" ]] || ! "$VENV/bin/python" -c "import azure.storage.blob" 2>/dev/null; then
-    log "installing moto $MOTO_VERSION and azure-storage-blob into .venv"
+    log "installing moto $MOTO_VERSION and azure-storage-blob into $VENV"
     [[ -d "$VENV" ]] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet "moto[server]==$MOTO_VERSION" azure-storage-blob
   fi
-  if [[ ! -x "$SERVERS/azurite/node_modules/.bin/azurite-blob" ]]; then
-    log "installing azurite $AZURITE_VERSION into .test-servers/azurite"
-    mkdir -p "$SERVERS/azurite"
-    npm install --silent --no-audit --no-fund --prefix "$SERVERS/azurite" "azurite@$AZURITE_VERSION"
+  if [[ ! -x "$AZURITE/node_modules/.bin/azurite-blob" ]]; then
+    log "installing azurite $AZURITE_VERSION into $AZURITE"
+    mkdir -p "$AZURITE"
+    npm install --silent --no-audit --no-fund --prefix "$AZURITE" "azurite@$AZURITE_VERSION"
   fi
   if [[ ! -x "$TOOLS/bin/s3s-fs" ]]; then
-    log "building s3s-fs $S3S_FS_VERSION into .tools (once per machine)"
+    log "building s3s-fs $S3S_FS_VERSION into $TOOLS (once per machine)"
     cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked --root "$TOOLS"
   fi
 }
@@ -84,7 +88,7 @@ start() {
   if [[ -f "$ENV_FILE" ]]; then
     stop
   fi
-  [[ -x "$VENV/bin/moto_server" && -x "$TOOLS/bin/s3s-fs" && -x "$SERVERS/azurite/node_modules/.bin/azurite-blob" ]] ||
+  [[ -x "$VENV/bin/moto_server" && -x "$TOOLS/bin/s3s-fs" && -x "$AZURITE/node_modules/.bin/azurite-blob" ]] ||
     { log "servers are not installed: run '$0 install' first"; exit 1; }
   rm -rf "$RUN"
   mkdir -p "$RUN/s3s/$BUCKET" "$RUN/azurite"
@@ -96,7 +100,7 @@ start() {
   s3s_pid="$(spawn s3s-fs "$TOOLS/bin/s3s-fs" --host 127.0.0.1 --port "$s3s_port" \
     --access-key "$S3_KEY" --secret-key "$S3_SECRET" "$RUN/s3s")"
   azurite_port="$(free_port)"
-  azurite_pid="$(spawn azurite "$SERVERS/azurite/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
+  azurite_pid="$(spawn azurite "$AZURITE/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
     --blobPort "$azurite_port" --location "$RUN/azurite" --skipApiVersionCheck --disableTelemetry --silent)"
 
   # Written before waiting, so that `stop` can clean up after a failed start.
