@@ -2,8 +2,8 @@
 // a markdown table and an SVG chart. No dependencies.
 'use strict';
 
-const NAMES = { 'fs-promises': 'fs/promises', stowage: 'Stowage', opendal: 'OpenDAL 0.49.2', floor: 'floor (std::fs)' };
-const ORDER = ['fs-promises', 'stowage', 'opendal', 'floor'];
+const NAMES = { 'fs-promises': 'fs/promises', stowage: 'Stowage', 'stowage-root': 'Stowage, with root', opendal: 'OpenDAL 0.49.2', floor: 'floor (std::fs)' };
+const ORDER = ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor'];
 const MiB = 1024 * 1024;
 
 function median(xs) {
@@ -88,7 +88,8 @@ function markdown(result) {
   const lines = [
     `Measured ${env.date.slice(0, 10)} on ${env.cpus}, ${env.memory}, Linux ${env.kernel}, Node ${env.node};`,
     `files on ${env.filesystem}; Stowage ${env.stowageCommit} (release build); median of ${rounds} rounds,`,
-    `each measurement a fresh process; floor pool: ${floorThreads} threads; 64 in flight for the JS runs.`,
+    `each measurement a fresh process; floor pool: ${floorThreads} threads; ${params.inFlight} in flight for the JS runs;`,
+    `load average (1/5/15 min) ${env.loadAverageAtStart} at the start, ${env.loadAverageAtEnd} at the end.`,
     '',
     `| ${HEAD.join(' | ')} |`,
     `|${HEAD.map((_, c) => (c >= 2 && c <= 6 ? '---:' : '---')).join('|')}|`,
@@ -107,7 +108,7 @@ function esc(s) {
 /** Speedup over fs/promises per workload, log scale, with Stowage's target marked. */
 function svg(result) {
   const { rows, env } = result;
-  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', opendal: '#1971c2', floor: '#2f9e44' };
+  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44' };
   const workloads = [...new Set(rows.map((r) => r.workload))];
   const impls = ORDER.filter((i) => rows.some((r) => r.impl === i));
   const speedups = rows.map((r) => r.speedup).filter((x) => x);

@@ -14,10 +14,12 @@ const { summarize, table, markdown, svg } = require('./report');
 const HELP = `node bench/run.js [options]   (npm run bench -- [options])
   --dir DIR          where the files go (default: a new directory under the OS temp dir);
                      use a tmpfs or a journaled ext4 mount, see README
-  --quick            3 rounds and the fastest workloads' sizes kept; under 3 minutes
+  --quick            a quarter of the sizes (2,500 files, 64 MiB, ...) and 3 rounds: a smoke
+                     run under 3 minutes; its ratios are indicative, the README's are full runs
   --rounds N         rounds per measurement (default 5; --quick 3)
   --only a,b         only these workloads (names as in the table)
-  --impls a,b        only these implementations (fs-promises, stowage, opendal, floor)
+  --impls a,b        only these implementations (fs-promises, stowage, opendal, floor;
+                     also stowage-root: Stowage with STORAGE_LOCAL_ROOT-style confinement)
   --floor-threads N  threads of the floor's pool (default 4)
   --out PREFIX       write PREFIX.json, PREFIX.md, PREFIX.svg (default bench/results/latest)
   --keep             leave the files in --dir
@@ -48,6 +50,14 @@ function parseArgs(argv) {
   return o;
 }
 
+function readOr(file, fallback) {
+  try {
+    return fs.readFileSync(file, 'utf8').trim();
+  } catch {
+    return fallback;
+  }
+}
+
 /** What the numbers were measured on, written next to them. */
 function environment(dir) {
   const sh = (cmd, args) => {
@@ -68,8 +78,11 @@ function environment(dir) {
     node: process.version,
     dir,
     filesystem: `${fsType} (${mount})`,
-    stowageCommit: sh('git', ['rev-parse', '--short', 'HEAD']) + (sh('git', ['status', '--porcelain', '--', '../crates', '../src']) ? ' + uncommitted changes in crates/ or src/' : ''),
+    stowageCommit: process.env.STOWAGE_NODE
+      ? `${sh('git', ['rev-parse', '--short', 'HEAD'])} work tree (STOWAGE_NODE)`
+      : readOr(join(__dirname, '.build', 'commit.txt'), '?'),
     stowageAddon: stowageNode,
+    loadAverageAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   };
 }
 
@@ -77,7 +90,7 @@ function ensureBuilt(impls) {
   if (impls.includes('stowage') && !process.env.STOWAGE_NODE) {
     const dir = join(__dirname, '.build');
     if (!fs.existsSync(dir) || !fs.readdirSync(dir).some((f) => f.endsWith('.node'))) {
-      throw new Error('no release build in bench/.build; run (from the repo root):\n  npx napi build --platform --release --no-const-enum --runtime-string-enum --output-dir bench/.build');
+      throw new Error('no release build in bench/.build: run bench/build.sh (see bench/README.md)');
     }
   }
   if (impls.includes('floor') && !fs.existsSync(FLOOR)) {
@@ -103,7 +116,7 @@ function measure(impl, w, dir, base, p, floorThreads) {
 /** Which implementations a workload runs on (the floor has no native-checksum slot to fill). */
 function implsFor(w, impls) {
   if (w.onlyWith === 'checksum') {
-    return impls.filter((i) => i !== 'floor' && i !== 'fs-promises' && i !== 'opendal');
+    return impls.filter((i) => i.startsWith('stowage'));
   }
   return impls;
 }
@@ -113,12 +126,19 @@ function hasSlot(impl, w, base) {
   return Boolean(require(`./impls/${impl}`)(base).checksum);
 }
 
+/** The --quick sizes: a quarter of everything that is a count or a size, same concurrency. */
+function quarter(params) {
+  const q = { ...params };
+  for (const k of ['files', 'listEntries', 'oldFiles', 'bigSize']) q[k] = params[k] / 4;
+  return q;
+}
+
 function main() {
   const o = parseArgs(process.argv.slice(2));
   ensureBuilt(o.impls);
   const base = o.dir || fs.mkdtempSync(join(os.tmpdir(), 'stowage-bench-'));
   fs.mkdirSync(base, { recursive: true });
-  const p = { ...PARAMS };
+  const p = o.quick ? quarter(PARAMS) : { ...PARAMS };
   const env = environment(base);
   console.log(`Stowage bench: ${o.rounds} rounds on ${env.filesystem}\n  in ${base}; ${env.cpus}; node ${env.node}`);
 
@@ -166,6 +186,7 @@ function main() {
     }
   }
 
+  env.loadAverageAtEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const rows = summarize(runs, WORKLOADS);
   console.log(table(rows));
   const pending = WORKLOADS.filter((w) => w.pending).map((w) => w.name);

@@ -13,9 +13,9 @@ function addonPath() {
   return join(dir, node);
 }
 
-module.exports = function create() {
+module.exports = function create(base, options = {}) {
   const { LocalStorageProvider } = require(addonPath());
-  const p = new LocalStorageProvider();
+  const p = new LocalStorageProvider(options);
   return {
     name: 'stowage',
     ensureDirectory: (path) => p.ensureDirectory(path),
