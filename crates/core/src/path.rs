@@ -15,6 +15,18 @@ pub const MAX_NAME_BYTES: usize = 255;
 /// Longest path Linux accepts.
 pub const MAX_LOCAL_PATH_BYTES: usize = 4096;
 
+/// Characters that NFKC-normalise to dots (`\u{2024}` ․, `\u{FF0E}` ．, `\u{FE52}` ﹒, `\u{2025}` ‥,
+/// `\u{2026}` …): a segment made only of them (and dots and spaces) is refused like `...`, so no
+/// layer that normalises names can turn it into `.` or `..`.
+const DOT_LOOKALIKES: [char; 5] = ['\u{2024}', '\u{FF0E}', '\u{FE52}', '\u{2025}', '\u{2026}'];
+
+/// Characters that look like `/` or `\` (several NFKC-normalise to them): refused anywhere in a
+/// rooted path or key, so a name can never be mistaken for, or turned into, a separator.
+const SLASH_LOOKALIKES: [char; 9] = [
+  '\u{2215}', '\u{2044}', '\u{FF0F}', '\u{29F8}', '\u{2571}', '\u{FE68}', '\u{FF3C}', '\u{2216}',
+  '\u{29F9}',
+];
+
 /// How a provider maps a caller's path to a location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathRules {
@@ -56,7 +68,10 @@ impl StoragePath {
       }
       PathRules::Keyed => normalize(raw, raw, MAX_KEY_BYTES)?,
     };
-    Ok(StoragePath { raw: raw.to_string(), key })
+    Ok(StoragePath {
+      raw: raw.to_string(),
+      key,
+    })
   }
 
   /// The path as the caller wrote it.
@@ -85,7 +100,10 @@ impl StoragePath {
         format!("{base}/{name}")
       }
     };
-    StoragePath { raw: join(&self.raw), key: join(&self.key) }
+    StoragePath {
+      raw: join(&self.raw),
+      key: join(&self.key),
+    }
   }
 }
 
@@ -118,18 +136,35 @@ fn strip_root<'a>(raw: &'a str, root: &Path) -> Option<&'a str> {
 /// Splits on `/`, drops empty and `.` segments, refuses `..` and Windows-style tricks.
 fn normalize(raw: &str, relative: &str, max_bytes: usize) -> Result<String> {
   if relative.contains('\\') {
-    return Err(invalid(raw, "backslashes are not path separators here; use '/'"));
+    return Err(invalid(
+      raw,
+      "backslashes are not path separators here; use '/'",
+    ));
+  }
+  if relative.contains(SLASH_LOOKALIKES) {
+    return Err(invalid(
+      raw,
+      "a character that looks like a slash is not allowed in a path",
+    ));
   }
   let mut key = String::with_capacity(relative.len());
   for segment in relative.split('/') {
     match segment {
       "" | "." => continue,
       ".." => return Err(outside(raw)),
-      _ if segment.trim_end_matches([' ', '.']).is_empty() => {
-        // `...` or `.. ` mean `..` to some systems; never a name we store.
-        return Err(invalid(raw, "a path segment made only of dots and spaces is not allowed"));
+      _ if segment
+        .trim_end_matches(|c| c == ' ' || c == '.' || DOT_LOOKALIKES.contains(&c))
+        .is_empty() =>
+      {
+        // `...`, `.. ` or `\u{2025}` (NFKC: `..`) mean `..` to some systems; never a name we store.
+        return Err(invalid(
+          raw,
+          "a path segment made only of dots and spaces is not allowed",
+        ));
       }
-      _ if segment.len() > MAX_NAME_BYTES => return Err(invalid(raw, "a name in the path is too long")),
+      _ if segment.len() > MAX_NAME_BYTES => {
+        return Err(invalid(raw, "a name in the path is too long"))
+      }
       _ => {}
     }
     if !key.is_empty() {
@@ -148,7 +183,11 @@ fn invalid(raw: &str, reason: &str) -> Error {
 }
 
 fn outside(raw: &str) -> Error {
-  Error::new(ErrorKind::PermissionDenied, "path leads outside the storage root").with_path(raw)
+  Error::new(
+    ErrorKind::PermissionDenied,
+    "path leads outside the storage root",
+  )
+  .with_path(raw)
 }
 
 /// Makes `root` absolute and canonical so that lexical and symlink checks compare like with like.
@@ -181,6 +220,9 @@ mod tests {
       ("%2e%2e/x", "%2e%2e/x"),
       ("a b/c+d/ü.txt", "a b/c+d/ü.txt"),
       ("file.", "file."),
+      ("name ", "name "),
+      ("a\u{2024}b", "a\u{2024}b"),
+      ("%2F..%2Fx", "%2F..%2Fx"),
     ];
     for (raw, key) in table {
       let p = StoragePath::parse(raw, &PathRules::Keyed).unwrap_or_else(|e| panic!("{raw}: {e}"));
@@ -213,6 +255,15 @@ mod tests {
       ("a\u{7f}b", "EINVAL"),
       ("a\u{1b}[31m", "EINVAL"),
       ("a\u{85}b", "EINVAL"),
+      ("\u{2025}/x", "EINVAL"),
+      ("a/\u{FF0E}\u{FF0E}/x", "EINVAL"),
+      ("\u{2024}\u{2024}", "EINVAL"),
+      ("a/\u{2026}", "EINVAL"),
+      ("a/.\u{FE52}/b", "EINVAL"),
+      ("..\u{2215}x", "EINVAL"),
+      ("a\u{FF0F}..\u{FF0F}x", "EINVAL"),
+      ("a\u{2044}b", "EINVAL"),
+      ("a\u{FF3C}b", "EINVAL"),
       ("", "EINVAL"),
       (&long_name, "EINVAL"),
       (&long_path, "EINVAL"),
@@ -236,9 +287,19 @@ mod tests {
       ("./a", "a"),
     ];
     for (raw, key) in ok {
-      assert_eq!(StoragePath::parse(raw, &rooted()).unwrap().key(), key, "{raw}");
+      assert_eq!(
+        StoragePath::parse(raw, &rooted()).unwrap().key(),
+        key,
+        "{raw}"
+      );
     }
-    for raw in ["/etc/passwd", "/srv/database/x", "/srv", "/srv/data/../x", "/"] {
+    for raw in [
+      "/etc/passwd",
+      "/srv/database/x",
+      "/srv",
+      "/srv/data/../x",
+      "/",
+    ] {
       let err = StoragePath::parse(raw, &rooted()).expect_err(raw);
       assert_eq!(err.code(), "EACCES", "{raw}");
     }
@@ -247,9 +308,17 @@ mod tests {
   #[test]
   fn native_paths_pass_through_like_fs() {
     for raw in ["../x", "/etc/hosts", "a\\b", "./a//b/"] {
-      assert_eq!(StoragePath::parse(raw, &PathRules::Native).unwrap().key(), raw);
+      assert_eq!(
+        StoragePath::parse(raw, &PathRules::Native).unwrap().key(),
+        raw
+      );
     }
-    assert_eq!(StoragePath::parse("a\0", &PathRules::Native).unwrap_err().code(), "EINVAL");
+    assert_eq!(
+      StoragePath::parse("a\0", &PathRules::Native)
+        .unwrap_err()
+        .code(),
+      "EINVAL"
+    );
   }
 
   #[test]
@@ -260,5 +329,108 @@ mod tests {
     assert_eq!(child.as_str(), "/a/x.txt");
     let root = StoragePath::parse("/", &PathRules::Keyed).unwrap();
     assert_eq!(root.child("x").key(), "x");
+  }
+
+  /// What every accepted rooted or keyed path guarantees, whatever the input: a key of plain
+  /// names (no empty, `.`, `..` or dot-only segment, no separator lookalike, no control
+  /// character) within the length limits, which joined to the root stays under it.
+  pub(crate) fn check_key_invariants(raw: &str, rules: &PathRules, key: &str) {
+    assert!(
+      !key.starts_with('/') && !key.ends_with('/'),
+      "{raw:?} -> {key:?}"
+    );
+    assert!(
+      !key.contains('\\') && !key.chars().any(char::is_control),
+      "{raw:?} -> {key:?}"
+    );
+    assert!(!key.contains(SLASH_LOOKALIKES), "{raw:?} -> {key:?}");
+    let limit = if matches!(rules, PathRules::Keyed) {
+      MAX_KEY_BYTES
+    } else {
+      MAX_LOCAL_PATH_BYTES
+    };
+    assert!(key.len() <= limit, "{raw:?}");
+    if key.is_empty() {
+      return;
+    }
+    for segment in key.split('/') {
+      assert!(segment.len() <= MAX_NAME_BYTES, "{raw:?}");
+      let dots_only = segment
+        .chars()
+        .all(|c| c == '.' || c == ' ' || DOT_LOOKALIKES.contains(&c));
+      assert!(!dots_only, "{raw:?} -> {key:?}");
+    }
+    if let PathRules::Rooted(root) = rules {
+      let joined = root.join(key);
+      assert!(joined.starts_with(root), "{raw:?}");
+      assert!(
+        joined
+          .components()
+          .all(|c| !matches!(c, Component::ParentDir | Component::CurDir)),
+        "{raw:?}"
+      );
+    }
+  }
+
+  /// A tiny deterministic generator (xorshift), so this needs no extra crate: the same idea as
+  /// the cargo-fuzz target in fuzz/, run on every `cargo test` (also without nightly).
+  #[test]
+  fn random_paths_never_panic_and_accepted_ones_keep_the_invariants() {
+    let pieces = [
+      "a",
+      "b.txt",
+      "..",
+      ".",
+      "/",
+      "//",
+      "\\",
+      "%2e",
+      "%2f",
+      "%00",
+      "\0",
+      "\n",
+      "\u{7f}",
+      "\u{85}",
+      " ",
+      "...",
+      "\u{2024}",
+      "\u{2025}",
+      "\u{FF0E}",
+      "\u{2215}",
+      "\u{FF0F}",
+      "\u{202E}",
+      "é",
+      "\u{FFFD}",
+      "/srv/data",
+      "/srv",
+      "/srv/database",
+      "~",
+      ":",
+      "\u{1F600}",
+    ];
+    let long = "n".repeat(250);
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+      state ^= state << 13;
+      state ^= state >> 7;
+      state ^= state << 17;
+      state
+    };
+    for _ in 0..20_000 {
+      let mut raw = String::new();
+      for _ in 0..(next() % 12) {
+        match next() % 40 {
+          0 => raw.push_str(&long),
+          n => raw.push_str(pieces[(n as usize) % pieces.len()]),
+        }
+      }
+      for rules in [PathRules::Keyed, rooted(), PathRules::Native] {
+        match StoragePath::parse(&raw, &rules) {
+          Ok(p) if rules != PathRules::Native => check_key_invariants(&raw, &rules, p.key()),
+          Ok(p) => assert_eq!(p.key(), raw),
+          Err(e) => assert!(matches!(e.code(), "EACCES" | "EINVAL"), "{raw:?}: {e}"),
+        }
+      }
+    }
   }
 }
