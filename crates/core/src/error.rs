@@ -90,7 +90,12 @@ impl Error {
   }
 
   /// Attaches the facade's context; context already set by a lower layer is kept.
-  pub fn with_context(mut self, operation: &'static str, path: &str, provider: &'static str) -> Self {
+  pub fn with_context(
+    mut self,
+    operation: &'static str,
+    path: &str,
+    provider: &'static str,
+  ) -> Self {
     self.operation.get_or_insert(operation);
     if self.path.is_none() {
       self.path = Some(path.to_string());
@@ -176,7 +181,9 @@ pub fn kind_of_io(err: &io::Error) -> ErrorKind {
       libc_errno::EACCES | libc_errno::EPERM | libc_errno::ELOOP | libc_errno::EROFS => {
         return ErrorKind::PermissionDenied
       }
-      libc_errno::EINVAL | libc_errno::ENAMETOOLONG | libc_errno::EILSEQ => return ErrorKind::InvalidInput,
+      libc_errno::EINVAL | libc_errno::ENAMETOOLONG | libc_errno::EILSEQ => {
+        return ErrorKind::InvalidInput
+      }
       libc_errno::ENOTSUP => return ErrorKind::Unsupported,
       libc_errno::ETIMEDOUT => return ErrorKind::TimedOut,
       _ => {}
@@ -188,7 +195,9 @@ pub fn kind_of_io(err: &io::Error) -> ErrorKind {
     io::ErrorKind::NotADirectory => ErrorKind::NotADirectory,
     io::ErrorKind::IsADirectory => ErrorKind::IsADirectory,
     io::ErrorKind::DirectoryNotEmpty => ErrorKind::NotEmpty,
-    io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => ErrorKind::PermissionDenied,
+    io::ErrorKind::PermissionDenied | io::ErrorKind::ReadOnlyFilesystem => {
+      ErrorKind::PermissionDenied
+    }
     io::ErrorKind::InvalidInput | io::ErrorKind::InvalidFilename | io::ErrorKind::InvalidData => {
       ErrorKind::InvalidInput
     }
@@ -247,7 +256,10 @@ mod tests {
   #[test]
   fn display_names_operation_and_path_like_fs() {
     let err = Error::of(ErrorKind::NotFound).with_context("readFile", "a/b.txt", "LOCAL");
-    assert_eq!(err.to_string(), "ENOENT: no such file or directory, readFile 'a/b.txt'");
+    assert_eq!(
+      err.to_string(),
+      "ENOENT: no such file or directory, readFile 'a/b.txt'"
+    );
     assert_eq!(err.provider(), Some("LOCAL"));
   }
 

@@ -40,8 +40,15 @@ fn parents(key: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Keys strictly under `dir` (all depths).
-fn descendants<'a>(nodes: &'a BTreeMap<String, Node>, dir: &str) -> impl Iterator<Item = (&'a String, &'a Node)> {
-  let prefix = if dir.is_empty() { String::new() } else { format!("{dir}/") };
+fn descendants<'a>(
+  nodes: &'a BTreeMap<String, Node>,
+  dir: &str,
+) -> impl Iterator<Item = (&'a String, &'a Node)> {
+  let prefix = if dir.is_empty() {
+    String::new()
+  } else {
+    format!("{dir}/")
+  };
   nodes
     .range::<String, _>((Bound::Included(prefix.clone()), Bound::Unbounded))
     .take_while(move |(k, _)| k.starts_with(&prefix))
@@ -112,7 +119,11 @@ impl Provider for MemoryProvider {
     Ok(kind_at(&self.nodes.read().unwrap(), path.key()) == Some(true))
   }
 
-  async fn delete_directory(&self, path: &StoragePath, options: DeleteDirectoryOptions) -> Result<()> {
+  async fn delete_directory(
+    &self,
+    path: &StoragePath,
+    options: DeleteDirectoryOptions,
+  ) -> Result<()> {
     let key = path.key();
     let mut nodes = self.nodes.write().unwrap();
     match kind_at(&nodes, key) {
@@ -181,7 +192,11 @@ impl Provider for MemoryProvider {
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {
     let nodes = self.nodes.read().unwrap();
     match nodes.get(path.key()) {
-      Some(Node::File { data, mtime }) => Ok(FileStats { size: data.len() as u64, mtime: *mtime, ctime: *mtime }),
+      Some(Node::File { data, mtime }) => Ok(FileStats {
+        size: data.len() as u64,
+        mtime: *mtime,
+        ctime: *mtime,
+      }),
       Some(Node::Dir) => Err(fail(ErrorKind::IsADirectory)),
       None if path.is_root() => Err(fail(ErrorKind::IsADirectory)),
       None => {
@@ -213,7 +228,13 @@ impl Provider for MemoryProvider {
     make_parents(&mut nodes, key)?;
     // Own the bytes: a caller's buffer may be reused after the promise resolves.
     let data = Bytes::copy_from_slice(&data);
-    nodes.insert(key.to_string(), Node::File { data, mtime: SystemTime::now() });
+    nodes.insert(
+      key.to_string(),
+      Node::File {
+        data,
+        mtime: SystemTime::now(),
+      },
+    );
     Ok(())
   }
 }
