@@ -34,7 +34,7 @@ impl Failure {
       Failure::Js(err) => Ok(err),
       Failure::Type(message) => {
         let js = JsTypeError::from(napi::Error::new(
-          "ERR_INVALID_ARG_TYPE".to_string(),
+          "ERR_INVALID_ARG_TYPE",
           message,
         ))
         .into_unknown(*env);
@@ -42,7 +42,7 @@ impl Failure {
       }
       Failure::Storage(e) => {
         let js =
-          JsError::from(napi::Error::new(e.code().to_string(), e.to_string())).into_unknown(*env);
+          JsError::from(napi::Error::new(e.code(), e.to_string())).into_unknown(*env);
         let mut obj = js.coerce_to_object()?;
         if let Some(path) = e.path() {
           obj.set_named_property("path", path)?;
