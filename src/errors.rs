@@ -33,16 +33,12 @@ impl Failure {
     match self {
       Failure::Js(err) => Ok(err),
       Failure::Type(message) => {
-        let js = JsTypeError::from(napi::Error::new(
-          "ERR_INVALID_ARG_TYPE",
-          message,
-        ))
-        .into_unknown(*env);
+        let js =
+          JsTypeError::from(napi::Error::new("ERR_INVALID_ARG_TYPE", message)).into_unknown(*env);
         Ok(napi::Error::from(js))
       }
       Failure::Storage(e) => {
-        let js =
-          JsError::from(napi::Error::new(e.code(), e.to_string())).into_unknown(*env);
+        let js = JsError::from(napi::Error::new(e.code(), e.to_string())).into_unknown(*env);
         let mut obj = js.coerce_to_object()?;
         if let Some(path) = e.path() {
           obj.set_named_property("path", path)?;
