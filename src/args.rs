@@ -5,7 +5,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use napi::bindgen_prelude::*;
-use napi::{JsDate, JsString, ValueType};
+use napi::{sys, Env, JsDate, JsString, JsValue, ValueType};
 use stowage_core::{DeleteDirectoryOptions, Error as StorageError, ErrorKind};
 
 use crate::errors::Failure;
@@ -37,6 +37,9 @@ pub fn path(name: &str, value: &Unknown) -> std::result::Result<String, Failure>
   if value.get_type().ok() != Some(ValueType::String) {
     return Err(wrong(name, "of type string", value));
   }
+  if let Some(failure) = too_long(value) {
+    return Err(failure);
+  }
   let text: String = unsafe { value.cast() }.map_err(|_| wrong(name, "of type string", value))?;
   if text.contains('\u{FFFD}') && !is_valid_utf16(value)? {
     return Err(Failure::Storage(
@@ -50,6 +53,31 @@ pub fn path(name: &str, value: &Unknown) -> std::result::Result<String, Failure>
   Ok(text)
 }
 
+/// Far longer than any path a provider accepts (4,096 bytes): such a string is refused before it
+/// is copied, and its error shows only its start, so a 100 MB "path" costs microseconds and never
+/// travels into messages and log lines.
+const MAX_PATH_UNITS: usize = 16 * 1024;
+
+fn too_long(value: &Unknown) -> Option<Failure> {
+  let (env, raw) = (value.value().env, value.raw());
+  let mut units = 0usize;
+  let status =
+    unsafe { sys::napi_get_value_string_utf16(env, raw, std::ptr::null_mut(), 0, &mut units) };
+  if status != sys::Status::napi_ok || units <= MAX_PATH_UNITS {
+    return None;
+  }
+  let mut head = [0u16; 65];
+  let mut copied = 0usize;
+  unsafe { sys::napi_get_value_string_utf16(env, raw, head.as_mut_ptr(), head.len(), &mut copied) };
+  let shown = format!(
+    "{}… ({units} characters)",
+    String::from_utf16_lossy(&head[..copied.min(64)])
+  );
+  Some(Failure::Storage(
+    StorageError::new(ErrorKind::InvalidInput, "path is too long").with_path(shown),
+  ))
+}
+
 /// Tells a real U+FFFD in the JS string from one the UTF-16 → UTF-8 conversion put in place of a
 /// lone surrogate: the JS string is read again as UTF-16 and checked.
 fn is_valid_utf16(value: &Unknown) -> std::result::Result<bool, Failure> {
@@ -58,29 +86,99 @@ fn is_valid_utf16(value: &Unknown) -> std::result::Result<bool, Failure> {
   Ok(String::from_utf16(utf16.as_slice()).is_ok())
 }
 
-/// The data of `writeFile`: a string (UTF-8) or a Buffer / Uint8Array (its view, offset honoured).
-pub fn data(value: &Unknown) -> std::result::Result<Bytes, Failure> {
+/// The data of `writeFile`: a string (UTF-8), or the bytes of any typed array or DataView (a
+/// Buffer's view, offset honoured). The bytes are copied here, on the JS thread: the caller may
+/// reuse, change or transfer its buffer as soon as the call returns, and a buffer detached in the
+/// meantime can never be read after it was freed. A detached buffer is a TypeError.
+pub fn data(env: &Env, value: &Unknown) -> std::result::Result<Bytes, Failure> {
+  const EXPECTED: &str = "a string, Buffer, TypedArray or DataView";
   match value.get_type().ok() {
     Some(ValueType::String) => {
       let text: String = unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
       Ok(Bytes::from(text.into_bytes()))
     }
-    Some(ValueType::Object) if value.is_typedarray().unwrap_or(false) => {
-      let view: Uint8Array = unsafe { value.cast() }
-        .map_err(|_| wrong("data", "a string, Buffer or Uint8Array", value))?;
-      Ok(Bytes::from_owner(JsBytes(view)))
+    Some(ValueType::Object) => {
+      let view = if value.is_typedarray().unwrap_or(false) {
+        typed_array_bytes(env, value)
+      } else if value.is_dataview().unwrap_or(false) {
+        data_view_bytes(env, value)
+      } else {
+        None
+      };
+      let (ptr, len, buffer) = view.ok_or_else(|| wrong("data", EXPECTED, value))?;
+      let mut detached = false;
+      let status = unsafe { sys::napi_is_detached_arraybuffer(env.raw(), buffer, &mut detached) };
+      if status != sys::Status::napi_ok || detached {
+        return Err(Failure::Type(
+          "The \"data\" argument's ArrayBuffer is detached".to_string(),
+        ));
+      }
+      if len == 0 || ptr.is_null() {
+        return Ok(Bytes::new());
+      }
+      // SAFETY: N-API gave a live view of `len` bytes at `ptr`; it is copied before returning.
+      Ok(Bytes::copy_from_slice(unsafe {
+        std::slice::from_raw_parts(ptr as *const u8, len)
+      }))
     }
-    _ => Err(wrong("data", "a string, Buffer or Uint8Array", value)),
+    _ => Err(wrong("data", EXPECTED, value)),
   }
 }
 
-/// Keeps the JS buffer alive (and un-copied) while Rust writes from it.
-struct JsBytes(Uint8Array);
+type View = (*mut std::ffi::c_void, usize, sys::napi_value);
 
-impl AsRef<[u8]> for JsBytes {
-  fn as_ref(&self) -> &[u8] {
-    &self.0
+fn typed_array_bytes(env: &Env, value: &Unknown) -> Option<View> {
+  let (mut kind, mut length, mut data, mut buffer, mut offset) = (
+    0,
+    0usize,
+    std::ptr::null_mut(),
+    std::ptr::null_mut(),
+    0usize,
+  );
+  let status = unsafe {
+    sys::napi_get_typedarray_info(
+      env.raw(),
+      value.raw(),
+      &mut kind,
+      &mut length,
+      &mut data,
+      &mut buffer,
+      &mut offset,
+    )
+  };
+  let element = match kind {
+    sys::TypedarrayType::int8_array
+    | sys::TypedarrayType::uint8_array
+    | sys::TypedarrayType::uint8_clamped_array => 1,
+    sys::TypedarrayType::int16_array | sys::TypedarrayType::uint16_array => 2,
+    sys::TypedarrayType::int32_array
+    | sys::TypedarrayType::uint32_array
+    | sys::TypedarrayType::float32_array => 4,
+    sys::TypedarrayType::float64_array
+    | sys::TypedarrayType::bigint64_array
+    | sys::TypedarrayType::biguint64_array => 8,
+    _ => return None,
+  };
+  if status != sys::Status::napi_ok {
+    return None;
   }
+  Some((data, length.checked_mul(element)?, buffer))
+}
+
+fn data_view_bytes(env: &Env, value: &Unknown) -> Option<View> {
+  let (mut length, mut data, mut buffer, mut offset) =
+    (0usize, std::ptr::null_mut(), std::ptr::null_mut(), 0usize);
+  let status = unsafe {
+    sys::napi_get_dataview_info(
+      env.raw(),
+      value.raw(),
+      &mut length,
+      &mut data,
+      &mut buffer,
+      &mut offset,
+    )
+  };
+  (status == sys::Status::napi_ok).then_some((data, length, buffer))
 }
 
 /// `{ recursive?, force? }`, or nothing.
@@ -113,12 +211,30 @@ pub fn options_object<'env>(
 fn flag(obj: &Object, key: &str) -> std::result::Result<bool, Failure> {
   let value: Unknown = obj
     .get_named_property(key)
-    .map_err(|e| Failure::Type(e.to_string()))?;
+    .map_err(|e| thrown(obj.value().env, e))?;
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(false),
     Some(ValueType::Boolean) => Ok(unsafe { value.cast::<bool>() }.unwrap_or(false)),
     _ => Err(wrong(&format!("options.{key}"), "of type boolean", &value)),
   }
+}
+
+/// A failure while reading the caller's object: when its getter or Proxy threw, what it threw
+/// (taken off the pending slot, so the call rejects with it instead of throwing).
+pub fn thrown(env: sys::napi_env, e: napi::Error) -> Failure {
+  let mut pending = false;
+  unsafe { sys::napi_is_exception_pending(env, &mut pending) };
+  if !pending {
+    return Failure::Type(e.to_string());
+  }
+  let mut exception = std::ptr::null_mut();
+  let status = unsafe { sys::napi_get_and_clear_last_exception(env, &mut exception) };
+  if status != sys::Status::napi_ok || exception.is_null() {
+    return Failure::Type(e.to_string());
+  }
+  Failure::Js(napi::Error::from(unsafe {
+    Unknown::from_raw_unchecked(env, exception)
+  }))
 }
 
 /// A `Date` (or a number of milliseconds since the epoch). An invalid date is `EINVAL`.
@@ -133,7 +249,8 @@ pub fn date(name: &str, value: &Unknown) -> std::result::Result<SystemTime, Fail
     }
     _ => return Err(wrong(name, "a Date", value)),
   };
-  if !millis.is_finite() {
+  // A JS Date holds at most ±8.64e15 ms; anything beyond is as invalid as NaN.
+  if !millis.is_finite() || millis.abs() > 8.64e15 {
     return Err(Failure::Storage(StorageError::new(
       ErrorKind::InvalidInput,
       format!("\"{name}\" is an invalid date"),

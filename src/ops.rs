@@ -2,7 +2,7 @@
 //! convert the result. Every provider class calls these, so the conversions live once.
 
 use napi::bindgen_prelude::*;
-use napi::{Env, ValueType};
+use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
 use stowage_core::Storage;
 
@@ -141,7 +141,9 @@ fn filter_of(options: &Unknown) -> std::result::Result<Option<Filter>, Failure> 
   let Some(obj) = args::options_object("options", options)? else {
     return Ok(None);
   };
-  let value: Unknown = obj.get_named_property("filter").map_err(Failure::Js)?;
+  let value: Unknown = obj
+    .get_named_property("filter")
+    .map_err(|e| args::thrown(obj.value().env, e))?;
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
     Some(ValueType::Function) => {
@@ -191,7 +193,7 @@ pub fn write_file<'e>(
   data: Unknown,
 ) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
-  let data = checked!(env, args::data(&data));
+  let data = checked!(env, args::data(env, &data));
   let s = s.clone();
   spawn(
     env,
