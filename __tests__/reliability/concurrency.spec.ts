@@ -26,7 +26,7 @@ afterAll(() => {
         `was not a write, or a write that a later-started write should have replaced. *≠ last resolved*: files whose final ` +
         `content is another overlapping write than the one whose promise resolved last — allowed: when two writes overlap, ` +
         `their order is the order of their renames, and two promises settled within microseconds may be delivered in the ` +
-        `other order; a write started after another resolved always wins (README "Concurrency").\n\n` +
+        `other order; a write started after another resolved always wins (README "Reliability").\n\n` +
         table(['target', 'files', 'writes', 'reads', 'torn', 'stale', 'lost', '≠ last resolved', 'ms'], rows),
     );
   }

@@ -57,7 +57,7 @@ const VECTORS: Vector[] = [
   v('dot-dot', (t) => `${t.root}/a/../../canary`, 'EACCES'),
   v('dot-dot', `x${'/..'.repeat(50)}`, 'EACCES'),
   v('dot-dot', `${'../'.repeat(40)}etc/passwd`, 'EACCES'),
-  v('dot-dot', '../'.repeat(300_000), 'EACCES'),
+  v('dot-dot', '../'.repeat(5000), 'EACCES'),
   // absolute paths outside the root (on a key space they are keys inside it)
   v('absolute', '/etc/passwd', outside),
   v('absolute', (_t, canary) => join(canary, 'secret.txt'), outside),
