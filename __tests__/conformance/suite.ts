@@ -355,13 +355,15 @@ export function confinement(makeTarget: () => Target | Promise<Target>, keyed: b
       expect(await codeOf(() => t.provider.writeFile(bad, 'x'))).toBe('EINVAL');
     }
   });
-  (keyed ? it : it.skip)('maps a leading / or ./ to the same key', async () => {
-    const name = `${t.freshDir().replace(/^\.?\/*/, '')}`;
-    await t.provider.writeFile(`${name}/f.txt`, 'same');
-    expect((await t.provider.readFile(`/${name}/f.txt`)).toString()).toBe('same');
-    expect((await t.provider.readFile(`./${name}/f.txt`)).toString()).toBe('same');
-    await t.provider.deleteDirectory(`/${name}`, { recursive: true });
-  });
+  if (keyed) {
+    it('maps a leading / or ./ to the same key', async () => {
+      const name = `${t.freshDir().replace(/^\.?\/*/, '')}`;
+      await t.provider.writeFile(`${name}/f.txt`, 'same');
+      expect((await t.provider.readFile(`/${name}/f.txt`)).toString()).toBe('same');
+      expect((await t.provider.readFile(`./${name}/f.txt`)).toString()).toBe('same');
+      await t.provider.deleteDirectory(`/${name}`, { recursive: true });
+    });
+  }
   it('refuses to delete the root itself', async () => {
     expect(await codeOf(() => t.provider.deleteDirectory('/', { recursive: true }))).toBe('EACCES');
   });
