@@ -14,6 +14,11 @@ use crate::error::{Error, ErrorKind};
 /// Longest reason we pass on; service error bodies can be long.
 const MAX_REASON_CHARS: usize = 400;
 
+/// Shorter values are not redacted: no real key is that short (AWS secrets are 40 characters,
+/// Azure keys 88), and a test server's `test` would otherwise turn `stowage-test` into
+/// `stowage-***` in every message.
+const MIN_SECRET_CHARS: usize = 8;
+
 /// What a provider knows to turn a raw error into a safe, useful one.
 #[derive(Debug, Clone)]
 pub(crate) struct ErrorContext {
@@ -48,7 +53,11 @@ impl ErrorContext {
   /// XML error bodies to their code and message, and bounds the length.
   pub fn sanitize(&self, text: &str) -> String {
     let mut text = strip_url_queries(&summarize_xml(text));
-    for secret in self.secrets.iter().filter(|s| s.len() >= 4) {
+    for secret in self
+      .secrets
+      .iter()
+      .filter(|s| s.chars().count() >= MIN_SECRET_CHARS)
+    {
       text = text.replace(secret.as_str(), "***");
     }
     if text.chars().count() > MAX_REASON_CHARS {
@@ -205,6 +214,44 @@ mod tests {
     let err = ctx().missing_container();
     assert_eq!(err.code(), "EINVAL");
     assert_eq!(err.reason(), "bucket \"b\" does not exist (AWS_S3_BUCKET)");
+  }
+
+  #[test]
+  fn short_values_are_not_redacted_so_names_stay_readable() {
+    let ctx = ErrorContext {
+      secrets: vec!["test".into(), "s3cr3tkey".into()],
+      ..ctx()
+    };
+    let text = ctx.sanitize("GET http://h/stowage-test/a.txt failed, key s3cr3tkey");
+    assert_eq!(text, "GET http://h/stowage-test/a.txt failed, key ***");
+  }
+
+  fn transport(kind: HttpErrorKind) -> object_store::Error {
+    let io = std::io::Error::other("operation timed out");
+    object_store::Error::Generic {
+      store: "S3",
+      source: Box::new(HttpError::new(kind, io)),
+    }
+  }
+
+  #[test]
+  fn timeouts_are_retryable_timed_out() {
+    let mapped = ctx().map(transport(HttpErrorKind::Timeout));
+    assert_eq!(mapped.code(), "ETIMEDOUT");
+    assert!(mapped.is_retryable());
+  }
+
+  #[test]
+  fn lost_connections_are_retryable_io() {
+    for kind in [
+      HttpErrorKind::Connect,
+      HttpErrorKind::Request,
+      HttpErrorKind::Interrupted,
+    ] {
+      let mapped = ctx().map(transport(kind));
+      assert_eq!(mapped.code(), "EIO", "{kind:?}");
+      assert!(mapped.is_retryable(), "{kind:?}");
+    }
   }
 
   #[test]
