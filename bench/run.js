@@ -23,6 +23,7 @@ const HELP = `node bench/run.js [options]   (npm run bench -- [options])
   --floor-threads N  threads of the floor's pool (default 4)
   --out PREFIX       write PREFIX.json, PREFIX.md, PREFIX.svg (default bench/results/latest)
   --keep             leave the files in --dir
+  --render PREFIX    only redraw PREFIX.md and PREFIX.svg from PREFIX.json (no measuring)
 env STOWAGE_NODE=path/to/x.node  measure that addon instead of bench/.build/*.node`;
 
 const IMPLS = ['fs-promises', 'stowage', 'opendal', 'floor'];
@@ -44,6 +45,7 @@ function parseArgs(argv) {
     else if (a === '--floor-threads') o.floorThreads = Number(value());
     else if (a === '--out') o.out = resolve(value());
     else if (a === '--keep') o.keep = true;
+    else if (a === '--render') o.render = resolve(value());
     else throw new Error(`unknown option ${a} (see --help)`);
   }
   if (o.quick && !argv.includes('--rounds')) o.rounds = 3;
@@ -67,8 +69,7 @@ function environment(dir) {
       return '?';
     }
   };
-  const fsType = sh('stat', ['-f', '-c', '%T', dir]);
-  const mount = sh('findmnt', ['-n', '-o', 'SOURCE,FSTYPE,OPTIONS', '-T', dir]);
+  const [source, fsType, options] = sh('findmnt', ['-n', '-o', 'SOURCE,FSTYPE,OPTIONS', '-T', dir]).split(/\s+/);
   const stowageNode = process.env.STOWAGE_NODE || fs.readdirSync(join(__dirname, '.build')).map((f) => join(__dirname, '.build', f)).find((f) => f.endsWith('.node'));
   return {
     date: new Date().toISOString(),
@@ -77,7 +78,7 @@ function environment(dir) {
     kernel: os.release(),
     node: process.version,
     dir,
-    filesystem: `${fsType} (${mount})`,
+    filesystem: `${fsType} (${source}, ${options})`,
     stowageCommit: process.env.STOWAGE_NODE
       ? `${sh('git', ['rev-parse', '--short', 'HEAD'])} work tree (STOWAGE_NODE)`
       : readOr(join(__dirname, '.build', 'commit.txt'), '?'),
@@ -133,8 +134,22 @@ function quarter(params) {
   return q;
 }
 
+function writeReport(prefix, result) {
+  fs.mkdirSync(join(prefix, '..'), { recursive: true });
+  fs.writeFileSync(`${prefix}.json`, `${JSON.stringify(result, null, 2)}\n`);
+  fs.writeFileSync(`${prefix}.md`, markdown(result));
+  fs.writeFileSync(`${prefix}.svg`, svg(result));
+}
+
 function main() {
   const o = parseArgs(process.argv.slice(2));
+  if (o.render) {
+    const result = JSON.parse(fs.readFileSync(`${o.render}.json`, 'utf8'));
+    result.rows = summarize(result.runs, WORKLOADS);
+    writeReport(o.render, result);
+    console.log(`${table(result.rows)}\n\nwrote ${o.render}.{json,md,svg}`);
+    return;
+  }
   ensureBuilt(o.impls);
   const base = o.dir || fs.mkdtempSync(join(os.tmpdir(), 'stowage-bench-'));
   fs.mkdirSync(base, { recursive: true });
@@ -191,10 +206,7 @@ function main() {
   console.log(table(rows));
   const pending = WORKLOADS.filter((w) => w.pending).map((w) => w.name);
   const result = { env, params: p, rounds: o.rounds, floorThreads: o.floorThreads, rows, runs, pending };
-  fs.mkdirSync(join(o.out, '..'), { recursive: true });
-  fs.writeFileSync(`${o.out}.json`, `${JSON.stringify(result, null, 2)}\n`);
-  fs.writeFileSync(`${o.out}.md`, markdown(result));
-  fs.writeFileSync(`${o.out}.svg`, svg(result));
+  writeReport(o.out, result);
   console.log(`\nwrote ${o.out}.{json,md,svg}`);
 }
 
