@@ -17,6 +17,7 @@ function verdict(w, row, byImpl) {
   const t = w.target;
   if (!t || row.impl !== 'stowage') return null;
   if (t.speedup) {
+    if (row.speedup == null) return null; // fs/promises not measured in this run
     return { text: `≥${t.speedup}x fs/promises`, met: row.speedup >= t.speedup };
   }
   if (t.within && byImpl.floor) {
