@@ -1,9 +1,13 @@
 /**
- * Path attacks: a table of vectors run against every target (LOCAL with a root, MEMORY; S3 and
- * Azure join by adding a target in targets.ts). Every operation with a vector is refused with
- * EACCES or EINVAL and changes nothing, or, for the vectors that are harmless literal names
- * (percent-encoding, a dot leader inside a name, a trailing dot), stores exactly that name
- * inside the root. A canary tree outside the root is byte-for-byte unchanged afterwards.
+ * Path attacks: a table of vectors run against every target (LOCAL with a root, MEMORY, and S3
+ * on moto and Azure Blob on Azurite when the test servers run). Every operation with a vector is
+ * refused with EACCES or EINVAL and changes nothing, or, for the vectors that are harmless literal
+ * names (percent-encoding, a dot leader inside a name, a trailing dot), stores exactly that name
+ * inside the root. A canary tree outside the root is byte-for-byte unchanged afterwards. On the
+ * object stores the root is a key prefix three levels down (`<run>/a/b/root`) and the canary is
+ * every other key of the run (siblings and parents of the prefix, markers included), fingerprinted
+ * through the official SDK after every vector; a literal name is read back through the SDK at
+ * exactly `prefix/name`.
  *
  * Decisions (README "Paths"): percent signs stay literal; a segment made only of dots, spaces
  * and dot lookalikes (U+2024, U+2025, U+2026, U+FE52, U+FF0E: NFKC gives `.`/`..`) is EINVAL;
@@ -16,7 +20,8 @@ import { join } from 'node:path';
 import { fingerprint } from './canary';
 import { table, writeSection } from './report';
 import { SecretScanner } from './secrets';
-import { localTarget, memoryTarget, plantLinks, workspace, type AttackTarget } from './targets';
+import { azureTarget, localTarget, memoryTarget, plantLinks, s3Target, workspace, type AttackTarget } from './targets';
+import { azuriteOptions, motoOptions } from '../conformance/cloud';
 
 type Outcome = 'EACCES' | 'EINVAL' | 'LITERAL';
 interface Vector {
@@ -166,6 +171,7 @@ const scanner = new SecretScanner();
 const stopLogs = scanner.captureLogs();
 const results: Array<{ target: string; group: string; outcome: string; ok: boolean }> = [];
 let raceFigures = '';
+const outsideFigures: string[] = [];
 let canaryBefore = '';
 
 beforeAll(() => {
@@ -200,7 +206,11 @@ afterAll(() => {
     `${VECTORS.length} vectors × ${OPERATIONS.length} operations per target (\`__tests__/reliability/path-attacks.spec.ts\`). ` +
       `A vector counts as EACCES/EINVAL when every operation was refused with that code and the stored tree did not change; ` +
       `LITERAL when it was stored under exactly that name inside the root. The canary tree outside the root was ` +
-      `${fingerprint(space.canary) === canaryBefore ? 'byte-for-byte unchanged' : '**CHANGED**'} afterwards; ` +
+      `${fingerprint(space.canary) === canaryBefore ? 'byte-for-byte unchanged' : '**CHANGED**'} afterwards` +
+      (outsideFigures.length
+        ? ` and so were the object stores' canaries, keys outside the provider's \`prefix\` (siblings and parents of it), ` +
+          `listed with their ETags through the official SDK after every vector (${outsideFigures.join('; ')}); `
+        : '; ') +
       `${scanner.scanned} errors and log lines scanned for secrets, ${scanner.leaks.length} leaks.\n\n` +
       `${table(['group', 'vectors', ...targets], rows)}\n\n${raceFigures}`,
   );
@@ -208,10 +218,35 @@ afterAll(() => {
 });
 
 function targetsFor(): AttackTarget[] {
-  return [localTarget(space.root), memoryTarget()];
+  const moto = motoOptions();
+  const azurite = azuriteOptions();
+  const targets = [localTarget(space.root), memoryTarget()];
+  if (moto) targets.push(s3Target(moto));
+  if (azurite) targets.push(azureTarget(azurite));
+  for (const t of targets) scanner.add(...(t.secrets ?? []));
+  return targets;
+}
+
+if (!motoOptions() || !azuriteOptions()) {
+  describe.skip('path attacks on S3 and Azure Blob (no test servers: run scripts/test-servers.sh start and source .test-servers/env)', () => {
+    it('is skipped', () => undefined);
+  });
 }
 
 describe.each(targetsFor().map((t) => [t.name, t] as const))('path attacks on %s', (_name, t) => {
+  let outsideBefore = '';
+  beforeAll(async () => {
+    await t.setup?.();
+    outsideBefore = (await t.outside?.()) ?? '';
+  });
+  afterAll(async () => {
+    if (t.outside) {
+      const after = await t.outside();
+      outsideFigures.push(`${t.name}: ${after.split(' ')[0]} canary keys ${after === outsideBefore ? 'unchanged' : '**CHANGED**'}`);
+    }
+    await t.teardown?.();
+  });
+
   it(`has at least 60 vectors for ${t.name}`, () => {
     expect(VECTORS.filter((x) => !x.links || t.links).length).toBeGreaterThanOrEqual(60);
   });
@@ -235,10 +270,12 @@ describe.each(targetsFor().map((t) => [t.name, t] as const))('path attacks on %s
       }
       results.push({ target: t.name, group: vector.group, outcome: expected, ok });
       expect(fingerprint(space.canary)).toBe(canaryBefore);
+      if (t.outside) expect(await t.outside()).toBe(outsideBefore);
     },
   );
 
   it('leaks no secret in any error or log line', () => {
+    if (t.secrets) expect(scanner.count).toBeGreaterThanOrEqual(t.secrets.length);
     expect(scanner.leaks).toEqual([]);
   });
 });
@@ -251,6 +288,7 @@ async function literal(t: AttackTarget, path: string): Promise<boolean> {
   const parts = path.split('/').filter((s) => s && s !== '.');
   const dir = `${path.startsWith('/') ? '/' : './'}${parts.slice(0, -1).join('/')}`;
   expect(await p.listFiles(dir)).toContain(parts[parts.length - 1]);
+  if (t.landed) expect((await t.landed(parts))?.toString()).toBe(`literal ${path}`);
   const os = t.osPath(path);
   if (os) {
     expect(statSync(os).isFile()).toBe(true);
