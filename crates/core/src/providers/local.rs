@@ -151,19 +151,28 @@ fn write_atomic(target: &Path, data: &[u8], fsync: bool) -> io::Result<()> {
     Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
     _ => PathBuf::from("."),
   };
-  if let Err(e) = fs::create_dir_all(&dir) {
-    return Err(if e.kind() == io::ErrorKind::AlreadyExists {
-      errno(ENOTDIR)
-    } else {
-      e
-    });
-  }
   let temp = dir.join(temp_name(name.to_string_lossy().as_ref()));
-  let result = (|| {
-    let mut file = fs::OpenOptions::new()
+  let create = || {
+    fs::OpenOptions::new()
       .write(true)
       .create_new(true)
-      .open(&temp)?;
+      .open(&temp)
+  };
+  // Parents usually exist: try first, create them only when the open says they are missing.
+  let mut file = match create() {
+    Err(e) if e.kind() == io::ErrorKind::NotFound => {
+      if let Err(e) = fs::create_dir_all(&dir) {
+        return Err(if e.kind() == io::ErrorKind::AlreadyExists {
+          errno(ENOTDIR)
+        } else {
+          e
+        });
+      }
+      create()?
+    }
+    other => other?,
+  };
+  let result = (|| {
     file.write_all(data)?;
     if fsync {
       file.sync_all()?;
