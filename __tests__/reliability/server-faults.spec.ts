@@ -190,7 +190,7 @@ const missing = privateServersMissing();
     rmSync(work, { recursive: true, force: true });
   });
 
-  const s3 = (retry?: RetryOptions) => new S3StorageProvider({ ...moto!.options, prefix: `freeze-${process.pid}`, retry });
+  const s3 = (prefix: string) => (retry?: RetryOptions) => new S3StorageProvider({ ...moto!.options, prefix, retry });
   const azure = (prefix: string) => (retry?: RetryOptions) => new AzureBlobStorageProvider({ ...azurite!.options, prefix, retry });
 
   const freezeMoto = async () => {
@@ -200,11 +200,11 @@ const missing = privateServersMissing();
   };
 
   it('S3 (moto): a server frozen mid-run loses no resolved write, and every failure is retryable', async () => {
-    await faultRun('S3, moto frozen (SIGSTOP/SIGCONT)', RETRY, s3, freezeMoto);
+    await faultRun('S3, moto frozen (SIGSTOP/SIGCONT)', RETRY, s3(`ride-out-${process.pid}`), freezeMoto);
   }, 60_000);
 
   it('S3 (moto): with a retry budget shorter than the freeze, calls in flight give up with a retryable ETIMEDOUT', async () => {
-    await faultRun('S3, moto frozen (SIGSTOP/SIGCONT)', SHORT_RETRY, s3, freezeMoto);
+    await faultRun('S3, moto frozen (SIGSTOP/SIGCONT)', SHORT_RETRY, s3(`give-up-${process.pid}`), freezeMoto);
     expect(faultRows[faultRows.length - 1][4]).toMatch(/ETIMEDOUT/);
   }, 60_000);
 
