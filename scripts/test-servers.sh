@@ -29,8 +29,10 @@ S3S_FS_VERSION="0.14.1"
 
 BUCKET="stowage-test"
 CONTAINER="stowage-test"
-S3_KEY="test"
-S3_SECRET="test"
+# Long enough to be redacted from error messages and caught by the secrets scanner (values under
+# 8 characters are neither); moto accepts any credentials, s3s-fs checks signatures against these.
+S3_KEY="STOWAGELOCALKEY00001"
+S3_SECRET="stowage-local-secret-4f9c2a7e1b8d3605"
 AZURE_ACCOUNT="devstoreaccount1"
 # Azurite's well-known development key (public, documented by Microsoft).
 AZURE_KEY="Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="

@@ -1,5 +1,6 @@
 /** Targets for the object stores, from the servers `scripts/test-servers.sh start` runs. */
 import type { AzureBlobStorageOptions, S3StorageOptions } from '../..';
+import { SecretScanner } from '../reliability/secrets';
 
 const env = process.env;
 
@@ -33,13 +34,33 @@ export function azuriteOptions(): AzureBlobStorageOptions | undefined {
   return { connectionString: env.STOWAGE_TEST_AZURE_CONNECTION_STRING, container: env.STOWAGE_TEST_AZURE_CONTAINER };
 }
 
-/** `describe`, or a skip that says why when the servers are not running. */
-export function describeWith<T>(options: T | undefined, name: string, body: (options: T) => void): void {
+/**
+ * `describe`, or a skip that says why when the servers are not running. Every log line of the
+ * block is scanned for the configured keys (SecretScanner), and a last test fails on a leak.
+ */
+export function describeWith<T extends S3StorageOptions | AzureBlobStorageOptions>(
+  options: T | undefined,
+  name: string,
+  body: (options: T) => void,
+): void {
   if (options === undefined) {
     describe.skip(`${name} (no test server: run scripts/test-servers.sh start and source .test-servers/env)`, () => {
       it('is skipped', () => undefined);
     });
   } else {
-    describe(name, () => body(options));
+    describe(name, () => {
+      const o = options as S3StorageOptions & AzureBlobStorageOptions;
+      const scanner = new SecretScanner().add(o.accessKeyId, o.secretAccessKey, o.connectionString, o.accessKey);
+      let stopLogs = () => undefined as void;
+      beforeAll(() => {
+        stopLogs = scanner.captureLogs();
+      });
+      afterAll(() => stopLogs());
+      body(options);
+      it('leaks no configured key in any log line', () => {
+        expect(scanner.count).toBeGreaterThan(0);
+        expect(scanner.leaks).toEqual([]);
+      });
+    });
   }
 }
