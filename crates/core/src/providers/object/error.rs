@@ -38,6 +38,12 @@ impl ErrorContext {
       return self.missing_container();
     }
     let (kind, retryable) = classify(&err, &text);
+    // object_store prints a timeout as "error sending request"; say what happened.
+    let text = if kind == ErrorKind::TimedOut && !text.contains("timed out") {
+      format!("{text} (timed out)")
+    } else {
+      text
+    };
     Error::new(kind, text).retryable(retryable)
   }
 
@@ -227,7 +233,7 @@ mod tests {
   }
 
   fn transport(kind: HttpErrorKind) -> object_store::Error {
-    let io = std::io::Error::other("operation timed out");
+    let io = std::io::Error::other("error sending request");
     object_store::Error::Generic {
       store: "S3",
       source: Box::new(HttpError::new(kind, io)),
@@ -238,6 +244,7 @@ mod tests {
   fn timeouts_are_retryable_timed_out() {
     let mapped = ctx().map(transport(HttpErrorKind::Timeout));
     assert_eq!(mapped.code(), "ETIMEDOUT");
+    assert!(mapped.reason().contains("timed out"), "{}", mapped.reason());
     assert!(mapped.is_retryable());
   }
 
