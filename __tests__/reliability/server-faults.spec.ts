@@ -54,8 +54,9 @@ afterAll(() => {
       `Retry options: "ride out" is \`${JSON.stringify(RETRY)}\` (a budget longer than the outage), "give up" is ` +
       `\`${JSON.stringify(SHORT_RETRY)}\` (shorter). "Across the fault" counts the operations in flight at some moment of the outage. ` +
       `Every rejection was EIO or ETIMEDOUT with \`retryable: true\`, and every write that resolved was read back with its bytes ` +
-      `afterwards ("lost": 0). "Failed writes found" are writes that rejected (timed out) yet were applied by the server ` +
-      `once it answered again: a caller that retries a failed write must expect its first attempt may have landed.\n\n` +
+      `afterwards ("lost": 0). "Failed writes found" are writes that rejected yet were found afterwards: ` +
+      `the server applied them after the client gave up (a timeout, or a connection cut after the request was sent), so a ` +
+      `caller that retries a failed write must expect its first attempt may have landed.\n\n` +
       `${table(['fault', 'retry', 'operations', 'resolved', 'rejected (codes)', 'across the fault: resolved / rejected', 'writes resolved', 'lost', 'failed writes found'], faultRows)}\n\n` +
       `**A server that never answers** (a \`net\` server that accepts and holds every socket): each call rejected with ` +
       `ETIMEDOUT, \`retryable: true\`, within the bound (maxRetries + 1) × requestTimeoutMs + 1.5 s of backoff and slack ` +
