@@ -208,7 +208,7 @@ pub fn options_object<'env>(
   }
 }
 
-fn flag(obj: &Object, key: &str) -> std::result::Result<bool, Failure> {
+pub fn flag(obj: &Object, key: &str) -> std::result::Result<bool, Failure> {
   let value: Unknown = obj
     .get_named_property(key)
     .map_err(|e| thrown(obj.value().env, e))?;

@@ -50,6 +50,9 @@ impl Failure {
           obj.set_named_property("provider", provider)?;
         }
         obj.set_named_property("retryable", e.is_retryable())?;
+        if e.kind() == stowage_core::ErrorKind::Aborted {
+          obj.set_named_property("name", "AbortError")?; // as node's AbortError
+        }
         Ok(napi::Error::from(js))
       }
     }

@@ -1,14 +1,23 @@
 //! The napi binding: conversions between JavaScript and the `stowage-core` facade, nothing more.
 
+mod abort;
 mod args;
 #[macro_use]
 mod providers;
 mod cloud;
 mod errors;
+mod files;
+mod listing;
 mod logger;
 mod ops;
 mod promise;
+mod retention;
 mod service;
+mod service_extended;
+mod service_streams;
+mod signing;
+mod streams;
+mod transfer;
 
 #[napi_derive::module_init]
 fn init() {

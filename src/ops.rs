@@ -61,25 +61,6 @@ pub fn directory_exists<'e>(
   )
 }
 
-pub fn delete_directory<'e>(
-  env: &'e Env,
-  s: &Storage,
-  path: Unknown,
-  options: Option<Unknown>,
-) -> Result<PromiseRaw<'e, ()>> {
-  let path = checked!(env, args::path("path", &path));
-  let options = match options {
-    Some(o) => checked!(env, args::delete_directory_options(&o)),
-    None => Default::default(),
-  };
-  let s = s.clone();
-  spawn(
-    env,
-    async move { Ok(s.delete_directory(&path, options).await?) },
-    |_, v| Ok(v),
-  )
-}
-
 pub fn delete_file<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
   let s = s.clone();
@@ -110,14 +91,19 @@ pub fn list_files<'e>(
   options: Option<Unknown>,
 ) -> Result<PromiseRaw<'e, Vec<String>>> {
   let path = checked!(env, args::path("dirPath", &path));
-  let filter = match options {
+  let (filter, recursive) = match options {
     Some(o) => checked!(env, filter_of(&o)),
-    None => None,
+    None => (None, false),
   };
   let s = s.clone();
   spawn(
     env,
-    async move { Ok(s.list_files(&path).await?) },
+    async move {
+      Ok(match recursive {
+        true => s.list_files_recursive(&path).await?,
+        false => s.list_files(&path).await?,
+      })
+    },
     move |env, names| {
       let Some(filter) = filter else {
         return Ok(names);
@@ -137,18 +123,20 @@ pub fn list_files<'e>(
 
 type Filter = FunctionRef<String, Unknown<'static>>;
 
-fn filter_of(options: &Unknown) -> std::result::Result<Option<Filter>, Failure> {
+/// `options.filter` and `options.recursive`.
+fn filter_of(options: &Unknown) -> std::result::Result<(Option<Filter>, bool), Failure> {
   let Some(obj) = args::options_object("options", options)? else {
-    return Ok(None);
+    return Ok((None, false));
   };
+  let recursive = args::flag(&obj, "recursive")?;
   let value: Unknown = obj
     .get_named_property("filter")
     .map_err(|e| args::thrown(obj.value().env, e))?;
   match value.get_type().ok() {
-    Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
+    Some(ValueType::Undefined) | Some(ValueType::Null) => Ok((None, recursive)),
     Some(ValueType::Function) => {
       let f: Function<String, Unknown<'static>> = unsafe { value.cast() }.map_err(Failure::Js)?;
-      Ok(Some(f.create_ref().map_err(Failure::Js)?))
+      Ok((Some(f.create_ref().map_err(Failure::Js)?), recursive))
     }
     _ => Err(Failure::Type(
       "The \"options.filter\" property must be a function".to_string(),
@@ -176,16 +164,6 @@ pub fn get_file_stats<'e>(
   )
 }
 
-pub fn read_file<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, Buffer>> {
-  let path = checked!(env, args::path("path", &path));
-  let s = s.clone();
-  spawn(
-    env,
-    async move { Ok(s.read_file(&path).await?) },
-    |_, bytes| Ok(Buffer::from(Vec::from(bytes))),
-  )
-}
-
 pub fn write_file<'e>(
   env: &'e Env,
   s: &Storage,
@@ -198,22 +176,6 @@ pub fn write_file<'e>(
   spawn(
     env,
     async move { Ok(s.write_file(&path, data).await?) },
-    |_, v| Ok(v),
-  )
-}
-
-pub fn delete_old_files<'e>(
-  env: &'e Env,
-  s: &Storage,
-  path: Unknown,
-  older_than: Unknown,
-) -> Result<PromiseRaw<'e, u32>> {
-  let path = checked!(env, args::path("dirPath", &path));
-  let cutoff = checked!(env, args::date("olderThan", &older_than));
-  let s = s.clone();
-  spawn(
-    env,
-    async move { Ok(s.delete_old_files(&path, cutoff).await?) },
     |_, v| Ok(v),
   )
 }

@@ -74,7 +74,7 @@ macro_rules! storage_methods {
         ops::directory_exists(env, &self.storage, path)
       }
 
-      /// Removes an empty directory, or the whole tree with `recursive`. `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`.
+      /// Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`.
       #[napi(
         ts_args_type = "path: string, options?: DeleteDirectoryOptions",
         ts_return_type = "Promise<void>"
@@ -85,7 +85,7 @@ macro_rules! storage_methods {
         path: Unknown,
         options: Option<Unknown>,
       ) -> Result<PromiseRaw<'e, ()>> {
-        ops::delete_directory(env, &self.storage, path, options)
+        crate::retention::delete_directory(env, &self.storage, path, options)
       }
 
       /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory.
@@ -100,7 +100,7 @@ macro_rules! storage_methods {
         ops::file_exists(env, &self.storage, path)
       }
 
-      /// Names of the direct children (files and directories), sorted; `filter` keeps a name when it returns true.
+      /// Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true.
       #[napi(
         ts_args_type = "dirPath: string, options?: ListFilesOptions",
         ts_return_type = "Promise<string[]>"
@@ -124,10 +124,18 @@ macro_rules! storage_methods {
         ops::get_file_stats(env, &self.storage, path)
       }
 
-      /// The whole file as a Buffer. `ENOENT`, `EISDIR`.
-      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<Buffer>")]
-      pub fn read_file<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, Buffer>> {
-        ops::read_file(env, &self.storage, path)
+      /// The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`.
+      #[napi(
+        ts_args_type = "path: string, options?: ReadFileOptions",
+        ts_return_type = "Promise<Buffer>"
+      )]
+      pub fn read_file<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        options: Option<Unknown>,
+      ) -> Result<PromiseRaw<'e, Buffer>> {
+        crate::files::read_file(env, &self.storage, path, options)
       }
 
       /// Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`.
@@ -144,9 +152,9 @@ macro_rules! storage_methods {
         ops::write_file(env, &self.storage, path, data)
       }
 
-      /// Deletes the files directly in `dirPath` modified before `olderThan`; resolves how many. A missing directory is 0.
+      /// Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError.
       #[napi(
-        ts_args_type = "dirPath: string, olderThan: Date",
+        ts_args_type = "dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions",
         ts_return_type = "Promise<number>"
       )]
       pub fn delete_old_files<'e>(
@@ -154,8 +162,107 @@ macro_rules! storage_methods {
         env: &'e Env,
         dir_path: Unknown,
         older_than: Unknown,
+        options: Option<Unknown>,
       ) -> Result<PromiseRaw<'e, u32>> {
-        ops::delete_old_files(env, &self.storage, dir_path, older_than)
+        crate::retention::delete_old_files(env, &self.storage, dir_path, older_than, options)
+      }
+
+      /// Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`.
+      #[napi(
+        ts_args_type = "src: string, dest: string",
+        ts_return_type = "Promise<void>"
+      )]
+      pub fn copy_file<'e>(
+        &self,
+        env: &'e Env,
+        src: Unknown,
+        dest: Unknown,
+      ) -> Result<PromiseRaw<'e, ()>> {
+        crate::files::copy_file(env, &self.storage, src, dest)
+      }
+
+      /// Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there).
+      #[napi(
+        ts_args_type = "src: string, dest: string",
+        ts_return_type = "Promise<void>"
+      )]
+      pub fn move_file<'e>(
+        &self,
+        env: &'e Env,
+        src: Unknown,
+        dest: Unknown,
+      ) -> Result<PromiseRaw<'e, ()>> {
+        crate::files::move_file(env, &self.storage, src, dest)
+      }
+
+      /// The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms.
+      #[napi(
+        ts_args_type = "path: string, algorithm?: ChecksumAlgorithm",
+        ts_return_type = "Promise<string>"
+      )]
+      pub fn checksum<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        algorithm: Option<Unknown>,
+      ) -> Result<PromiseRaw<'e, String>> {
+        crate::files::checksum(env, &self.storage, path, algorithm)
+      }
+
+      /// The entries under `dirPath` (with `recursive`, its whole tree) as an async iterator of `{ path, size, mtime, isDirectory }`, read a page at a time.
+      #[napi(
+        ts_args_type = "dirPath: string, options?: ListOptions",
+        ts_return_type = "AsyncIterableIterator<ListEntry>"
+      )]
+      pub fn list<'e>(
+        &self,
+        env: &'e Env,
+        dir_path: Unknown,
+        options: Option<Unknown>,
+      ) -> Result<Unknown<'e>> {
+        crate::listing::list(env, &self.storage, dir_path, options)
+      }
+
+      /// A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event.
+      #[napi(
+        ts_args_type = "path: string, options?: ReadStreamOptions",
+        ts_return_type = "Readable"
+      )]
+      pub fn create_read_stream<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        options: Option<Unknown<'e>>,
+      ) -> Result<Unknown<'e>> {
+        crate::streams::create_read_stream(env, &self.storage, path, options)
+      }
+
+      /// A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed.
+      #[napi(
+        ts_args_type = "path: string, options?: WriteStreamOptions",
+        ts_return_type = "Writable"
+      )]
+      pub fn create_write_stream<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        options: Option<Unknown<'e>>,
+      ) -> Result<Unknown<'e>> {
+        crate::streams::create_write_stream(env, &self.storage, path, options)
+      }
+
+      /// A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY.
+      #[napi(
+        ts_args_type = "path: string, options?: SignedUrlOptions",
+        ts_return_type = "Promise<string>"
+      )]
+      pub fn get_signed_url<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        options: Option<Unknown>,
+      ) -> Result<PromiseRaw<'e, String>> {
+        crate::signing::get_signed_url(env, &self.storage, path, options)
       }
 
       /// Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files.
@@ -170,6 +277,14 @@ macro_rules! storage_methods {
         older_than: Option<Unknown>,
       ) -> Result<PromiseRaw<'e, u32>> {
         ops::cleanup_temp_files(env, &self.storage, dir_path, older_than)
+      }
+    }
+
+    impl $class {
+      /// The core storage behind this provider (for `transfer`).
+      #[cfg_attr(test, allow(dead_code))]
+      pub(crate) fn core_storage(&self) -> &Storage {
+        &self.storage
       }
     }
   };

@@ -270,7 +270,7 @@ impl StorageService {
   }
 
   /// Calls `method` on the default provider's JS object with the arguments given.
-  fn forward<'e>(
+  pub(crate) fn forward<'e>(
     &mut self,
     env: &'e Env,
     method: &str,
@@ -369,9 +369,17 @@ impl StorageService {
     self.forward(env, "getFileStats", &[path])
   }
 
-  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<Buffer>")]
-  pub fn read_file<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
-    self.forward(env, "readFile", &[path])
+  #[napi(
+    ts_args_type = "path: string, options?: ReadFileOptions",
+    ts_return_type = "Promise<Buffer>"
+  )]
+  pub fn read_file<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+    options: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
+    self.forward(env, "readFile", &[path, options])
   }
 
   #[napi(
@@ -388,7 +396,7 @@ impl StorageService {
   }
 
   #[napi(
-    ts_args_type = "dirPath: string, olderThan: Date",
+    ts_args_type = "dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions",
     ts_return_type = "Promise<number>"
   )]
   pub fn delete_old_files<'e>(
@@ -396,8 +404,9 @@ impl StorageService {
     env: &'e Env,
     dir_path: Option<Unknown>,
     older_than: Option<Unknown>,
+    options: Option<Unknown>,
   ) -> Result<Unknown<'e>> {
-    self.forward(env, "deleteOldFiles", &[dir_path, older_than])
+    self.forward(env, "deleteOldFiles", &[dir_path, older_than, options])
   }
 
   /// `cleanupTempFiles` of the default provider (not part of `IStorageProvider`).

@@ -1,7 +1,9 @@
 import { AzureBlobStorageProvider } from '../..';
 import { azuriteOptions, describeWith } from './cloud';
 import { uniqueName } from './harness';
+import { extended } from './extended';
 import { confinement, conformance } from './suite';
+import { streams } from './streams';
 
 describeWith(azuriteOptions(), 'AZURE_BLOB on Azurite', (options) => {
   const target = () => ({
@@ -12,6 +14,8 @@ describeWith(azuriteOptions(), 'AZURE_BLOB on Azurite', (options) => {
   });
   conformance(target);
   confinement(target, true);
+  extended(target);
+  streams(target, { signs: true, verifiesSignatures: true });
 
   it('refuses a wrong account key with EACCES, and no message carries the key', async () => {
     const key = Buffer.from('not the key ' + uniqueName()).toString('base64');

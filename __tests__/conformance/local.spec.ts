@@ -1,9 +1,11 @@
-import { mkdtempSync, rmSync, utimesSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorageProvider } from '../..';
 import { uniqueName } from './harness';
+import { extended } from './extended';
 import { confinement, conformance } from './suite';
+import { streams } from './streams';
 
 const work = mkdtempSync(join(tmpdir(), 'stowage-local-'));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
@@ -16,6 +18,17 @@ describe('LOCAL without a root (absolute paths)', () => {
     providerName: 'LOCAL',
     provider: new LocalStorageProvider(),
     freshDir: () => join(work, 'plain', uniqueName()),
+    timeTravel,
+  }));
+  streams(
+    () => ({ name: 'LOCAL', providerName: 'LOCAL', provider: new LocalStorageProvider(), freshDir: () => join(work, 'streams', uniqueName()) }),
+    { rawNames: async (dir) => readdirSync(dir).sort() },
+  );
+  extended(() => ({
+    name: 'LOCAL',
+    providerName: 'LOCAL',
+    provider: new LocalStorageProvider(),
+    freshDir: () => join(work, 'extended', uniqueName()),
     timeTravel,
   }));
 });
@@ -44,4 +57,6 @@ describe('LOCAL with a root', () => {
   });
   conformance(target);
   confinement(target, false);
+  extended(target);
+  streams(target, { rawNames: async (dir) => readdirSync(join(root, dir)).sort() });
 });

@@ -1,12 +1,40 @@
+import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
+import { randomBytes } from 'node:crypto';
 import { S3StorageProvider } from '../..';
 import { describeWith, motoOptions, strictS3Options } from './cloud';
 import { codeOf, sleep, uniqueName } from './harness';
+import { extended } from './extended';
 import { confinement, conformance } from './suite';
+import { streams } from './streams';
 
 describeWith(motoOptions(), 'S3 on moto', (options) => {
   const target = () => ({ name: 'S3', providerName: 'S3', provider: new S3StorageProvider(options), freshDir: () => uniqueName('s3') });
   conformance(target);
   confinement(target, true);
+  extended(target);
+  streams(target, { signs: true });
+
+  it('aborts the multipart upload of a write stream destroyed mid-way: no pending upload is left', async () => {
+    const client = new S3Client({
+      region: options.region,
+      endpoint: options.endpoint,
+      forcePathStyle: true,
+      credentials: { accessKeyId: options.accessKeyId!, secretAccessKey: options.secretAccessKey! },
+    });
+    const pending = async (prefix: string) =>
+      (await client.send(new ListMultipartUploadsCommand({ Bucket: options.bucket, Prefix: prefix }))).Uploads ?? [];
+    const dir = uniqueName('s3mp');
+    const provider = new S3StorageProvider(options);
+    const w = provider.createWriteStream(`${dir}/big.bin`);
+    for (let i = 0; i < 20; i += 1) await new Promise((resolve) => w.write(randomBytes(1024 * 1024), resolve));
+    expect(await pending(dir)).toHaveLength(1); // past one part (8 MiB): a multipart upload is open
+    w.on('error', () => undefined);
+    w.destroy(new Error('stop'));
+    await new Promise((resolve) => (w.closed ? resolve(undefined) : w.on('close', resolve)));
+    expect(await pending(dir)).toEqual([]);
+    expect(await provider.fileExists(`${dir}/big.bin`)).toBe(false);
+    client.destroy();
+  });
 });
 
 /**
@@ -53,6 +81,17 @@ describeWith(strictS3Options(), 'S3 on s3s-fs (checks signatures), flat keys', (
     await provider.writeFile(`new`, 'n');
     expect(await provider.deleteOldFiles(dir, cutoff)).toBe(2);
     expect(await provider.listFiles(dir)).toEqual(['new']);
+  });
+
+  it('signs URLs that fetch() can GET and PUT, and that break when tampered with', async () => {
+    await provider.writeFile('f.txt', 'signed bytes');
+    const get = await provider.getSignedUrl('f.txt', { expiresIn: 60 });
+    expect(await (await fetch(get)).text()).toBe('signed bytes');
+    expect((await fetch(get.replace('f.txt', 'g.txt'))).status).toBe(403);
+    expect((await fetch(get, { method: 'PUT', body: 'no' })).ok).toBe(false);
+    const put = await provider.getSignedUrl('up.txt', { expiresIn: 60, method: 'PUT' });
+    expect((await fetch(put, { method: 'PUT', body: 'uploaded' })).ok).toBe(true);
+    expect((await provider.readFile('up.txt')).toString()).toBe('uploaded');
   });
 
   it('refuses a wrong secret with EACCES, and no message carries the secret', async () => {

@@ -17,6 +17,8 @@ pub enum ErrorKind {
   Unsupported,
   TimedOut,
   Io,
+  /// Cancelled through an AbortSignal.
+  Aborted,
 }
 
 impl ErrorKind {
@@ -33,6 +35,7 @@ impl ErrorKind {
       ErrorKind::Unsupported => "ENOTSUP",
       ErrorKind::TimedOut => "ETIMEDOUT",
       ErrorKind::Io => "EIO",
+      ErrorKind::Aborted => "ABORT_ERR",
     }
   }
 
@@ -49,6 +52,7 @@ impl ErrorKind {
       ErrorKind::Unsupported => "operation not supported",
       ErrorKind::TimedOut => "operation timed out",
       ErrorKind::Io => "i/o error",
+      ErrorKind::Aborted => "the operation was aborted",
     }
   }
 }

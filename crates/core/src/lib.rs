@@ -1,18 +1,33 @@
 //! Stowage core: one storage contract (SPEC.md's ten operations) over the local filesystem,
 //! memory, S3 and Azure Blob. No Node.js in here: the napi binding sits on top.
 
+pub mod cancel;
+pub mod checksum;
 pub mod error;
+mod files;
+pub mod listing;
 pub mod path;
 pub mod provider;
 pub mod providers;
+mod ranges;
+mod retention;
 pub mod storage;
+pub mod stream;
+pub mod transfer;
 
+pub use cancel::Cancel;
+pub use checksum::Algorithm;
 pub use error::{Error, ErrorKind, Result};
+pub use files::CHECKSUM_CHUNK_SIZE;
+pub use listing::{ListEntry, Lister, Listing};
 pub use path::{PathRules, StoragePath};
-pub use provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+pub use provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod};
 pub use providers::azure::AzureOptions;
 pub use providers::local::{LocalOptions, LocalProvider};
 pub use providers::memory::MemoryProvider;
 pub use providers::object::{MultipartSettings, ObjectStoreProvider, RetrySettings};
 pub use providers::s3::S3Options;
+pub use retention::DeleteOldFilesOptions;
 pub use storage::Storage;
+pub use stream::{ByteRange, StorageReader, StorageWriter, DEFAULT_CHUNK_SIZE};
+pub use transfer::{transfer, TransferOptions, TransferProgress, TransferReport};

@@ -9,8 +9,12 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use crate::cancel::Cancel;
 use crate::error::Result;
+use crate::listing::Lister;
 use crate::path::{PathRules, StoragePath};
+
+use crate::stream::{ByteRange, Reader, Writer};
 
 /// What `getFileStats` returns. `ctime` is the inode change time on LOCAL, the creation time on
 /// Azure Blob, and the last-modified time on S3 and MEMORY.
@@ -98,10 +102,84 @@ pub trait Provider: Send + Sync + Debug + 'static {
     results
   }
 
+  /// The bytes of `range` (clamped to the file: past the end gives what exists, or nothing).
+  /// Missing is `ENOENT`; a directory `EISDIR`. The default reads through `open_read`, or slices
+  /// the whole file where there is no streaming read; providers override it with one positioned
+  /// read or one range GET.
+  async fn read_range(&self, path: &StoragePath, range: ByteRange) -> Result<Bytes> {
+    crate::ranges::read_range_default(self, path, range).await
+  }
+
+  /// Copies the file `src` to `dst`, creating `dst`'s parents and replacing `dst` atomically.
+  /// Missing `src` is `ENOENT`; a directory at either path `EISDIR`; a file in place of a parent
+  /// of `dst` `ENOTDIR`. The facade never calls it with `src == dst`.
+  async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()>;
+
+  /// Moves the file `src` to `dst`, with `copy_file`'s errors. The default copies, then deletes.
+  async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    self.copy_file(src, dst).await?;
+    self.delete_file(src).await
+  }
+
+  /// A listing of the directory (with `recursive`, of its whole tree) that comes page by page.
+  /// Missing is `ENOENT`; a file `ENOTDIR`, either now or at the first page.
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>>;
+
+  /// `delete_directory` that stops between batches once `cancel` fires. The facade also stops
+  /// awaiting then; providers whose work runs on other threads override this to stop it too.
+  async fn delete_directory_until(
+    &self,
+    path: &StoragePath,
+    options: DeleteDirectoryOptions,
+    cancel: &Cancel,
+  ) -> Result<()> {
+    cancel.check()?;
+    self.delete_directory(path, options).await
+  }
+
   /// Removes temp files that interrupted writes left under `dir` (at any depth) and that were
   /// last modified before `older_than`; returns how many. A missing directory is 0. Providers
   /// whose writes leave no temp files keep this default.
   async fn cleanup_temp_files(&self, _dir: &StoragePath, _older_than: SystemTime) -> Result<u32> {
     Ok(0)
   }
+
+  /// Opens `range` of a file for reading in chunks of at most `chunk_size` bytes. `None`: the
+  /// facade reads the whole file and slices it (fine for MEMORY). Missing is `ENOENT`, a
+  /// directory `EISDIR`.
+  async fn open_read(
+    &self,
+    _path: &StoragePath,
+    _range: ByteRange,
+    _chunk_size: usize,
+  ) -> Result<Option<Reader>> {
+    Ok(None)
+  }
+
+  /// Opens a file for writing, published atomically on `finish`, gone on `abort`. `None`: the
+  /// facade buffers the chunks and calls `write_file` on finish (fine for MEMORY).
+  async fn open_write(&self, _path: &StoragePath) -> Result<Option<Writer>> {
+    Ok(None)
+  }
+
+  /// A URL that lets anyone holding it `GET` or `PUT` the file until it expires. Only object
+  /// stores can: the default is `ENOTSUP`.
+  async fn signed_url(
+    &self,
+    _path: &StoragePath,
+    _method: SignedMethod,
+    _expires_in: std::time::Duration,
+  ) -> Result<String> {
+    Err(crate::error::Error::new(
+      crate::error::ErrorKind::Unsupported,
+      "signed URLs need an object store (S3 or Azure Blob)",
+    ))
+  }
+}
+
+/// What a signed URL allows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SignedMethod {
+  Get,
+  Put,
 }

@@ -12,10 +12,10 @@ use crate::path::StoragePath;
 use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
 
 /// What the facade logs for an operation: the success line (debug) and the failure prefix (error).
-struct Op {
-  name: &'static str,
-  done: Option<&'static str>,
-  failed: &'static str,
+pub(crate) struct Op {
+  pub(crate) name: &'static str,
+  pub(crate) done: Option<&'static str>,
+  pub(crate) failed: &'static str,
 }
 
 const ENSURE_DIRECTORY: Op = Op {
@@ -85,6 +85,11 @@ impl Storage {
     Storage {
       provider: Arc::new(provider),
     }
+  }
+
+  /// The provider itself, for facade code in other modules (streams, transfer).
+  pub(crate) fn provider_arc(&self) -> &Arc<dyn Provider> {
+    &self.provider
   }
 
   /// `LOCAL`, `MEMORY`, `S3` or `AZURE_BLOB`.
@@ -244,7 +249,7 @@ impl Storage {
   }
 
   /// Validates `raw`, runs `f`, and gives every error its context and a log line.
-  async fn run<'a, T, F, Fut>(&'a self, op: &Op, raw: &str, f: F) -> Result<T>
+  pub(crate) async fn run<'a, T, F, Fut>(&'a self, op: &Op, raw: &str, f: F) -> Result<T>
   where
     F: FnOnce(&'a dyn Provider, StoragePath) -> Fut,
     Fut: Future<Output = Result<T>> + 'a,

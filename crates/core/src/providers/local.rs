@@ -11,6 +11,9 @@
 //! directory for a link mid-operation can reach outside it.
 
 mod beneath;
+mod extended;
+mod stream;
+mod walk;
 
 use std::fs;
 use std::io::{self, Write};
@@ -24,9 +27,12 @@ use async_trait::async_trait;
 use beneath::Root;
 use bytes::Bytes;
 
+use crate::cancel::Cancel;
 use crate::error::{kind_of_io, Error, ErrorKind, Result};
+use crate::listing::Lister;
 use crate::path::{canonical_root, PathRules, StoragePath};
 use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+use crate::stream::{ByteRange, Reader, Writer};
 
 /// Prefix of the temp files `writeFile` creates next to its target.
 pub const TEMP_PREFIX: &str = ".stowage-tmp-";
@@ -356,6 +362,27 @@ impl Provider for LocalProvider {
       .await
   }
 
+  async fn open_read(
+    &self,
+    path: &StoragePath,
+    range: ByteRange,
+    chunk_size: usize,
+  ) -> Result<Option<Reader>> {
+    self
+      .blocking(path, move |place, _| {
+        stream::open_read(place, range, chunk_size).map(Some)
+      })
+      .await
+  }
+
+  async fn open_write(&self, path: &StoragePath) -> Result<Option<Writer>> {
+    self
+      .blocking(path, |place, fsync| {
+        stream::open_write(place, fsync).map(Some)
+      })
+      .await
+  }
+
   async fn delete_files(&self, paths: &[StoragePath]) -> Vec<Result<()>> {
     let places: Vec<Place> = paths.iter().map(|p| self.place(p)).collect();
     let count = paths.len();
@@ -369,6 +396,51 @@ impl Provider for LocalProvider {
     })
     .await;
     outcome.unwrap_or_else(|e| vec![Err(e); count])
+  }
+
+  async fn read_range(&self, path: &StoragePath, range: ByteRange) -> Result<Bytes> {
+    let read = move |place, _| extended::read_range(place, range).map(Bytes::from);
+    self.blocking(path, read).await
+  }
+
+  async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    let to = self.place(dst);
+    self
+      .blocking(src, move |from, fsync| extended::copy(from, to, fsync))
+      .await
+  }
+
+  async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    let to = self.place(dst);
+    self
+      .blocking(src, move |from, fsync| extended::rename(from, to, fsync))
+      .await
+  }
+
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
+    let open = move |place, _| walk::open(place, recursive);
+    Ok(Box::new(self.blocking(path, open).await?))
+  }
+
+  async fn delete_directory_until(
+    &self,
+    path: &StoragePath,
+    options: DeleteDirectoryOptions,
+    cancel: &Cancel,
+  ) -> Result<()> {
+    let cancel = cancel.clone();
+    self
+      .blocking(path, move |place, _| {
+        let check = || match cancel.is_cancelled() {
+          true => Err(io::Error::new(io::ErrorKind::Interrupted, "aborted")),
+          false => Ok(()),
+        };
+        match extended::remove_dir(place, options.recursive, &check) {
+          Err(e) if options.force && e.kind() == io::ErrorKind::NotFound => Ok(()),
+          other => other,
+        }
+      })
+      .await
   }
 
   async fn cleanup_temp_files(&self, dir: &StoragePath, older_than: SystemTime) -> Result<u32> {

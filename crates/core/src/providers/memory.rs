@@ -3,15 +3,18 @@
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
-use std::sync::RwLock;
+use std::sync::{Arc, RwLock};
 use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::listing::Lister;
 use crate::path::{PathRules, StoragePath};
 use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+
+mod extended;
 
 #[derive(Debug, Clone)]
 enum Node {
@@ -22,7 +25,7 @@ enum Node {
 /// Keys are normalized paths; `""`, the root, is an implicit directory.
 #[derive(Debug, Default)]
 pub struct MemoryProvider {
-  nodes: RwLock<BTreeMap<String, Node>>,
+  nodes: Arc<RwLock<BTreeMap<String, Node>>>,
 }
 
 impl MemoryProvider {
@@ -236,5 +239,17 @@ impl Provider for MemoryProvider {
       },
     );
     Ok(())
+  }
+
+  async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    extended::copy(&mut self.nodes.write().unwrap(), src, dst, false)
+  }
+
+  async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    extended::copy(&mut self.nodes.write().unwrap(), src, dst, true)
+  }
+
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
+    extended::lister(self.nodes.clone(), path, recursive)
   }
 }

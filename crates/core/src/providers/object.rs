@@ -13,6 +13,8 @@
 //! extra requests only on the error path.
 
 mod error;
+mod extended;
+mod streaming;
 
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
@@ -22,6 +24,7 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
 use object_store::path::Path;
+use object_store::signer::Signer;
 use object_store::{
   BackoffConfig, ClientOptions, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
   WriteMultipart,
@@ -30,13 +33,17 @@ use tokio::sync::OnceCell;
 
 pub(crate) use self::error::ErrorContext;
 use crate::error::{Error, ErrorKind, Result};
+use crate::listing::Lister;
 use crate::path::{PathRules, StoragePath};
-use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+use crate::provider::{
+  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
+};
+use crate::stream::{ByteRange, Reader, Writer};
 
 /// What the provider needs from a store: the object API plus raw paginated listing (for
 /// one-key existence checks). `AmazonS3` and `MicrosoftAzure` are both.
-pub trait ObjectBackend: ObjectStore + PaginatedListStore {}
-impl<T: ObjectStore + PaginatedListStore> ObjectBackend for T {}
+pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {}
+impl<T: ObjectStore + PaginatedListStore + Signer> ObjectBackend for T {}
 
 /// Retry and timeout policy of every request. object_store retries 5xx answers, connection
 /// errors and timeouts of idempotent requests with exponential backoff and jitter, until either
@@ -621,6 +628,40 @@ impl Provider for ObjectStoreProvider {
       .await
       .map_err(|e| self.err(e))?;
     Ok(())
+  }
+
+  async fn open_read(
+    &self,
+    path: &StoragePath,
+    range: ByteRange,
+    chunk_size: usize,
+  ) -> Result<Option<Reader>> {
+    self.stream_read(path, range, chunk_size).await.map(Some)
+  }
+
+  async fn open_write(&self, path: &StoragePath) -> Result<Option<Writer>> {
+    self.stream_write(path).await.map(Some)
+  }
+
+  async fn signed_url(
+    &self,
+    path: &StoragePath,
+    method: SignedMethod,
+    expires_in: Duration,
+  ) -> Result<String> {
+    self.sign(path, method, expires_in).await
+  }
+
+  async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    self.copy_object(src, dst).await
+  }
+
+  async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    self.move_object(src, dst).await
+  }
+
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
+    self.open_lister(path, recursive).await
   }
 
   /// Batched: up to 1,000 keys a request on S3, 256 on Azure. Meant for files from a listing: a

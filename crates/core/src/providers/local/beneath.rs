@@ -24,6 +24,9 @@ use super::{is_temp, system_time, temp_name};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::provider::{DirEntry, FileStats, ListDetail};
 
+mod extended;
+pub use extended::*;
+
 /// Most links one path may pass through (the kernel's MAXSYMLINKS).
 const MAX_LINKS: u32 = 40;
 
@@ -364,6 +367,11 @@ fn refuse_outside_link(
 
 /// Removes the directory `key` names (not a link to one: that is ENOTDIR), with `recursive` its tree.
 pub fn remove_dir(root: &Root, key: &str, recursive: bool) -> io::Result<()> {
+  remove_dir_checked(root, key, recursive, &|| Ok(()))
+}
+
+/// `remove_dir` that calls `check` before each entry of a tree and stops when it fails.
+pub fn remove_dir_checked(root: &Root, key: &str, recursive: bool, check: Check) -> io::Result<()> {
   Walk::new(root, key).at_last(false, false, |dir, name| {
     let name = name.ok_or_else(outside)?; // the root itself: the facade refuses it first
     refuse_outside_link(root, key, dir, name)?;
@@ -375,22 +383,26 @@ pub fn remove_dir(root: &Root, key: &str, recursive: bool) -> io::Result<()> {
       Err(e) => return Err(e),
     };
     if recursive {
-      empty_tree(fd)?;
+      empty_tree(fd, check)?;
     }
     Ok(rfs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
   })
 }
 
+/// A test run between deletes (a cancelled operation fails it).
+pub type Check<'a> = &'a dyn Fn() -> io::Result<()>;
+
 /// Deletes everything in `dir`, descending only into real directories, never through links.
-fn empty_tree(dir: OwnedFd) -> io::Result<()> {
+fn empty_tree(dir: OwnedFd, check: Check) -> io::Result<()> {
   for (name, file_type) in entries(dir.try_clone()?)? {
+    check()?;
     let sub = match file_type {
       FileType::Directory | FileType::Unknown => open_dir(dir.as_fd(), Some(&name)),
       _ => Err(err(Errno::NOTDIR)),
     };
     match sub {
       Ok(sub) => {
-        empty_tree(sub)?;
+        empty_tree(sub, check)?;
         missing_is_ok(rfs::unlinkat(&dir, &name, AtFlags::REMOVEDIR))?;
       }
       Err(e) if matches!(e.raw_os_error(), Some(20) | Some(40)) => {
@@ -543,6 +555,24 @@ pub fn cleanup_temps_at(path: &Path, cutoff: SystemTime) -> io::Result<u32> {
     Mode::empty(),
   )?;
   sweep_temps(fd.as_fd(), cutoff)
+}
+
+/// Opens the file `key` names for reading (links followed beneath the root).
+pub fn open_read(root: &Root, key: &str) -> io::Result<File> {
+  Walk::new(root, key).at_last(false, true, |dir, name| {
+    let name = name.ok_or_else(|| err(Errno::ISDIR))?;
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    Ok(File::from(rfs::openat(dir, name, flags, Mode::empty())?))
+  })
+}
+
+/// The directory that is to hold `key` (created with its parents) and the name in it: where a
+/// write stream keeps its temp file and renames it when it finishes.
+pub fn parent_of(root: &Root, key: &str) -> io::Result<(OwnedFd, OsString)> {
+  Walk::new(root, key).at_last(true, true, |dir, name| {
+    let name = name.ok_or_else(|| err(Errno::ISDIR))?;
+    Ok((dir.try_clone_to_owned()?, name.to_owned()))
+  })
 }
 
 #[cfg(test)]

@@ -1,0 +1,114 @@
+//! MEMORY's copy, move and paged listing.
+
+use std::collections::BTreeMap;
+use std::ops::Bound;
+use std::sync::{Arc, RwLock};
+use std::time::SystemTime;
+
+use async_trait::async_trait;
+
+use super::{check_parents, fail, kind_at, make_parents, Node};
+use crate::error::{ErrorKind, Result};
+use crate::listing::{ListEntry, Lister, PAGE_SIZE};
+use crate::path::StoragePath;
+
+/// Copies `src` to `dst` (a new mtime), or with `moving` moves it (mtime kept).
+pub fn copy(
+  nodes: &mut BTreeMap<String, Node>,
+  src: &StoragePath,
+  dst: &StoragePath,
+  moving: bool,
+) -> Result<()> {
+  let (data, mtime) = match nodes.get(src.key()) {
+    Some(Node::File { data, mtime }) => (data.clone(), *mtime),
+    Some(Node::Dir) => return Err(fail(ErrorKind::IsADirectory)),
+    None if src.is_root() => return Err(fail(ErrorKind::IsADirectory)),
+    None => {
+      check_parents(nodes, src.key())?;
+      return Err(fail(ErrorKind::NotFound));
+    }
+  };
+  if kind_at(nodes, dst.key()) == Some(true) {
+    return Err(fail(ErrorKind::IsADirectory).with_path(dst.as_str()));
+  }
+  make_parents(nodes, dst.key()).map_err(|e| e.with_path(dst.as_str()))?;
+  let mtime = if moving {
+    nodes.remove(src.key());
+    mtime
+  } else {
+    SystemTime::now()
+  };
+  nodes.insert(dst.key().to_string(), Node::File { data, mtime });
+  Ok(())
+}
+
+pub fn lister(
+  nodes: Arc<RwLock<BTreeMap<String, Node>>>,
+  path: &StoragePath,
+  recursive: bool,
+) -> Result<Box<dyn Lister>> {
+  let base = path.key().to_string();
+  {
+    let map = nodes.read().unwrap();
+    match kind_at(&map, &base) {
+      Some(true) => {}
+      Some(false) => return Err(fail(ErrorKind::NotADirectory)),
+      None => {
+        check_parents(&map, &base)?;
+        return Err(fail(ErrorKind::NotFound));
+      }
+    }
+  }
+  let prefix = if base.is_empty() {
+    base
+  } else {
+    format!("{base}/")
+  };
+  Ok(Box::new(MemoryLister {
+    nodes,
+    prefix,
+    recursive,
+    after: None,
+  }))
+}
+
+/// Pages through the map in key order, from just after the last key it gave.
+struct MemoryLister {
+  nodes: Arc<RwLock<BTreeMap<String, Node>>>,
+  /// `dir/`, or `""` for the root.
+  prefix: String,
+  recursive: bool,
+  after: Option<String>,
+}
+
+#[async_trait]
+impl Lister for MemoryLister {
+  async fn next_page(&mut self) -> Result<Option<Vec<ListEntry>>> {
+    let map = self.nodes.read().unwrap();
+    let from = match &self.after {
+      Some(key) => Bound::Excluded(key.clone()),
+      None => Bound::Included(self.prefix.clone()),
+    };
+    let mut page = Vec::new();
+    for (key, node) in map.range::<String, _>((from, Bound::Unbounded)) {
+      if !key.starts_with(&self.prefix) || page.len() == PAGE_SIZE {
+        break;
+      }
+      self.after = Some(key.clone());
+      let rel = &key[self.prefix.len()..];
+      if rel.is_empty() || (!self.recursive && rel.contains('/')) {
+        continue;
+      }
+      page.push(match node {
+        Node::Dir => ListEntry::dir(rel.to_string()),
+        Node::File { data, mtime } => ListEntry {
+          path: rel.to_string(),
+          is_dir: false,
+          size: data.len() as u64,
+          mtime: Some(*mtime),
+        },
+      });
+    }
+    Ok((!page.is_empty()).then_some(page))
+  }
+}

@@ -1,0 +1,234 @@
+//! S3 and Azure Blob streams and signed URLs.
+//!
+//! A read is one GET (ranged when asked) whose body is handed out in chunks. A write buffers up
+//! to one part (`multipart.part_size`): a stream that ends before that is one PUT; a longer one
+//! becomes a multipart upload (S3) or staged blocks (Azure) with at most
+//! `multipart.max_concurrency` parts in flight, completed on finish and aborted on abort, on a
+//! failed part, or when the writer is dropped unfinished.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::{Bytes, BytesMut};
+use futures::stream::{BoxStream, StreamExt};
+use object_store::path::Path;
+use object_store::signer::Method;
+use object_store::{GetOptions, GetRange, ObjectStoreExt, PutPayload, WriteMultipart};
+use tokio::runtime::Handle;
+
+use super::{ErrorContext, MultipartSettings, ObjectBackend, ObjectStoreProvider};
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::StoragePath;
+use crate::provider::SignedMethod;
+use crate::stream::{ByteRange, ReadStream, Reader, WriteStream, Writer};
+
+impl ObjectStoreProvider {
+  pub(super) async fn stream_read(
+    &self,
+    path: &StoragePath,
+    range: ByteRange,
+    chunk_size: usize,
+  ) -> Result<Reader> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    let location = self.object(&full)?;
+    let get_range = match range.is_whole() {
+      true => None,
+      // The size first: a range past the end reads nothing, where the stores answer 416.
+      false => {
+        let Some(meta) = self.head_file(&full).await? else {
+          return Err(self.not_a_file(path, &full).await);
+        };
+        let end = range
+          .end
+          .map_or(meta.size, |e| e.saturating_add(1).min(meta.size));
+        if range.start >= end {
+          return Ok(Box::new(ObjectReader::new(None, chunk_size, self)));
+        }
+        Some(GetRange::Bounded(range.start..end))
+      }
+    };
+    let options = GetOptions {
+      range: get_range,
+      ..Default::default()
+    };
+    match self.store.get_opts(&location, options).await {
+      Ok(result) => Ok(Box::new(ObjectReader::new(
+        Some(result.into_stream()),
+        chunk_size,
+        self,
+      ))),
+      Err(object_store::Error::NotFound { .. }) => Err(self.not_a_file(path, &full).await),
+      Err(e) => Err(self.err(e)),
+    }
+  }
+
+  pub(super) async fn stream_write(&self, path: &StoragePath) -> Result<Writer> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    let location = self.object(&full)?;
+    let (is_dir, parents) = tokio::join!(self.dir_exists(&full), self.check_parents(path));
+    if is_dir? {
+      return Err(Error::of(ErrorKind::IsADirectory));
+    }
+    parents?;
+    Ok(Box::new(ObjectWriter {
+      store: self.store.clone(),
+      location,
+      settings: self.config.multipart,
+      errors: self.config.errors.clone(),
+      buffered: Vec::new(),
+      buffered_len: 0,
+      upload: None,
+      runtime: Handle::current(),
+    }))
+  }
+
+  pub(super) async fn sign(
+    &self,
+    path: &StoragePath,
+    method: SignedMethod,
+    expires_in: Duration,
+  ) -> Result<String> {
+    if path.is_root() {
+      return Err(Error::of(ErrorKind::IsADirectory));
+    }
+    let location = self.object(&self.full(path.key()))?;
+    let method = match method {
+      SignedMethod::Get => Method::GET,
+      SignedMethod::Put => Method::PUT,
+    };
+    let url = self
+      .store
+      .signed_url(method, &location, expires_in)
+      .await
+      .map_err(|e| self.err(e))?;
+    Ok(url.to_string())
+  }
+}
+
+struct ObjectReader {
+  body: Option<BoxStream<'static, object_store::Result<Bytes>>>,
+  buffer: BytesMut,
+  chunk_size: usize,
+  errors: ErrorContext,
+}
+
+impl ObjectReader {
+  fn new(
+    body: Option<BoxStream<'static, object_store::Result<Bytes>>>,
+    chunk_size: usize,
+    provider: &ObjectStoreProvider,
+  ) -> Self {
+    ObjectReader {
+      body,
+      buffer: BytesMut::new(),
+      chunk_size,
+      errors: provider.config.errors.clone(),
+    }
+  }
+}
+
+#[async_trait]
+impl ReadStream for ObjectReader {
+  async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+    while self.buffer.len() < self.chunk_size {
+      let Some(body) = self.body.as_mut() else {
+        break;
+      };
+      match body.next().await {
+        Some(Ok(bytes)) => self.buffer.extend_from_slice(&bytes),
+        Some(Err(e)) => {
+          self.body = None;
+          return Err(self.errors.map(e));
+        }
+        None => self.body = None,
+      }
+    }
+    if self.buffer.is_empty() {
+      return Ok(None);
+    }
+    let n = self.chunk_size.min(self.buffer.len());
+    Ok(Some(self.buffer.split_to(n).freeze()))
+  }
+}
+
+struct ObjectWriter {
+  store: Arc<dyn ObjectBackend>,
+  location: Path,
+  settings: MultipartSettings,
+  errors: ErrorContext,
+  /// What was written before the upload started (less than one part).
+  buffered: Vec<Bytes>,
+  buffered_len: usize,
+  upload: Option<WriteMultipart>,
+  /// Where a writer dropped unfinished aborts its upload.
+  runtime: Handle,
+}
+
+#[async_trait]
+impl WriteStream for ObjectWriter {
+  async fn write(&mut self, data: Bytes) -> Result<()> {
+    if let Some(upload) = self.upload.as_mut() {
+      if let Err(e) = upload
+        .wait_for_capacity(self.settings.max_concurrency)
+        .await
+      {
+        return Err(self.errors.map(e));
+      }
+      upload.put(data);
+      return Ok(());
+    }
+    self.buffered_len += data.len();
+    self.buffered.push(data);
+    if self.buffered_len > self.settings.part_size {
+      let upload = self
+        .store
+        .put_multipart(&self.location)
+        .await
+        .map_err(|e| self.errors.map(e))?;
+      let mut upload = WriteMultipart::new_with_chunk_size(upload, self.settings.part_size);
+      for chunk in self.buffered.drain(..) {
+        upload.put(chunk);
+      }
+      self.buffered_len = 0;
+      self.upload = Some(upload);
+    }
+    Ok(())
+  }
+
+  async fn finish(&mut self) -> Result<()> {
+    match self.upload.take() {
+      // `finish` aborts the upload itself when a part failed.
+      Some(upload) => upload.finish().await.map_err(|e| self.errors.map(e))?,
+      None => {
+        let payload: PutPayload = std::mem::take(&mut self.buffered).into_iter().collect();
+        self
+          .store
+          .put(&self.location, payload)
+          .await
+          .map_err(|e| self.errors.map(e))?
+      }
+    };
+    Ok(())
+  }
+
+  async fn abort(&mut self) -> Result<()> {
+    self.buffered.clear();
+    match self.upload.take() {
+      Some(upload) => upload.abort().await.map_err(|e| self.errors.map(e)),
+      None => Ok(()),
+    }
+  }
+}
+
+impl Drop for ObjectWriter {
+  fn drop(&mut self) {
+    if let Some(upload) = self.upload.take() {
+      self.runtime.spawn(async move {
+        let _ = upload.abort().await;
+      });
+    }
+  }
+}

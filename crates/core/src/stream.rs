@@ -1,0 +1,381 @@
+//! Streaming reads and writes: a file read chunk by chunk, and a file written chunk by chunk that
+//! is published only when it finishes (and leaves nothing behind when aborted).
+//!
+//! Providers implement [`ReadStream`] and [`WriteStream`] where they can do better than the
+//! facade's fallbacks (a whole read sliced into chunks; a write buffered and written on finish).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::StoragePath;
+use crate::provider::{Provider, SignedMethod};
+use crate::storage::{Op, Storage};
+
+/// Default bytes per chunk of a read stream (1 MiB).
+pub const DEFAULT_CHUNK_SIZE: usize = 1024 * 1024;
+
+/// Which bytes of a file to read: `start..=end`, both inclusive as in `fs.createReadStream`;
+/// `end: None` reads to the end. A range past the end of the file reads what exists.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ByteRange {
+  pub start: u64,
+  pub end: Option<u64>,
+}
+
+impl ByteRange {
+  /// How many bytes the range holds at most (`None`: to the end of the file).
+  pub fn len(&self) -> Option<u64> {
+    self.end.map(|end| (end + 1).saturating_sub(self.start))
+  }
+
+  pub fn is_empty(&self) -> bool {
+    self.len() == Some(0)
+  }
+
+  pub fn is_whole(&self) -> bool {
+    self.start == 0 && self.end.is_none()
+  }
+}
+
+/// A file being read; each chunk holds at most the chunk size the stream was opened with.
+#[async_trait]
+pub trait ReadStream: Send {
+  /// The next chunk, or `None` at the end.
+  async fn next_chunk(&mut self) -> Result<Option<Bytes>>;
+}
+
+/// A file being written. Nothing is visible at the path until `finish` succeeds; `abort` (or
+/// dropping the writer unfinished) removes what was written so far.
+#[async_trait]
+pub trait WriteStream: Send {
+  async fn write(&mut self, data: Bytes) -> Result<()>;
+  async fn finish(&mut self) -> Result<()>;
+  async fn abort(&mut self) -> Result<()>;
+}
+
+pub type Reader = Box<dyn ReadStream>;
+pub type Writer = Box<dyn WriteStream>;
+
+/// A whole file handed out in chunks (MEMORY, and any provider without a streaming read).
+struct SlicedReader {
+  data: Bytes,
+  chunk_size: usize,
+}
+
+#[async_trait]
+impl ReadStream for SlicedReader {
+  async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+    if self.data.is_empty() {
+      return Ok(None);
+    }
+    let n = self.chunk_size.min(self.data.len());
+    Ok(Some(self.data.split_to(n)))
+  }
+}
+
+/// Collects the chunks and writes the file in one `write_file` on finish (MEMORY).
+struct BufferedWriter {
+  provider: Arc<dyn Provider>,
+  path: StoragePath,
+  chunks: Vec<Bytes>,
+}
+
+#[async_trait]
+impl WriteStream for BufferedWriter {
+  async fn write(&mut self, data: Bytes) -> Result<()> {
+    self.chunks.push(data);
+    Ok(())
+  }
+
+  async fn finish(&mut self) -> Result<()> {
+    let chunks = std::mem::take(&mut self.chunks);
+    let mut data = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
+    for chunk in chunks {
+      data.extend_from_slice(&chunk);
+    }
+    self
+      .provider
+      .write_file(&self.path, Bytes::from(data))
+      .await
+  }
+
+  async fn abort(&mut self) -> Result<()> {
+    self.chunks.clear();
+    Ok(())
+  }
+}
+
+const CREATE_READ_STREAM: Op = Op {
+  name: "createReadStream",
+  done: None,
+  failed: "Failed to read file",
+};
+const CREATE_WRITE_STREAM: Op = Op {
+  name: "createWriteStream",
+  done: None,
+  failed: "Failed to write file",
+};
+
+/// A read stream with the facade's error context on every failure.
+pub struct StorageReader {
+  inner: Reader,
+  path: String,
+  provider: &'static str,
+}
+
+impl StorageReader {
+  pub async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+    self.inner.next_chunk().await.map_err(|e| {
+      let e = e.with_context(CREATE_READ_STREAM.name, &self.path, self.provider);
+      tracing::error!(
+        operation = CREATE_READ_STREAM.name,
+        provider = self.provider,
+        path = self.path.as_str(),
+        code = e.code(),
+        "Failed to read file {}: {}",
+        self.path,
+        e.reason()
+      );
+      e
+    })
+  }
+}
+
+/// A write stream with the facade's error context; logs `File written` when it finishes.
+pub struct StorageWriter {
+  inner: Writer,
+  path: String,
+  provider: &'static str,
+  /// Set once finished or aborted: later calls do nothing (abort) or fail (write, finish).
+  closed: bool,
+}
+
+impl StorageWriter {
+  pub async fn write(&mut self, data: Bytes) -> Result<()> {
+    self.check_open()?;
+    let result = self.inner.write(data).await;
+    self.fail_on(result)
+  }
+
+  /// Publishes the file: after this resolves, readers see all of it.
+  pub async fn finish(&mut self) -> Result<()> {
+    self.check_open()?;
+    self.closed = true;
+    let result = self.inner.finish().await;
+    if result.is_ok() {
+      tracing::debug!(
+        operation = CREATE_WRITE_STREAM.name,
+        provider = self.provider,
+        path = self.path.as_str(),
+        "File written: {}",
+        self.path
+      );
+    }
+    self.fail_on(result)
+  }
+
+  /// Drops what was written; the path keeps what it held before. Safe to call more than once.
+  pub async fn abort(&mut self) -> Result<()> {
+    if std::mem::replace(&mut self.closed, true) {
+      return Ok(());
+    }
+    let result = self.inner.abort().await;
+    self.fail_on(result)
+  }
+
+  fn check_open(&self) -> Result<()> {
+    match self.closed {
+      true => Err(
+        Error::new(ErrorKind::InvalidInput, "write after end").with_context(
+          CREATE_WRITE_STREAM.name,
+          &self.path,
+          self.provider,
+        ),
+      ),
+      false => Ok(()),
+    }
+  }
+
+  fn fail_on<T>(&mut self, result: Result<T>) -> Result<T> {
+    result.map_err(|e| {
+      let e = e.with_context(CREATE_WRITE_STREAM.name, &self.path, self.provider);
+      tracing::error!(
+        operation = CREATE_WRITE_STREAM.name,
+        provider = self.provider,
+        path = self.path.as_str(),
+        code = e.code(),
+        "Failed to write file {}: {}",
+        self.path,
+        e.reason()
+      );
+      e
+    })
+  }
+}
+
+impl Storage {
+  /// Opens `path` for reading `range` in chunks of at most `chunk_size` bytes. Missing is
+  /// `ENOENT`, a directory `EISDIR`, both reported here rather than at the first chunk.
+  pub async fn open_read(
+    &self,
+    path: &str,
+    range: ByteRange,
+    chunk_size: usize,
+  ) -> Result<StorageReader> {
+    let chunk_size = chunk_size.max(1);
+    let provider = self.provider_arc().clone();
+    let inner = self
+      .run(&CREATE_READ_STREAM, path, |p, at| async move {
+        if at.is_root() {
+          return Err(Error::of(ErrorKind::IsADirectory));
+        }
+        if let Some(reader) = p.open_read(&at, range, chunk_size).await? {
+          return Ok(reader);
+        }
+        let data = provider.read_file(&at).await?;
+        let data = slice(data, range);
+        Ok(Box::new(SlicedReader { data, chunk_size }) as Reader)
+      })
+      .await?;
+    Ok(StorageReader {
+      inner,
+      path: path.to_string(),
+      provider: self.provider_name(),
+    })
+  }
+
+  /// Opens `path` for writing. Parents are created as by `writeFile`; a directory at the path is
+  /// `EISDIR` here. Nothing is published until `finish`.
+  pub async fn open_write(&self, path: &str) -> Result<StorageWriter> {
+    let provider = self.provider_arc().clone();
+    let inner = self
+      .run(&CREATE_WRITE_STREAM, path, |p, at| async move {
+        if at.is_root() {
+          return Err(Error::of(ErrorKind::IsADirectory));
+        }
+        if let Some(writer) = p.open_write(&at).await? {
+          return Ok(writer);
+        }
+        if p.directory_exists(&at).await? {
+          return Err(Error::of(ErrorKind::IsADirectory));
+        }
+        Ok(Box::new(BufferedWriter {
+          provider,
+          path: at,
+          chunks: Vec::new(),
+        }) as Writer)
+      })
+      .await?;
+    Ok(StorageWriter {
+      inner,
+      path: path.to_string(),
+      provider: self.provider_name(),
+      closed: false,
+    })
+  }
+}
+
+const GET_SIGNED_URL: Op = Op {
+  name: "getSignedUrl",
+  done: None,
+  failed: "Failed to sign a URL for",
+};
+
+/// Longest lifetime of a signed URL: S3 refuses more than 7 days.
+pub const MAX_SIGNED_URL_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
+
+impl Storage {
+  /// A URL that lets its holder `GET` or `PUT` the file at `path` for `expires_in` (at most
+  /// seven days), without credentials. `ENOTSUP` on LOCAL and MEMORY. Signing makes no request:
+  /// a URL for a missing file is fine (a `PUT` creates it).
+  pub async fn signed_url(
+    &self,
+    path: &str,
+    method: SignedMethod,
+    expires_in: Duration,
+  ) -> Result<String> {
+    self
+      .run(&GET_SIGNED_URL, path, |p, at| async move {
+        if expires_in.is_zero() || expires_in > MAX_SIGNED_URL_EXPIRY {
+          return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "expiresIn must be between 1 second and 7 days",
+          ));
+        }
+        p.signed_url(&at, method, expires_in).await
+      })
+      .await
+  }
+}
+
+/// The bytes of `range` in `data` (a range past the end gives what exists).
+fn slice(data: Bytes, range: ByteRange) -> Bytes {
+  let len = data.len() as u64;
+  let start = range.start.min(len);
+  let end = range.end.map_or(len, |e| e.saturating_add(1).min(len));
+  data.slice(start as usize..end.max(start) as usize)
+}
+
+#[cfg(test)]
+mod tests {
+  use super::*;
+  use crate::providers::memory::MemoryProvider;
+
+  async fn read_all(s: &Storage, path: &str, range: ByteRange, chunk: usize) -> Vec<Vec<u8>> {
+    let mut reader = s.open_read(path, range, chunk).await.unwrap();
+    let mut chunks = Vec::new();
+    while let Some(c) = reader.next_chunk().await.unwrap() {
+      chunks.push(c.to_vec());
+    }
+    chunks
+  }
+
+  #[tokio::test]
+  async fn ranges_are_inclusive_like_fs() {
+    let s = Storage::new(MemoryProvider::new());
+    s.write_file("f", Bytes::from_static(b"0123456789"))
+      .await
+      .unwrap();
+    let whole = ByteRange::default();
+    assert_eq!(
+      read_all(&s, "f", whole, 4).await,
+      [b"0123".to_vec(), b"4567".to_vec(), b"89".to_vec()]
+    );
+    let mid = ByteRange {
+      start: 2,
+      end: Some(4),
+    };
+    assert_eq!(read_all(&s, "f", mid, 100).await, [b"234".to_vec()]);
+    let past = ByteRange {
+      start: 20,
+      end: None,
+    };
+    assert!(read_all(&s, "f", past, 100).await.is_empty());
+  }
+
+  #[tokio::test]
+  async fn buffered_writes_publish_on_finish_only() {
+    let s = Storage::new(MemoryProvider::new());
+    let mut w = s.open_write("d/f").await.unwrap();
+    w.write(Bytes::from_static(b"ab")).await.unwrap();
+    assert!(!s.file_exists("d/f").await.unwrap());
+    w.finish().await.unwrap();
+    assert_eq!(s.read_file("d/f").await.unwrap(), Bytes::from_static(b"ab"));
+    let mut w = s.open_write("d/g").await.unwrap();
+    w.write(Bytes::from_static(b"x")).await.unwrap();
+    w.abort().await.unwrap();
+    assert!(!s.file_exists("d/g").await.unwrap());
+    let err = s.open_write("d").await.err().unwrap();
+    assert_eq!(err.code(), "EISDIR");
+    let err = s
+      .open_read("missing", ByteRange::default(), 1)
+      .await
+      .err()
+      .unwrap();
+    assert_eq!(err.code(), "ENOENT");
+  }
+}

@@ -1,0 +1,162 @@
+//! `readFile` with a byte range, `copyFile`, `moveFile` and `checksum`, as the provider classes
+//! expose them.
+
+use napi::bindgen_prelude::*;
+use napi::{Env, JsRangeError, ValueType};
+use stowage_core::{Algorithm, ByteRange, Storage};
+
+use crate::args;
+use crate::errors::Failure;
+use crate::promise::{reject, spawn};
+
+macro_rules! checked {
+  ($env:expr, $check:expr) => {
+    match $check {
+      Ok(value) => value,
+      Err(failure) => return reject($env, failure),
+    }
+  };
+}
+
+/// The whole file, or with `{ start, end }` the bytes `start..=end` (both inclusive, both
+/// optional, as in `fs.createReadStream`); a range past the end gives what exists.
+pub fn read_file<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+  options: Option<Unknown>,
+) -> Result<PromiseRaw<'e, Buffer>> {
+  let path = checked!(env, args::path("path", &path));
+  let range = match options {
+    Some(o) => checked!(env, range_of(env, &o)),
+    None => None,
+  };
+  let s = s.clone();
+  spawn(
+    env,
+    async move {
+      Ok(match range {
+        Some(range) => s.read_range(&path, range).await?,
+        None => s.read_file(&path).await?,
+      })
+    },
+    |_, bytes| Ok(Buffer::from(Vec::from(bytes))),
+  )
+}
+
+/// `{ start, end }` as `fs.createReadStream` checks them: integers ≥ 0 (`RangeError`
+/// `ERR_OUT_OF_RANGE` otherwise, also for `start > end`), numbers (`TypeError` otherwise).
+fn range_of(env: &Env, options: &Unknown) -> std::result::Result<Option<ByteRange>, Failure> {
+  let Some(obj) = args::options_object("options", options)? else {
+    return Ok(None);
+  };
+  let start = position(env, &obj, "start")?;
+  let end = position(env, &obj, "end")?;
+  if start.is_none() && end.is_none() {
+    return Ok(None);
+  }
+  let start = start.unwrap_or(0);
+  if let Some(end) = end {
+    if start > end {
+      return Err(out_of_range(
+        env,
+        format!("The value of \"start\" is out of range. It must be <= \"end\" (here: {end}). Received {start}"),
+      ));
+    }
+  }
+  Ok(Some(ByteRange { start, end }))
+}
+
+fn position(env: &Env, obj: &Object, key: &str) -> std::result::Result<Option<u64>, Failure> {
+  let value: Unknown = obj
+    .get_named_property(key)
+    .map_err(|e| args::thrown(env.raw(), e))?;
+  match value.get_type().ok() {
+    Some(ValueType::Undefined) => return Ok(None),
+    Some(ValueType::Number) => {}
+    _ => {
+      return Err(Failure::Type(format!(
+        "The \"{key}\" argument must be of type number"
+      )))
+    }
+  }
+  let n: f64 = unsafe { value.cast() }.map_err(Failure::Js)?;
+  if n.fract() != 0.0 || !(0.0..=9007199254740991.0).contains(&n) {
+    return Err(out_of_range(
+      env,
+      format!("The value of \"{key}\" is out of range. It must be an integer >= 0 && <= 9007199254740991. Received {n}"),
+    ));
+  }
+  Ok(Some(n as u64))
+}
+
+/// A `RangeError` with `code: 'ERR_OUT_OF_RANGE'`, as node throws it.
+fn out_of_range(env: &Env, message: String) -> Failure {
+  let js = JsRangeError::from(napi::Error::new("ERR_OUT_OF_RANGE", message)).into_unknown(*env);
+  Failure::Js(napi::Error::from(js))
+}
+
+pub fn copy_file<'e>(
+  env: &'e Env,
+  s: &Storage,
+  src: Unknown,
+  dest: Unknown,
+) -> Result<PromiseRaw<'e, ()>> {
+  let src = checked!(env, args::path("src", &src));
+  let dest = checked!(env, args::path("dest", &dest));
+  let s = s.clone();
+  spawn(
+    env,
+    async move { Ok(s.copy_file(&src, &dest).await?) },
+    |_, v| Ok(v),
+  )
+}
+
+pub fn move_file<'e>(
+  env: &'e Env,
+  s: &Storage,
+  src: Unknown,
+  dest: Unknown,
+) -> Result<PromiseRaw<'e, ()>> {
+  let src = checked!(env, args::path("src", &src));
+  let dest = checked!(env, args::path("dest", &dest));
+  let s = s.clone();
+  spawn(
+    env,
+    async move { Ok(s.move_file(&src, &dest).await?) },
+    |_, v| Ok(v),
+  )
+}
+
+/// The hex digest of the file; `algorithm` is `'sha256'` (default) or `'md5'`.
+pub fn checksum<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+  algorithm: Option<Unknown>,
+) -> Result<PromiseRaw<'e, String>> {
+  let path = checked!(env, args::path("path", &path));
+  let algorithm = match algorithm {
+    Some(a) => checked!(env, algorithm_of(&a)),
+    None => Algorithm::Sha256,
+  };
+  let s = s.clone();
+  spawn(
+    env,
+    async move { Ok(s.checksum(&path, algorithm).await?) },
+    |_, v| Ok(v),
+  )
+}
+
+fn algorithm_of(value: &Unknown) -> std::result::Result<Algorithm, Failure> {
+  match value.get_type().ok() {
+    Some(ValueType::Undefined) => Ok(Algorithm::Sha256),
+    Some(ValueType::String) => {
+      let name: String = unsafe { value.cast() }.map_err(Failure::Js)?;
+      Ok(Algorithm::parse(&name)?)
+    }
+    _ => Err(Failure::Type(
+      "The \"algorithm\" argument must be of type string".to_string(),
+    )),
+  }
+}

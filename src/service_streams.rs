@@ -1,0 +1,50 @@
+//! `StorageService` forwards streams, signed URLs and `transfer`'s provider methods like the ten:
+//! to the JS methods of the provider `getProvider()` returns.
+
+use napi::bindgen_prelude::*;
+use napi::Env;
+use napi_derive::napi;
+
+use crate::service::StorageService;
+
+#[napi]
+impl StorageService {
+  #[napi(
+    ts_args_type = "path: string, options?: ReadStreamOptions",
+    ts_return_type = "Readable"
+  )]
+  pub fn create_read_stream<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+    options: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
+    self.forward(env, "createReadStream", &[path, options])
+  }
+
+  #[napi(
+    ts_args_type = "path: string, options?: WriteStreamOptions",
+    ts_return_type = "Writable"
+  )]
+  pub fn create_write_stream<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+    options: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
+    self.forward(env, "createWriteStream", &[path, options])
+  }
+
+  #[napi(
+    ts_args_type = "path: string, options?: SignedUrlOptions",
+    ts_return_type = "Promise<string>"
+  )]
+  pub fn get_signed_url<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+    options: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
+    self.forward(env, "getSignedUrl", &[path, options])
+  }
+}
