@@ -58,10 +58,21 @@ export interface IStorageProvider {
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
   writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
+}
+
+/**
+ * What every Stowage provider class has beyond SPEC's ten: `getProvider()` returns this. Objects
+ * given through `providers` need only `IStorageProvider`; calling a missing extra through
+ * `StorageService` is a TypeError.
+ */
+export interface IExtendedStorageProvider extends IStorageProvider {
   copyFile(src: string, dest: string): Promise<void>
   moveFile(src: string, dest: string): Promise<void>
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
   list(dirPath: string, options?: ListOptions): AsyncIterableIterator<ListEntry>
+  createReadStream(path: string, options?: ReadStreamOptions): Readable
+  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
 }
 
 /** Options of `new StorageService()`. Explicit options win over `config`, which wins over `process.env`. */
@@ -339,7 +350,7 @@ export declare class StorageService {
    * The provider for `type` (default: `STORAGE_TYPE`'s), the same object every time. Throws a
    * coded error naming the missing variables when that provider's configuration is incomplete.
    */
-  getProvider(type?: StorageType | `${StorageType}`): IStorageProvider
+  getProvider(type?: StorageType | `${StorageType}`): IExtendedStorageProvider
   ensureDirectory(path: string): Promise<void>
   directoryExists(path: string): Promise<boolean>
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>

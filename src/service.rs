@@ -181,7 +181,7 @@ impl StorageService {
   /// coded error naming the missing variables when that provider's configuration is incomplete.
   #[napi(
     ts_args_type = "type?: StorageType | `${StorageType}`",
-    ts_return_type = "IStorageProvider"
+    ts_return_type = "IExtendedStorageProvider"
   )]
   pub fn get_provider<'e>(&mut self, env: &'e Env, r#type: Option<Unknown>) -> Result<Object<'e>> {
     let kind = match r#type {

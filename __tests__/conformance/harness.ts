@@ -2,14 +2,14 @@
  * The conformance suite: SPEC's table, run the same way against every provider.
  * A target supplies a provider and a way to name a fresh directory for each test.
  */
-import type { IStorageProvider } from '../..';
+import type { IExtendedStorageProvider } from '../..';
 
 export interface Target {
   /** Shown in test names. */
   name: string;
   /** The `provider` field errors carry. */
   providerName: string;
-  provider: IStorageProvider;
+  provider: IExtendedStorageProvider;
   /** A path (as callers write it) for a fresh, not yet existing directory. */
   freshDir(): string;
   /** Makes the next writes look older than `cutoff`; providers without control over mtime wait instead. */

@@ -21,7 +21,9 @@ pub use error::{Error, ErrorKind, Result};
 pub use files::CHECKSUM_CHUNK_SIZE;
 pub use listing::{ListEntry, Lister, Listing};
 pub use path::{PathRules, StoragePath};
-pub use provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod};
+pub use provider::{
+  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
+};
 pub use providers::azure::AzureOptions;
 pub use providers::local::{LocalOptions, LocalProvider};
 pub use providers::memory::MemoryProvider;
