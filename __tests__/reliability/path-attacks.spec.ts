@@ -15,7 +15,8 @@
  * EINVAL anywhere; a trailing dot or space after other characters is a literal name.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, realpathSync, statSync } from 'node:fs';
+import { mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fingerprint } from './canary';
 import { table, writeSection } from './report';
@@ -303,15 +304,16 @@ describe('a link swapped in between a check and its use (LOCAL)', () => {
   it('never reaches the canary while a directory and an outside link trade places', async () => {
     const t = localTarget(space.root);
     mkdirSync(join(space.root, 'swap'), { recursive: true });
+    const stopFile = join(tmpdir(), `stowage-swap-stop-${process.pid}-${Date.now()}`);
     const before = fingerprint(space.canary);
     // The swapper runs in its own process, so it really races the addon's blocking threads.
     const swapper = spawn(process.execPath, [
       '-e',
-      `const fs = require('fs'); const [dir, link, parked, target, ms] = process.argv.slice(1);
+      `const fs = require('fs'); const [dir, link, parked, target, ms, stop] = process.argv.slice(1);
        try { fs.symlinkSync(target, link); } catch {}
        let swaps = 0; const end = Date.now() + Number(ms);
        const hold = () => { const until = process.hrtime.bigint() + BigInt(Math.floor(Math.random() * 200_000)); while (process.hrtime.bigint() < until); };
-       while (Date.now() < end) {
+       while (Date.now() < end && !fs.existsSync(stop)) {
          try { fs.renameSync(dir, parked); fs.renameSync(link, dir); swaps++; hold();
                fs.renameSync(dir, link); fs.renameSync(parked, dir); swaps++; hold(); } catch {}
        }
@@ -320,7 +322,8 @@ describe('a link swapped in between a check and its use (LOCAL)', () => {
       join(space.root, 'swap-link'),
       join(space.root, 'swap-parked'),
       join(space.canary, 'dir'),
-      '6000',
+      '30000',
+      stopFile,
     ]);
     let swaps = '';
     swapper.stdout.on('data', (d) => (swaps += d));
@@ -342,14 +345,19 @@ describe('a link swapped in between a check and its use (LOCAL)', () => {
     ];
     const started = Date.now();
     let calls = 0;
+    // At least 5 s, and on until the race has both met the link and got through (a loaded
+    // machine can starve either side for a while), 25 s at most.
+    const metBoth = () => (tally.get('OK') ?? 0) > 0 && (tally.get('EACCES') ?? 0) > 0;
     const worker = async () => {
-      while (Date.now() - started < 5000) {
+      while (Date.now() - started < 5000 || (!metBoth() && Date.now() - started < 25_000)) {
         const i = calls++;
         count(await scanner.codeOf(() => ops[i % ops.length](i), 'race'));
       }
     };
     await Promise.all(Array.from({ length: 8 }, worker));
+    writeFileSync(stopFile, '');
     await exited;
+    rmSync(stopFile, { force: true });
 
     expect(fingerprint(space.canary)).toBe(before);
     expect(Number(swaps)).toBeGreaterThan(100);
@@ -357,7 +365,7 @@ describe('a link swapped in between a check and its use (LOCAL)', () => {
     expect(tally.get('EACCES') ?? 0).toBeGreaterThan(0); // the link was met, and refused
     for (const code of tally.keys()) expect(['OK', 'EACCES', 'ENOENT', 'ENOTDIR', 'EISDIR', 'ENOTEMPTY', 'EEXIST']).toContain(code);
     raceFigures =
-      `**Swap race (LOCAL):** a separate process swapped \`root/swap\` and a link to \`canary/dir\` ${swaps} times in 6 s ` +
+      `**Swap race (LOCAL):** a separate process swapped \`root/swap\` and a link to \`canary/dir\` ${swaps} times in ${((Date.now() - started) / 1000).toFixed(0)} s ` +
       `while 8 concurrent loops made ${calls} calls through \`swap/\` (writes, reads, deletes, listings, recursive deletes): ` +
       `${[...tally].sort().map(([c, n]) => `${n} ${c}`).join(', ')}. The canary stayed byte-for-byte unchanged.`;
   });
