@@ -121,7 +121,7 @@ fn is_older(entry: &ListEntry, cutoff: SystemTime) -> bool {
 }
 
 /// Counts the deletes that succeeded; logs the failures (a file already gone is not one).
-fn count_deleted(paths: &[StoragePath], results: Vec<Result<()>>) -> u32 {
+pub(crate) fn count_deleted(paths: &[StoragePath], results: Vec<Result<()>>) -> u32 {
   let mut deleted = 0;
   for (path, result) in paths.iter().zip(results) {
     match result {

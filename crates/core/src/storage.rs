@@ -201,24 +201,7 @@ impl Storage {
           .map(|e| dir.child(&e.name))
           .collect();
         let results = p.delete_files(&old).await;
-        let mut deleted = 0;
-        for (path, result) in old.iter().zip(results) {
-          match result {
-            Ok(()) => {
-              deleted += 1;
-              tracing::debug!(path = path.as_str(), "Deleted old file: {}", path.as_str());
-            }
-            // Someone else removed it first: nothing to report.
-            Err(e) if e.kind() == ErrorKind::NotFound => {}
-            Err(e) => tracing::warn!(
-              path = path.as_str(),
-              code = e.code(),
-              "Failed to delete old file {}: {}",
-              path.as_str(),
-              e.reason()
-            ),
-          }
-        }
+        let deleted = crate::retention::count_deleted(&old, results);
         if deleted > 0 {
           tracing::debug!(
             path = dir.as_str(),
