@@ -1,4 +1,5 @@
-// One measurement in a fresh process: node child.js <impl> <workload> <dir> <base> <params-json>.
+// One measurement in a fresh process: node child.js <impl> <workload> <dir> <base> <params-json>
+// (for an object store, <dir> is the key prefix).
 // Builds its inputs, resets the peak-RSS counter, times the workload alone, prints one JSON line.
 'use strict';
 
@@ -13,7 +14,8 @@ async function main() {
   const [implName, workloadName, dir, base, params] = process.argv.slice(2);
   const p = JSON.parse(params);
   const w = WORKLOADS.find((x) => x.name === workloadName);
-  const impl = require(`./impls/${implName}`)(base);
+  // Cloud implementations take the backend (s3, s3s, azure): which server to talk to.
+  const impl = w.backend === 'local' ? require(`./impls/${implName}`)(base) : require(`./impls/${implName}`)(base, w.backend);
   const input = w.childSetup ? w.childSetup(p) : undefined;
   writeFileSync('/proc/self/clear_refs', '5'); // the peak counts from here: the workload, not the setup
   const start = process.hrtime.bigint();

@@ -2,8 +2,22 @@
 // a markdown table and an SVG chart. No dependencies.
 'use strict';
 
-const NAMES = { 'fs-promises': 'fs/promises', stowage: 'Stowage', 'stowage-root': 'Stowage, with root', opendal: 'OpenDAL 0.49.2', floor: 'floor (std::fs)' };
-const ORDER = ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor'];
+const NAMES = {
+  'fs-promises': 'fs/promises',
+  stowage: 'Stowage',
+  'stowage-root': 'Stowage, with root',
+  opendal: 'OpenDAL 0.49.2',
+  floor: 'floor (std::fs)',
+  'aws-sdk': '@aws-sdk/client-s3',
+  'stowage-s3': 'Stowage',
+  'azure-sdk': '@azure/storage-blob',
+  'stowage-azure': 'Stowage',
+};
+const ORDER = ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor', 'aws-sdk', 'azure-sdk', 'stowage-s3', 'stowage-azure'];
+/** The row every ratio of a workload is against: fs/promises on LOCAL, the official SDK on a cloud. */
+const BASELINE = { local: 'fs-promises', s3: 'aws-sdk', s3s: 'aws-sdk', azure: 'azure-sdk' };
+/** Stowage's row of a workload: the one its target is checked on. */
+const STOWAGE = { local: 'stowage', s3: 'stowage-s3', s3s: 'stowage-s3', azure: 'stowage-azure' };
 const MiB = 1024 * 1024;
 
 function median(xs) {
@@ -15,10 +29,10 @@ function median(xs) {
 /** Stowage's verdict against the issue's target for a workload, or null when it has none. */
 function verdict(w, row, byImpl) {
   const t = w.target;
-  if (!t || row.impl !== 'stowage') return null;
+  if (!t || row.impl !== STOWAGE[w.backend]) return null;
   if (t.speedup) {
-    if (row.speedup == null) return null; // fs/promises not measured in this run
-    return { text: `≥${t.speedup}x fs/promises`, met: row.speedup >= t.speedup };
+    if (row.speedup == null) return null; // the baseline was not measured in this run
+    return { text: `≥${t.speedup}x ${t.of === 'sdk' ? 'the SDK' : 'fs/promises'}`, met: row.speedup >= t.speedup };
   }
   if (t.within && byImpl.floor) {
     const r = row.ms / byImpl.floor.ms;
@@ -49,9 +63,9 @@ function summarize(runs, workloads) {
         peakRssMiB: median(mine.map((r) => r.peakRssKiB)) / 1024,
       };
     }
-    const fsMs = byImpl['fs-promises'] && byImpl['fs-promises'].ms;
+    const baseline = byImpl[BASELINE[w.backend || 'local']];
     for (const row of Object.values(byImpl)) {
-      row.speedup = fsMs ? fsMs / row.ms : null;
+      row.speedup = baseline ? baseline.ms / row.ms : null;
       row.vsFloor = byImpl.floor ? row.ms / byImpl.floor.ms : null;
       row.target = verdict(w, row, byImpl);
       rows.push(row);
@@ -68,7 +82,7 @@ const fmtTarget = (t) => (!t ? '' : `${t.met === null ? '·' : t.met ? 'met' : '
 function cells(r) {
   return [r.workload, NAMES[r.impl], fmtMs(r.ms), `${fmtMs(r.min)}–${fmtMs(r.max)}`, fmtTp(r), `${r.peakRssMiB.toFixed(0)} MiB`, fmtX(r.speedup), fmtTarget(r.target)];
 }
-const HEAD = ['workload', 'implementation', 'median', 'min–max', 'throughput', 'peak RSS', 'speedup vs fs/promises', 'target'];
+const HEAD = ['workload', 'implementation', 'median', 'min–max', 'throughput', 'peak RSS', 'speedup vs fs/promises (cloud: vs SDK)', 'target'];
 
 function table(rows) {
   const all = [HEAD, ...rows.map(cells)];
@@ -86,17 +100,22 @@ function table(rows) {
 
 function markdown(result) {
   const { env, rows, rounds, params, pending, floorThreads } = result;
+  const local = rows.some((r) => ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor'].includes(r.impl));
+  const servers = env.servers ? Object.entries(env.servers).map(([b, s]) => `${b}_*: ${s}`).join(', ') : '';
+  const sdks = env.sdks ? Object.entries(env.sdks).map(([k, v]) => `${k} ${v}`).join(', ') : '';
   const lines = [
     `Measured ${env.date.slice(0, 10)} on ${env.cpus}, ${env.memory}, Linux ${env.kernel}, Node ${env.node};`,
-    `files on ${env.filesystem}; Stowage ${env.stowageCommit} (release build); median of ${rounds} rounds,`,
-    `each measurement a fresh process; floor pool: ${floorThreads} threads; ${params.inFlight} in flight for the JS runs;`,
+    ...(local ? [`files on ${env.filesystem};`] : []),
+    ...(servers ? [`object stores on local servers (127.0.0.1): ${servers}; SDKs ${sdks}; ${params.objectsInFlight} objects in flight;`] : []),
+    `Stowage ${env.stowageCommit} (release build); median of ${rounds} rounds, each measurement a fresh process;`,
+    ...(local ? [`floor pool: ${floorThreads} threads; ${params.inFlight} in flight for the JS runs;`] : []),
     `load average (1/5/15 min) ${env.loadAverageAtStart} at the start, ${env.loadAverageAtEnd} at the end.`,
     '',
     `| ${HEAD.join(' | ')} |`,
     `|${HEAD.map((_, c) => (c >= 2 && c <= 6 ? '---:' : '---')).join('|')}|`,
     ...rows.map((r) => `| ${cells(r).map((c, k) => (k === 7 && r.target && r.target.met === false ? `**${c}**` : c)).join(' | ')} |`),
     '',
-    `Not measured yet: ${pending.join(', ')} (bindings pending). Sizes: ${JSON.stringify(params)}.`,
+    `${pending && pending.length ? `Not measured yet: ${pending.join(', ')}. ` : ''}Sizes: ${JSON.stringify(params)}.`,
     '',
   ];
   return lines.join('\n');
@@ -106,29 +125,40 @@ function esc(s) {
   return String(s).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }
 
-/** Speedup over fs/promises per workload, log scale, with Stowage's target marked. */
+/** Speedup over the baseline per workload (fs/promises; the SDK on S3/Azure), log scale, with Stowage's target marked. */
 function svg(result) {
   const { rows, env } = result;
-  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44' };
+  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44', 'aws-sdk': '#7048e8', 'azure-sdk': '#0c8599', 'stowage-s3': '#d9480f', 'stowage-azure': '#d9480f' };
   const workloads = [...new Set(rows.map((r) => r.workload))];
-  const impls = ORDER.filter((i) => rows.some((r) => r.impl === i));
+  const implsOf = (wl) => ORDER.filter((i) => rows.some((r) => r.workload === wl && r.impl === i));
+  // One legend entry per name (Stowage is one colour on every backend).
+  const legend = [...new Map(ORDER.filter((i) => rows.some((r) => r.impl === i)).map((i) => [NAMES[i], COLORS[i]])).entries()];
   const speedups = rows.map((r) => r.speedup).filter((x) => x);
   const lo = Math.min(0.25, ...speedups.map((x) => x / 1.2));
   const hi = Math.max(16, ...speedups.map((x) => x * 1.2));
-  const left = 150, right = 30, width = 900, bar = 11, gap = 16, top = 58;
+  const left = 150, right = 30, width = 900, bar = 11, gap = 16, perLine = 5;
+  const top = 58 + 16 * Math.floor((legend.length - 1) / perLine);
   const plotW = width - left - right;
   const x = (v) => left + ((Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo))) * plotW;
-  const groupH = impls.length * bar + gap;
-  const height = top + workloads.length * groupH + 40;
+  const y0s = [];
+  let y = top;
+  for (const wl of workloads) {
+    y0s.push(y);
+    y += implsOf(wl).length * bar + gap;
+  }
+  const height = y + 40;
+  const where = [env.filesystem && rows.some((r) => r.impl === 'fs-promises') ? env.filesystem.split(' (')[0] : null, env.servers ? Object.values(env.servers).join(', ') : null].filter(Boolean).join('; ');
   const out = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="100%" height="100%" fill="white"/>`,
-    `<text x="${left}" y="18" font-size="14" font-weight="bold">Speedup over fs/promises (log scale; higher is faster)</text>`,
-    `<text x="${left}" y="34" fill="#555">${esc(`${env.cpus}, ${env.filesystem.split(' (')[0]}, Node ${env.node}; median of ${result.rounds} rounds. | = Stowage target`)}</text>`,
+    `<text x="${left}" y="18" font-size="14" font-weight="bold">Speedup over fs/promises, on S3/Azure over the official SDK (log scale; higher is faster)</text>`,
+    `<text x="${left}" y="34" fill="#555">${esc(`${env.cpus}, ${where}, Node ${env.node}; median of ${result.rounds} rounds. | = Stowage target`)}</text>`,
   ];
-  impls.forEach((impl, k) => {
-    out.push(`<rect x="${left + k * 150}" y="${top - 16}" width="10" height="10" fill="${COLORS[impl]}"/>`);
-    out.push(`<text x="${left + k * 150 + 14}" y="${top - 7}">${esc(NAMES[impl])}</text>`);
+  legend.forEach(([name, color], k) => {
+    const lx = left + (k % perLine) * 140;
+    const ly = 58 + 16 * Math.floor(k / perLine);
+    out.push(`<rect x="${lx}" y="${ly - 16}" width="10" height="10" fill="${color}"/>`);
+    out.push(`<text x="${lx + 14}" y="${ly - 7}">${esc(name)}</text>`);
   });
   for (let v = 0.25; v <= hi; v *= 2) {
     if (v < lo) continue;
@@ -136,20 +166,21 @@ function svg(result) {
     out.push(`<text x="${x(v)}" y="${height - 16}" text-anchor="middle" fill="#555">${v}x</text>`);
   }
   workloads.forEach((wl, g) => {
-    const y0 = top + g * groupH;
+    const y0 = y0s[g];
+    const impls = implsOf(wl);
     out.push(`<text x="${left - 8}" y="${y0 + (impls.length * bar) / 2 + 4}" text-anchor="end">${esc(wl)}</text>`);
     impls.forEach((impl, k) => {
       const r = rows.find((q) => q.workload === wl && q.impl === impl);
       if (!r || !r.speedup) return;
-      const y = y0 + k * bar;
-      out.push(`<rect x="${left}" y="${y}" width="${Math.max(1, x(r.speedup) - left)}" height="${bar - 2}" fill="${COLORS[impl]}"><title>${esc(`${NAMES[impl]}: ${r.speedup.toFixed(2)}x, ${fmtMs(r.ms)}`)}</title></rect>`);
-      out.push(`<text x="${x(r.speedup) + 3}" y="${y + bar - 3}" font-size="9" fill="#333">${r.speedup.toFixed(2)}x</text>`);
-      if (impl === 'stowage' && r.target) {
+      const yb = y0 + k * bar;
+      out.push(`<rect x="${left}" y="${yb}" width="${Math.max(1, x(r.speedup) - left)}" height="${bar - 2}" fill="${COLORS[impl]}"><title>${esc(`${NAMES[impl]}: ${r.speedup.toFixed(2)}x, ${fmtMs(r.ms)}`)}</title></rect>`);
+      out.push(`<text x="${x(r.speedup) + 3}" y="${yb + bar - 3}" font-size="9" fill="#333">${r.speedup.toFixed(2)}x</text>`);
+      if (impl.startsWith('stowage') && r.target) {
         const fsRow = rows.find((q) => q.workload === wl && q.impl === 'fs-promises');
         const floorRow = rows.find((q) => q.workload === wl && q.impl === 'floor');
         const t = r.target.text.startsWith('≥') ? Number(r.target.text.slice(1).split('x')[0])
           : floorRow && fsRow && r.target.text.startsWith('≤') ? fsRow.ms / (floorRow.ms * 1.2) : null;
-        if (t) out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${y - 2}" y2="${y + bar}" stroke="black" stroke-width="2"/>`);
+        if (t) out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${yb - 2}" y2="${yb + bar}" stroke="black" stroke-width="2"/>`);
       }
     });
   });

@@ -8,25 +8,41 @@ const fs = require('node:fs');
 const os = require('node:os');
 const { join, resolve } = require('node:path');
 const { spawnSync, execFileSync } = require('node:child_process');
-const { WORKLOADS, SHARED, PARAMS } = require('./workloads');
+const { WORKLOADS, SHARED, CLOUD_SHARED, PARAMS } = require('./workloads');
+const cloud = require('./cloud');
 const { summarize, table, markdown, svg } = require('./report');
 
 const HELP = `node bench/run.js [options]   (npm run bench -- [options])
   --dir DIR          where the files go (default: a new directory under the OS temp dir);
                      use a tmpfs or a journaled ext4 mount, see README
-  --quick            a quarter of the sizes (2,500 files, 64 MiB, ...) and 3 rounds: a smoke
-                     run under 3 minutes; its ratios are indicative, the README's are full runs
+  --quick            a quarter of the sizes (2,500 files, 64 MiB, 250 objects, ...) and 3
+                     rounds: a smoke run; its ratios are indicative, the README's are full runs
   --rounds N         rounds per measurement (default 5; --quick 3)
-  --only a,b         only these workloads (names as in the table)
+  --only a,b         only these workloads (names as in the table) or groups: local, s3 (moto),
+                     s3s (the S3 workloads on s3s-fs), azure (Azurite), cloud (s3, s3s, azure).
+                     Default: local, s3 and azure. Cloud workloads use the servers of
+                     scripts/test-servers.sh: the STOWAGE_TEST_* variables when set, else a
+                     running .test-servers/env, else the runner starts them (and stops them)
   --impls a,b        only these implementations (fs-promises, stowage, opendal, floor;
-                     also stowage-root: Stowage with STORAGE_LOCAL_ROOT-style confinement)
+                     stowage-root: Stowage with STORAGE_LOCAL_ROOT-style confinement, opt-in;
+                     cloud: stowage-s3, aws-sdk, stowage-azure, azure-sdk; \`stowage\` also
+                     selects stowage-s3 and stowage-azure)
   --floor-threads N  threads of the floor's pool (default 4)
   --out PREFIX       write PREFIX.json, PREFIX.md, PREFIX.svg (default bench/results/latest)
   --keep             leave the files in --dir
   --render PREFIX    only redraw PREFIX.md and PREFIX.svg from PREFIX.json (no measuring)
 env STOWAGE_NODE=path/to/x.node  measure that addon instead of bench/.build/*.node`;
 
-const IMPLS = ['fs-promises', 'stowage', 'opendal', 'floor'];
+/** The implementations of each backend, the baseline (ratio 1.00x) first. */
+const BACKENDS = {
+  local: ['fs-promises', 'stowage', 'opendal', 'floor'],
+  s3: ['aws-sdk', 'stowage-s3'],
+  s3s: ['aws-sdk', 'stowage-s3'],
+  azure: ['azure-sdk', 'stowage-azure'],
+};
+const IMPLS = [...new Set(Object.values(BACKENDS).flat())];
+const GROUPS = { local: ['local'], s3: ['s3'], s3s: ['s3s'], azure: ['azure'], cloud: ['s3', 's3s', 'azure'] };
+const DEFAULT_BACKENDS = ['local', 's3', 'azure'];
 const FLOOR = join(__dirname, 'floor', 'target', 'release', 'stowage-bench-floor');
 
 function parseArgs(argv) {
@@ -88,7 +104,7 @@ function environment(dir) {
 }
 
 function ensureBuilt(impls) {
-  if (impls.includes('stowage') && !process.env.STOWAGE_NODE) {
+  if (impls.some((i) => i.startsWith('stowage')) && !process.env.STOWAGE_NODE) {
     const dir = join(__dirname, '.build');
     if (!fs.existsSync(dir) || !fs.readdirSync(dir).some((f) => f.endsWith('.node'))) {
       throw new Error('no release build in bench/.build: run bench/build.sh (see bench/README.md)');
@@ -109,7 +125,7 @@ function measure(impl, w, dir, base, p, floorThreads) {
   const child =
     impl === 'floor'
       ? spawnSync(FLOOR, [w.name, dir, String(floorThreads), `files=${p.files}`, `dirs=${p.dirs}`, `size=${w.unit === 'MiB' ? p.bigSize : p.size}`], { encoding: 'utf8', timeout: 300_000 })
-      : spawnSync(process.execPath, [join(__dirname, 'child.js'), impl, w.name, dir, base, JSON.stringify(p)], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 20 });
+      : spawnSync(process.execPath, [join(__dirname, 'child.js'), impl, w.name, dir, base, JSON.stringify(p)], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 20, env: process.env });
   if (child.status !== 0) throw new Error(`${impl} ${w.name} failed (${child.status ?? child.signal}):\n${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop());
 }
@@ -119,7 +135,19 @@ function implsFor(w, impls) {
   if (w.onlyWith === 'checksum') {
     return impls.filter((i) => i.startsWith('stowage'));
   }
-  return impls;
+  if (w.backend === 'local') return impls.filter((i) => BACKENDS.local.includes(i) || i === 'stowage-root');
+  return BACKENDS[w.backend].filter((i) => impls.includes(i) || (i.startsWith('stowage-') && impls.includes('stowage')));
+}
+
+/** The workloads --only selects: names and groups; default DEFAULT_BACKENDS. */
+function selected(only) {
+  const names = new Set();
+  for (const x of only || DEFAULT_BACKENDS) {
+    if (GROUPS[x]) WORKLOADS.filter((w) => GROUPS[x].includes(w.backend)).forEach((w) => names.add(w.name));
+    else if (WORKLOADS.some((w) => w.name === x)) names.add(x);
+    else throw new Error(`--only: no workload or group "${x}" (groups: ${Object.keys(GROUPS).join(', ')})`);
+  }
+  return WORKLOADS.filter((w) => names.has(w.name));
 }
 
 function hasSlot(impl, w, base) {
@@ -130,7 +158,7 @@ function hasSlot(impl, w, base) {
 /** The --quick sizes: a quarter of everything that is a count or a size, same concurrency. */
 function quarter(params) {
   const q = { ...params };
-  for (const k of ['files', 'listEntries', 'oldFiles', 'bigSize']) q[k] = params[k] / 4;
+  for (const k of ['files', 'listEntries', 'oldFiles', 'bigSize', 'objects', 'bigObject']) q[k] = params[k] / 4;
   return q;
 }
 
@@ -141,7 +169,7 @@ function writeReport(prefix, result) {
   fs.writeFileSync(`${prefix}.svg`, svg(result));
 }
 
-function main() {
+async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.render) {
     const result = JSON.parse(fs.readFileSync(`${o.render}.json`, 'utf8'));
@@ -150,19 +178,49 @@ function main() {
     console.log(`${table(result.rows)}\n\nwrote ${o.render}.{json,md,svg}`);
     return;
   }
-  ensureBuilt(o.impls);
+  const chosen = selected(o.only).filter((w) => {
+    if (implsFor(w, o.impls).length) return true;
+    console.log(`  skip ${w.name}: none of --impls ${o.impls.join(',')} runs it`);
+    return false;
+  });
+  ensureBuilt([...new Set(chosen.flatMap((w) => implsFor(w, o.impls)))]);
   const base = o.dir || fs.mkdtempSync(join(os.tmpdir(), 'stowage-bench-'));
   fs.mkdirSync(base, { recursive: true });
   const p = o.quick ? quarter(PARAMS) : { ...PARAMS };
   const env = environment(base);
   console.log(`Stowage bench: ${o.rounds} rounds on ${env.filesystem}\n  in ${base}; ${env.cpus}; node ${env.node}`);
 
-  const local = WORKLOADS.filter((w) => !w.pending && (!o.only || o.only.includes(w.name)));
-  for (const w of WORKLOADS.filter((x) => x.pending && (!o.only || o.only.includes(x.name)))) {
-    console.log(`  skip ${w.name}: ${w.pending}`);
+  // The object stores: servers only when a cloud workload was chosen.
+  const backends = [...new Set(chosen.map((w) => w.backend).filter((b) => b !== 'local'))];
+  let servers = { started: false };
+  const admins = {};
+  if (backends.length) {
+    servers = cloud.ensureServers(backends);
+    env.servers = Object.fromEntries(backends.map((b) => [b, `${cloud.SERVERS[b].label} ${cloud.serverVersions()[cloud.SERVERS[b].label]}`]));
+    env.sdks = cloud.sdkVersions();
+    console.log(`  servers (${servers.started ? 'started by this run' : servers.source}): ${backends.map((b) => env.servers[b]).join(', ')}`);
+    for (const b of backends) admins[b] = cloud.admin(b);
   }
+  try {
+    await measureAll(o, chosen, base, p, env, admins);
+  } finally {
+    if (servers.started) cloud.stopServers();
+  }
+}
+
+async function measureAll(o, chosen, base, p, env, admins) {
+  const local = chosen.filter((w) => w.backend === 'local');
+  const remote = chosen.filter((w) => w.backend !== 'local');
   const t0 = Date.now();
   const shared = {};
+  for (const w of remote.filter((x) => x.shared)) {
+    const key = `${w.backend}:${w.shared}`;
+    if (shared[key]) continue;
+    shared[key] = CLOUD_SHARED[w.shared].prefix;
+    process.stdout.write(`  fixture ${key} ... `);
+    await CLOUD_SHARED[w.shared].build(admins[w.backend], shared[key], p);
+    console.log('done');
+  }
   for (const kind of new Set(local.map((w) => w.shared).filter(Boolean))) {
     shared[kind] = join(base, `shared-${kind}`);
     const done = `${shared[kind]}.complete`; // built by an earlier run with --keep
@@ -177,16 +235,19 @@ function main() {
 
   const runs = [];
   for (let round = 0; round < o.rounds; round += 1) {
-    for (const w of local) {
+    for (const w of chosen) {
       const impls = implsFor(w, o.impls).filter((i) => hasSlot(i, w, base));
       const order = impls.map((_, k) => impls[(k + round) % impls.length]);
+      const admin = admins[w.backend];
       for (const impl of order) {
-        const dir = w.shared ? shared[w.shared] : join(base, `run-${w.name}`);
-        if (w.prepare) w.prepare(dir, p);
+        let dir;
+        if (w.backend !== 'local') dir = w.shared ? shared[`${w.backend}:${w.shared}`] : w.keyPrefix(impl);
+        else dir = w.shared ? shared[w.shared] : join(base, `run-${w.name}`);
+        if (w.prepare) await w.prepare(dir, p, admin);
         const r = measure(impl, w, dir, base, p, o.floorThreads);
         if (r.check !== w.expect(p)) throw new Error(`${impl} ${w.name}: result "${r.check}", expected "${w.expect(p)}"`);
-        if (w.verify) w.verify(dir, p);
-        if (w.cleanup) w.cleanup(dir);
+        if (w.verify) await w.verify(dir, p, admin);
+        if (w.cleanup) await w.cleanup(dir, p, admin);
         runs.push({ round, workload: w.name, impl, ...r });
         process.stdout.write(`\r  round ${round + 1}/${o.rounds}  ${w.name.padEnd(14)} ${impl.padEnd(12)} ${r.ms.toFixed(1).padStart(9)} ms   `);
       }
@@ -195,7 +256,8 @@ function main() {
   console.log(`\r  ${runs.length} measurements in ${((Date.now() - t0) / 1000).toFixed(0)} s${' '.repeat(40)}\n`);
   if (!o.keep && !o.dir) fs.rmSync(base, { recursive: true, force: true });
   else if (!o.keep) {
-    for (const d of Object.values(shared)) {
+    for (const [kind, d] of Object.entries(shared)) {
+      if (kind.includes(':')) continue; // an object store's fixture: it goes with the server
       fs.rmSync(d, { recursive: true, force: true });
       fs.rmSync(`${d}.complete`, { force: true });
     }
@@ -204,10 +266,12 @@ function main() {
   env.loadAverageAtEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const rows = summarize(runs, WORKLOADS);
   console.log(table(rows));
-  const pending = WORKLOADS.filter((w) => w.pending).map((w) => w.name);
-  const result = { env, params: p, rounds: o.rounds, floorThreads: o.floorThreads, rows, runs, pending };
+  const result = { env, params: p, rounds: o.rounds, floorThreads: o.floorThreads, rows, runs, pending: [] };
   writeReport(o.out, result);
   console.log(`\nwrote ${o.out}.{json,md,svg}`);
 }
 
-main();
+main().catch((e) => {
+  console.error(`\n${e && e.stack ? e.stack : e}`);
+  process.exit(1);
+});

@@ -2,8 +2,10 @@
 // the result must say, and what the parent checks on disk afterwards. Nothing counts unless
 // the check passes, so nothing looks fast by doing nothing.
 //
-// `backend` says which storage a workload runs on. Only `local` exists today; the S3 and Azure
-// ones are listed with `pending` until the providers' bindings land (see README: adding them).
+// `backend` says which storage a workload runs on: `local` (a directory, --dir), or an object
+// store on a local server: `s3` (moto), `s3s` (the same S3 workloads on s3s-fs) and `azure`
+// (Azurite). A cloud workload's `dir` is a key prefix; the runner prepares and checks it through
+// the official SDK (cloud.js `admin`), outside the timing.
 'use strict';
 
 const fs = require('node:fs');
@@ -22,6 +24,10 @@ const PARAMS = {
   listEntries: 100_000,
   oldFiles: 50_000,
   bigSize: 256 * MiB,
+  // object stores
+  objects: 1000,
+  objectsInFlight: 16,
+  bigObject: 64 * MiB,
 };
 
 /** Runs `fn(i)` for i < n with at most `limit` in flight. */
@@ -68,13 +74,14 @@ function buildOld(root, p) {
   }
 }
 
-let bigCache = null;
-function big(p) {
-  if (!bigCache) {
-    const buf = bigContent(p.bigSize);
-    bigCache = { buf, sha: createHash('sha256').update(buf).digest('hex'), sample: sample(buf) };
+const bigCache = new Map();
+/** The big file's bytes, SHA-256 and sample, for `size` bytes (default: the local big file's). */
+function big(p, size = p.bigSize) {
+  if (!bigCache.has(size)) {
+    const buf = bigContent(size);
+    bigCache.set(size, { buf, sha: createHash('sha256').update(buf).digest('hex'), sample: sample(buf) });
   }
-  return bigCache;
+  return bigCache.get(size);
 }
 
 function sumEvenBelow(n) {
@@ -82,6 +89,132 @@ function sumEvenBelow(n) {
   for (let i = 0; i < n; i += 2) s += i;
   return s;
 }
+
+// ---- object stores ----
+
+/** Key of small object `i` under a prefix (which ends in its separator). */
+const objectKey = (prefix, i) => `${prefix}obj-${String(i).padStart(6, '0')}.bin`;
+const BIG_KEY = 'big.bin';
+const STORE = { s3: 'S3 (moto)', s3s: 'S3 (s3s-fs)', azure: 'Azure Blob (Azurite)' };
+
+/** Removes every key that starts with `prefix`. */
+async function emptyPrefix(admin, prefix) {
+  await admin.del(await admin.list(prefix));
+}
+
+/**
+ * The four workloads of one object store. Puts go to `bench/<workload>/<impl>/`, three levels
+ * deep as the replay segments are (`<root>/<user>/<session>/<file>`), emptied before each
+ * measurement; gets read the shared fixtures under `bench/fixtures-*`.
+ *
+ * On s3s-fs the puts use flat keys at the bucket root (`<workload>.<impl>.obj-….bin`): it keeps
+ * keys as files on disk, and answers a HEAD of a key that is a directory there (`bench`, once
+ * `bench/x` exists) with 500, so Stowage's parent checks could not pass (see README).
+ */
+function cloudWorkloads(backend) {
+  const putPrefix = (w) => (impl) => (backend === 's3s' ? `${w}.${impl}.` : `bench/${w}/${impl}/`);
+  const sdk = backend === 'azure' ? 'the Azure SDK' : 'the AWS SDK';
+  return [
+    {
+      name: `${backend}_put_small`,
+      backend,
+      title: `${STORE[backend]}: put 1,000 × 4 KiB, 16 in flight`,
+      unit: 'objects',
+      target: { of: 'sdk', speedup: 1.5 },
+      keyPrefix: putPrefix(`${backend}_put_small`),
+      prepare: (prefix, p, admin) => emptyPrefix(admin, prefix),
+      childSetup: (p) => Array.from({ length: p.objects }, (_, i) => smallContent(i, p.size)),
+      async run(impl, prefix, p, contents) {
+        await inFlight(p.objects, p.objectsInFlight, (i) => impl.writeFile(objectKey(prefix, i), contents[i]));
+        return { ops: p.objects, bytes: p.objects * p.size, check: `put ${p.objects}` };
+      },
+      expect: (p) => `put ${p.objects}`,
+      async verify(prefix, p, admin) {
+        const keys = await admin.list(prefix);
+        if (keys.length !== p.objects) throw new Error(`${keys.length} objects under ${prefix}, expected ${p.objects}`);
+        const bad = [];
+        await inFlight(p.objects, 16, async (i) => {
+          if (!smallOk(i, p.size, await admin.get(objectKey(prefix, i)))) bad.push(i);
+        });
+        if (bad.length) throw new Error(`${bad.length} objects read back wrong (first: ${bad[0]})`);
+      },
+      cleanup: (prefix, p, admin) => emptyPrefix(admin, prefix),
+    },
+    {
+      name: `${backend}_get_small`,
+      backend,
+      title: `${STORE[backend]}: get 1,000 × 4 KiB, 16 in flight`,
+      unit: 'objects',
+      target: { of: 'sdk', speedup: 1.5 },
+      shared: 'objects',
+      async run(impl, prefix, p) {
+        let bytes = 0;
+        await inFlight(p.objects, p.objectsInFlight, async (i) => {
+          const buf = await impl.readFile(objectKey(prefix, i));
+          if (!smallOk(i, p.size, buf)) throw new Error(`object ${i} has the wrong content`);
+          bytes += buf.length;
+        });
+        return { ops: p.objects, bytes, check: `got ${p.objects} objects, ${bytes} bytes` };
+      },
+      expect: (p) => `got ${p.objects} objects, ${p.objects * p.size} bytes`,
+    },
+    {
+      name: `${backend}_put_big`,
+      backend,
+      title: `${STORE[backend]}: put one 64 MiB object`,
+      unit: 'MiB',
+      target: { of: 'sdk', note: `compared with ${sdk}` },
+      keyPrefix: putPrefix(`${backend}_put_big`),
+      prepare: (prefix, p, admin) => emptyPrefix(admin, prefix),
+      childSetup: (p) => bigContent(p.bigObject),
+      async run(impl, prefix, p, buf) {
+        await impl.writeFile(`${prefix}${BIG_KEY}`, buf);
+        return { ops: 1, bytes: buf.length, check: `put ${buf.length}` };
+      },
+      expect: (p) => `put ${p.bigObject}`,
+      async verify(prefix, p, admin) {
+        const keys = await admin.list(prefix);
+        if (keys.length !== 1) throw new Error(`${keys.length} objects under ${prefix}, expected 1`);
+        const got = await admin.get(`${prefix}${BIG_KEY}`);
+        if (got.length !== p.bigObject || sha256(got) !== big(p, p.bigObject).sha) throw new Error('the big object has the wrong bytes');
+      },
+      cleanup: (prefix, p, admin) => emptyPrefix(admin, prefix),
+    },
+    {
+      name: `${backend}_get_big`,
+      backend,
+      title: `${STORE[backend]}: get one 64 MiB object`,
+      unit: 'MiB',
+      target: { of: 'sdk', note: `compared with ${sdk}` },
+      shared: 'bigObject',
+      async run(impl, prefix) {
+        const buf = await impl.readFile(`${prefix}${BIG_KEY}`);
+        return { ops: 1, bytes: buf.length, check: `got ${buf.length} sample ${sample(buf)}` };
+      },
+      expect: (p) => `got ${p.bigObject} sample ${big(p, p.bigObject).sample}`,
+    },
+  ];
+}
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+/** The shared fixtures of the object stores: uploaded once per run (per server) by the runner. */
+const CLOUD_SHARED = {
+  objects: {
+    prefix: 'bench/fixtures-small/',
+    async build(admin, prefix, p) {
+      await emptyPrefix(admin, prefix);
+      await inFlight(p.objects, 16, (i) => admin.put(objectKey(prefix, i), smallContent(i, p.size)));
+    },
+  },
+  bigObject: {
+    prefix: 'bench/fixtures-big/',
+    async build(admin, prefix, p) {
+      await emptyPrefix(admin, prefix);
+      await admin.put(`${prefix}${BIG_KEY}`, big(p, p.bigObject).buf);
+    },
+  },
+};
 
 // ---- the workloads ----
 
@@ -226,10 +359,10 @@ const WORKLOADS = [
     expect: (p) => `sha256 ${big(p).sha}`,
   },
   {
-    // SLOT for Stowage's native checksum (not implemented yet): runs wherever impl.checksum exists.
+    // Stowage's native checksum (`checksum(path, 'sha256')`): runs wherever impl.checksum exists.
     name: 'sha256_native',
     backend: 'local',
-    title: 'SHA-256 of a 256 MiB file: native checksum (pending in Stowage)',
+    title: 'SHA-256 of a 256 MiB file: native checksum',
     unit: 'MiB',
     target: { of: 'sha256_big', note: 'at least as fast as readFile + createHash, peak RSS < 40 MiB' },
     shared: 'big',
@@ -260,15 +393,7 @@ const WORKLOADS = [
     },
     cleanup: (dir) => fs.rmSync(dir, { recursive: true, force: true }),
   },
-  // Object stores: the providers' bindings are not in yet. Each gets a `run` against the same
-  // impl interface and a `backend` whose impls (stowage, @aws-sdk/client-s3 / @azure/storage-blob)
-  // are added in impls/; see README "Adding the S3 and Azure workloads".
-  ...['s3', 'azure'].flatMap((backend) => [
-    { name: `${backend}_put_small`, backend, title: 'put 1,000 × 4 KiB, 16 in flight', pending: 'binding not in yet' },
-    { name: `${backend}_get_small`, backend, title: 'get 1,000 × 4 KiB, 16 in flight', pending: 'binding not in yet' },
-    { name: `${backend}_put_big`, backend, title: 'put one 64 MiB object', pending: 'binding not in yet' },
-    { name: `${backend}_get_big`, backend, title: 'get one 64 MiB object', pending: 'binding not in yet' },
-  ]),
+  ...['s3', 's3s', 'azure'].flatMap(cloudWorkloads),
 ];
 
 /** The shared, read-only fixtures, built once per run of the script. */
@@ -281,4 +406,4 @@ const SHARED = {
   },
 };
 
-module.exports = { WORKLOADS, SHARED, PARAMS, inFlight, MiB };
+module.exports = { WORKLOADS, SHARED, CLOUD_SHARED, PARAMS, inFlight, MiB };

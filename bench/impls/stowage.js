@@ -13,7 +13,7 @@ function addonPath() {
   return join(dir, node);
 }
 
-module.exports = function create(base, options = {}) {
+function create(base, options = {}) {
   const { LocalStorageProvider } = require(addonPath());
   const p = new LocalStorageProvider(options);
   return {
@@ -28,9 +28,10 @@ module.exports = function create(base, options = {}) {
     readFile: (path) => p.readFile(path),
     writeFile: (path, data) => p.writeFile(path, data),
     deleteOldFiles: (dir, olderThan) => p.deleteOldFiles(dir, olderThan),
-    // SLOT: Stowage's native SHA-256 does not exist yet. When it lands, map it here (e.g.
-    // `(path) => p.checksum(path, 'sha256')` resolving the hex digest) and the sha256_native
-    // workload starts measuring it.
-    checksum: typeof p.checksum === 'function' ? (path) => p.checksum(path, 'sha256') : null,
+    // Native SHA-256 (hashes while it reads; resolves the hex digest): the sha256_native workload.
+    checksum: (path) => p.checksum(path, 'sha256'),
   };
-};
+}
+
+module.exports = create;
+module.exports.addonPath = addonPath;

@@ -1,0 +1,190 @@
+// The object-store side of the benchmark: where the servers are (the STOWAGE_TEST_* variables
+// that scripts/test-servers.sh writes to .test-servers/env), starting them when they are not
+// running, and the runner's own SDK clients, which build fixtures and check what the timed puts
+// wrote — outside the timing, and never through the implementation being measured.
+'use strict';
+
+const fs = require('node:fs');
+const { join } = require('node:path');
+const { execFileSync } = require('node:child_process');
+const { createHash } = require('node:crypto');
+
+// The AWS SDK warns on every start that its 2027 releases will need Node 22; not our business here.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
+const REPO = join(__dirname, '..');
+const ENV_FILE = join(REPO, '.test-servers', 'env');
+const SCRIPT = join(REPO, 'scripts', 'test-servers.sh');
+
+/** Which server each cloud backend runs against. `s3s` is the same S3 workloads on s3s-fs. */
+const SERVERS = {
+  s3: { label: 'moto', needs: 'STOWAGE_TEST_S3_ENDPOINT' },
+  s3s: { label: 's3s-fs', needs: 'STOWAGE_TEST_S3_STRICT_ENDPOINT' },
+  azure: { label: 'Azurite', needs: 'STOWAGE_TEST_AZURE_CONNECTION_STRING' },
+};
+
+/** `export K=V` / `export K='V'` lines of .test-servers/env. */
+function parseEnvFile(file) {
+  const out = {};
+  for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
+    const m = /^export ([A-Z0-9_]+)=(?:'(.*)'|(.*))$/.exec(line.trim());
+    if (m) out[m[1]] = m[2] ?? m[3];
+  }
+  return out;
+}
+
+/**
+ * Makes the servers' variables present in process.env (the children inherit them). Order: the
+ * variables already set; else a running .test-servers/env; else `test-servers.sh start`, which
+ * the runner then stops at the end. Returns { started } or throws saying what to do.
+ */
+function ensureServers(backends) {
+  const missing = () => backends.filter((b) => !process.env[SERVERS[b].needs]);
+  if (!missing().length) return { started: false, source: 'environment' };
+  if (fs.existsSync(ENV_FILE)) {
+    Object.assign(process.env, { ...parseEnvFile(ENV_FILE), ...process.env });
+    if (!missing().length) return { started: false, source: ENV_FILE };
+  }
+  console.log('  starting the test servers: bash scripts/test-servers.sh start ...');
+  try {
+    execFileSync('bash', [SCRIPT, 'start'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+  } catch (e) {
+    throw new Error(
+      'the cloud workloads need the local servers (moto, s3s-fs, Azurite) and could not start them.\n' +
+        '  Install them once:  bash scripts/test-servers.sh install\n' +
+        '  or start them yourself and export their variables:\n' +
+        '    bash scripts/test-servers.sh start && set -a && . .test-servers/env && set +a\n' +
+        '  or leave the cloud workloads out:  --only local',
+    );
+  }
+  Object.assign(process.env, parseEnvFile(ENV_FILE));
+  if (missing().length) throw new Error(`${ENV_FILE} lacks ${missing().map((b) => SERVERS[b].needs).join(', ')}`);
+  return { started: true, source: ENV_FILE };
+}
+
+function stopServers() {
+  execFileSync('bash', [SCRIPT, 'stop'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
+}
+
+/** Versions of the servers, from the constants in scripts/test-servers.sh. */
+function serverVersions() {
+  const text = fs.readFileSync(SCRIPT, 'utf8');
+  const v = (name) => (new RegExp(`^${name}="([^"]+)"`, 'm').exec(text) || [])[1] || '?';
+  return { moto: v('MOTO_VERSION'), 's3s-fs': v('S3S_FS_VERSION'), Azurite: v('AZURITE_VERSION') };
+}
+
+function sdkVersions() {
+  const v = (pkg) => {
+    try {
+      return require(`${pkg}/package.json`).version;
+    } catch {
+      return '?';
+    }
+  };
+  return { '@aws-sdk/client-s3': v('@aws-sdk/client-s3'), '@azure/storage-blob': v('@azure/storage-blob') };
+}
+
+// ---- connection settings, shared by the implementations and the runner's clients ----
+
+function s3Settings(backend) {
+  const e = process.env;
+  const strict = backend === 's3s';
+  const endpoint = strict ? e.STOWAGE_TEST_S3_STRICT_ENDPOINT : e.STOWAGE_TEST_S3_ENDPOINT;
+  if (!endpoint) throw new Error(`no ${SERVERS[backend].label} endpoint in the environment (${SERVERS[backend].needs})`);
+  return {
+    endpoint,
+    bucket: strict ? e.STOWAGE_TEST_S3_STRICT_BUCKET : e.STOWAGE_TEST_S3_BUCKET,
+    region: e.STOWAGE_TEST_S3_REGION || 'us-east-1',
+    accessKeyId: strict ? e.STOWAGE_TEST_S3_STRICT_ACCESS_KEY_ID : e.STOWAGE_TEST_S3_ACCESS_KEY_ID,
+    secretAccessKey: strict ? e.STOWAGE_TEST_S3_STRICT_SECRET_ACCESS_KEY : e.STOWAGE_TEST_S3_SECRET_ACCESS_KEY,
+  };
+}
+
+function azureSettings() {
+  const e = process.env;
+  if (!e.STOWAGE_TEST_AZURE_CONNECTION_STRING) throw new Error('no Azurite in the environment (STOWAGE_TEST_AZURE_CONNECTION_STRING)');
+  return { connectionString: e.STOWAGE_TEST_AZURE_CONNECTION_STRING, container: e.STOWAGE_TEST_AZURE_CONTAINER };
+}
+
+/** The official SDK's client, configured the way an application would (defaults kept). */
+function s3Client(backend) {
+  const { S3Client } = require('@aws-sdk/client-s3');
+  const s = s3Settings(backend);
+  const client = new S3Client({
+    endpoint: s.endpoint,
+    region: s.region,
+    forcePathStyle: true,
+    credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
+  });
+  return { client, bucket: s.bucket };
+}
+
+function azureContainer() {
+  const { BlobServiceClient } = require('@azure/storage-blob');
+  const s = azureSettings();
+  return BlobServiceClient.fromConnectionString(s.connectionString).getContainerClient(s.container);
+}
+
+/** Runs `fn(i)` for i < n with at most `limit` in flight. */
+async function inFlight(n, limit, fn) {
+  let next = 0;
+  const worker = async () => {
+    while (next < n) await fn(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, n) }, worker));
+}
+
+async function streamToBuffer(stream) {
+  const chunks = [];
+  for await (const c of stream) chunks.push(c);
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks);
+}
+
+/**
+ * The runner's store access for one backend, through the official SDK: put, get, list and
+ * delete by key. Used to build the get fixtures and to check the puts, outside the timing.
+ */
+function admin(backend) {
+  if (backend === 'azure') {
+    const container = azureContainer();
+    return {
+      put: (key, data) => container.getBlockBlobClient(key).upload(data, data.length).then(() => undefined),
+      get: async (key) => streamToBuffer((await container.getBlobClient(key).download()).readableStreamBody),
+      async list(prefix) {
+        const keys = [];
+        for await (const b of container.listBlobsFlat({ prefix })) keys.push(b.name);
+        return keys;
+      },
+      async del(keys) {
+        await inFlight(keys.length, 32, (i) => container.deleteBlob(keys[i]).catch((e) => { if (e.statusCode !== 404) throw e; }));
+      },
+    };
+  }
+  const { client, bucket } = s3Client(backend);
+  const { PutObjectCommand, GetObjectCommand, ListObjectsV2Command, DeleteObjectsCommand } = require('@aws-sdk/client-s3');
+  return {
+    put: (key, data) => client.send(new PutObjectCommand({ Bucket: bucket, Key: key, Body: data })).then(() => undefined),
+    get: async (key) => Buffer.from(await (await client.send(new GetObjectCommand({ Bucket: bucket, Key: key }))).Body.transformToByteArray()),
+    async list(prefix) {
+      const keys = [];
+      let token;
+      do {
+        const page = await client.send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix, ContinuationToken: token }));
+        for (const o of page.Contents || []) keys.push(o.Key);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+      return keys;
+    },
+    async del(keys) {
+      for (let i = 0; i < keys.length; i += 1000) {
+        const batch = keys.slice(i, i + 1000).map((Key) => ({ Key }));
+        const r = await client.send(new DeleteObjectsCommand({ Bucket: bucket, Delete: { Objects: batch, Quiet: true } }));
+        if (r.Errors && r.Errors.length) throw new Error(`delete failed: ${JSON.stringify(r.Errors[0])}`);
+      }
+    },
+  };
+}
+
+const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
+
+module.exports = { SERVERS, ensureServers, stopServers, serverVersions, sdkVersions, s3Settings, azureSettings, s3Client, azureContainer, streamToBuffer, admin, sha256 };

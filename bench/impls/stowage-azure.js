@@ -1,0 +1,15 @@
+// Stowage's AzureBlobStorageProvider (release build, as impls/stowage.js loads it) against Azurite.
+'use strict';
+
+const { addonPath } = require('./stowage');
+const { azureSettings } = require('../cloud');
+
+module.exports = function create() {
+  const { AzureBlobStorageProvider } = require(addonPath());
+  const p = new AzureBlobStorageProvider(azureSettings());
+  return {
+    name: 'stowage-azure',
+    writeFile: (key, data) => p.writeFile(key, data),
+    readFile: (key) => p.readFile(key),
+  };
+};
