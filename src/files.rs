@@ -1,13 +1,14 @@
 //! `readFile` with a byte range, `copyFile`, `moveFile` and `checksum`, as the provider classes
 //! expose them.
 
+use bytes::Bytes;
 use napi::bindgen_prelude::*;
 use napi::{Env, JsRangeError, ValueType};
 use stowage_core::{Algorithm, ByteRange, Storage};
 
 use crate::args;
 use crate::errors::Failure;
-use crate::promise::{reject, spawn};
+use crate::promise::{reject, run, spawn};
 
 macro_rules! checked {
   ($env:expr, $check:expr) => {
@@ -25,23 +26,68 @@ pub fn read_file<'e>(
   s: &Storage,
   path: Unknown,
   options: Option<Unknown>,
-) -> Result<PromiseRaw<'e, Buffer>> {
+) -> Result<PromiseRaw<'e, FileBytes>> {
   let path = checked!(env, args::path("path", &path));
   let range = match options {
     Some(o) => checked!(env, range_of(env, &o)),
     None => None,
   };
-  let s = s.clone();
-  spawn(
+  run(
     env,
-    async move {
+    s,
+    move |s| async move {
       Ok(match range {
         Some(range) => s.read_range(&path, range).await?,
         None => s.read_file(&path).await?,
       })
     },
-    |_, bytes| Ok(Buffer::from(Vec::from(bytes))),
+    |_, bytes| Ok(FileBytes(bytes)),
   )
+}
+
+/// Up to this size a read is copied into a Buffer Node allocates; above it the Buffer takes over
+/// Rust's memory without a copy. A copy of a small file is cheaper than the finalizer an
+/// external Buffer needs, and it keeps small Buffers in V8's accounting.
+pub const COPY_THRESHOLD: usize = 64 * 1024;
+
+/// A file's bytes, becoming a Buffer on the JS thread.
+pub struct FileBytes(Bytes);
+
+impl TypeName for FileBytes {
+  fn type_name() -> &'static str {
+    "Buffer"
+  }
+
+  fn value_type() -> ValueType {
+    ValueType::Object
+  }
+}
+
+impl ToNapiValue for FileBytes {
+  unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+    let bytes = val.0;
+    if bytes.len() > COPY_THRESHOLD {
+      return unsafe { Buffer::to_napi_value(env, Buffer::from(Vec::from(bytes))) };
+    }
+    let mut data = std::ptr::null_mut();
+    let mut value = std::ptr::null_mut();
+    let status = unsafe {
+      napi::sys::napi_create_buffer_copy(
+        env,
+        bytes.len(),
+        bytes.as_ptr().cast(),
+        &mut data,
+        &mut value,
+      )
+    };
+    match status {
+      napi::sys::Status::napi_ok => Ok(value),
+      _ => Err(Error::new(
+        Status::GenericFailure,
+        format!("napi_create_buffer_copy failed ({status})"),
+      )),
+    }
+  }
 }
 
 /// `{ start, end }` as `fs.createReadStream` checks them: integers ≥ 0 (`RangeError`

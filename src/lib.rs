@@ -5,10 +5,12 @@ mod args;
 #[macro_use]
 mod providers;
 mod cloud;
+mod dispatch;
 mod errors;
 mod files;
 mod listing;
 mod logger;
+mod names;
 mod ops;
 mod promise;
 mod retention;

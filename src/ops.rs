@@ -8,7 +8,7 @@ use stowage_core::Storage;
 
 use crate::args::{self, DateValue};
 use crate::errors::Failure;
-use crate::promise::{reject, spawn};
+use crate::promise::{reject, run, spawn};
 
 /// What `getFileStats` resolves to. May grow fields; never loses these.
 #[napi(object, object_from_js = false)]
@@ -39,10 +39,10 @@ pub fn ensure_directory<'e>(
   path: Unknown,
 ) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
-  let s = s.clone();
-  spawn(
+  run(
     env,
-    async move { Ok(s.ensure_directory(&path).await?) },
+    s,
+    move |s| async move { Ok(s.ensure_directory(&path).await?) },
     |_, v| Ok(v),
   )
 }
@@ -53,30 +53,30 @@ pub fn directory_exists<'e>(
   path: Unknown,
 ) -> Result<PromiseRaw<'e, bool>> {
   let path = checked!(env, args::path("path", &path));
-  let s = s.clone();
-  spawn(
+  run(
     env,
-    async move { Ok(s.directory_exists(&path).await?) },
+    s,
+    move |s| async move { Ok(s.directory_exists(&path).await?) },
     |_, v| Ok(v),
   )
 }
 
 pub fn delete_file<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
-  let s = s.clone();
-  spawn(
+  run(
     env,
-    async move { Ok(s.delete_file(&path).await?) },
+    s,
+    move |s| async move { Ok(s.delete_file(&path).await?) },
     |_, v| Ok(v),
   )
 }
 
 pub fn file_exists<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, bool>> {
   let path = checked!(env, args::path("path", &path));
-  let s = s.clone();
-  spawn(
+  run(
     env,
-    async move { Ok(s.file_exists(&path).await?) },
+    s,
+    move |s| async move { Ok(s.file_exists(&path).await?) },
     |_, v| Ok(v),
   )
 }
@@ -89,34 +89,27 @@ pub fn list_files<'e>(
   s: &Storage,
   path: Unknown,
   options: Option<Unknown>,
-) -> Result<PromiseRaw<'e, Vec<String>>> {
+) -> Result<PromiseRaw<'e, crate::names::JsArray>> {
   let path = checked!(env, args::path("dirPath", &path));
   let (filter, recursive) = match options {
     Some(o) => checked!(env, filter_of(&o)),
     None => (None, false),
   };
-  let s = s.clone();
-  spawn(
+  run(
     env,
-    async move {
+    s,
+    move |s| async move {
       Ok(match recursive {
         true => s.list_files_recursive(&path).await?,
         false => s.list_files(&path).await?,
       })
     },
     move |env, names| {
-      let Some(filter) = filter else {
-        return Ok(names);
+      let filter = match filter {
+        Some(f) => Some(f.borrow_back(env).map_err(Failure::Js)?.raw()),
+        None => None,
       };
-      let filter = filter.borrow_back(env).map_err(Failure::Js)?;
-      let mut kept = Vec::with_capacity(names.len());
-      for name in names {
-        let verdict = filter.call(name.clone()).map_err(Failure::Js)?;
-        if verdict.coerce_to_bool().map_err(Failure::Js)? {
-          kept.push(name);
-        }
-      }
-      Ok(kept)
+      crate::names::to_js(env, names, filter)
     },
   )
 }
@@ -150,10 +143,10 @@ pub fn get_file_stats<'e>(
   path: Unknown,
 ) -> Result<PromiseRaw<'e, FileStats>> {
   let path = checked!(env, args::path("path", &path));
-  let s = s.clone();
-  spawn(
+  run(
     env,
-    async move { Ok(s.get_file_stats(&path).await?) },
+    s,
+    move |s| async move { Ok(s.get_file_stats(&path).await?) },
     |_, st| {
       Ok(FileStats {
         size: st.size as f64,
@@ -172,10 +165,10 @@ pub fn write_file<'e>(
 ) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
   let data = checked!(env, args::data(env, &data));
-  let s = s.clone();
-  spawn(
+  run(
     env,
-    async move { Ok(s.write_file(&path, data).await?) },
+    s,
+    move |s| async move { Ok(s.write_file(&path, data).await?) },
     |_, v| Ok(v),
   )
 }

@@ -5,8 +5,32 @@ use std::future::Future;
 
 use napi::bindgen_prelude::*;
 use napi::Env;
+use stowage_core::Storage;
 
 use crate::errors::Failure;
+
+/// Runs a short operation of `storage`: on Stowage's own pool with its syscalls inline where the
+/// provider allows it (LOCAL, MEMORY: [`crate::dispatch`]), on the tokio runtime otherwise.
+/// `convert` as in [`spawn`].
+pub fn run<'env, T, V, Op, Fut, C>(
+  env: &'env Env,
+  storage: &Storage,
+  op: Op,
+  convert: C,
+) -> Result<PromiseRaw<'env, V>>
+where
+  T: Send + 'static,
+  V: ToNapiValue,
+  Op: FnOnce(Storage) -> Fut,
+  Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
+  C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
+{
+  let fut = op(storage.clone());
+  match storage.runs_inline() {
+    true => crate::dispatch::submit(env, fut, convert),
+    false => spawn(env, fut, convert),
+  }
+}
 
 /// Runs `fut` on the tokio runtime; `convert` turns its value into JS on the JS thread, where
 /// a failure also becomes its coded JS error.

@@ -110,7 +110,7 @@ macro_rules! storage_methods {
         env: &'e Env,
         dir_path: Unknown,
         options: Option<Unknown>,
-      ) -> Result<PromiseRaw<'e, Vec<String>>> {
+      ) -> Result<PromiseRaw<'e, crate::names::JsArray>> {
         ops::list_files(env, &self.storage, dir_path, options)
       }
 
@@ -134,7 +134,7 @@ macro_rules! storage_methods {
         env: &'e Env,
         path: Unknown,
         options: Option<Unknown>,
-      ) -> Result<PromiseRaw<'e, Buffer>> {
+      ) -> Result<PromiseRaw<'e, crate::files::FileBytes>> {
         crate::files::read_file(env, &self.storage, path, options)
       }
 

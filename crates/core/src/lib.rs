@@ -5,6 +5,7 @@ pub mod cancel;
 pub mod checksum;
 pub mod error;
 mod files;
+pub mod inline;
 pub mod listing;
 pub mod path;
 pub mod provider;

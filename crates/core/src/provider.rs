@@ -57,6 +57,12 @@ pub trait Provider: Send + Sync + Debug + 'static {
   /// How caller paths map to this provider's locations.
   fn path_rules(&self) -> &PathRules;
 
+  /// True when an operation's work is blocking syscalls or memory, never network: a caller may
+  /// then run it to completion on a thread of its own with [`crate::inline::block_on`].
+  fn runs_inline(&self) -> bool {
+    false
+  }
+
   /// Creates the directory and its parents. Succeeds when it already exists. A file at the path
   /// is `EEXIST`; a file in place of a parent is `ENOTDIR`.
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()>;

@@ -92,6 +92,11 @@ impl Storage {
     &self.provider
   }
 
+  /// See [`Provider::runs_inline`].
+  pub fn runs_inline(&self) -> bool {
+    self.provider.runs_inline()
+  }
+
   /// `LOCAL`, `MEMORY`, `S3` or `AZURE_BLOB`.
   pub fn provider_name(&self) -> &'static str {
     self.provider.name()

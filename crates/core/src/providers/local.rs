@@ -105,9 +105,14 @@ enum Place {
   Rooted(Arc<Root>, String),
 }
 
+/// Runs `f` on tokio's blocking pool, or right here when the caller runs this operation on a
+/// thread meant for blocking work ([`crate::inline::block_on`]).
 async fn run_blocking<T: Send + 'static>(
   f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> Result<T> {
+  if crate::inline::is_active() {
+    return f().map_err(Error::from);
+  }
   tokio::task::spawn_blocking(f)
     .await
     .map_err(|e| Error::new(ErrorKind::Io, format!("blocking task failed: {e}")))?
@@ -272,6 +277,10 @@ impl Provider for LocalProvider {
 
   fn path_rules(&self) -> &PathRules {
     &self.rules
+  }
+
+  fn runs_inline(&self) -> bool {
+    true
   }
 
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {

@@ -101,6 +101,10 @@ impl Provider for MemoryProvider {
     &PathRules::Keyed
   }
 
+  fn runs_inline(&self) -> bool {
+    true
+  }
+
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
     let key = path.key();
     if key.is_empty() {

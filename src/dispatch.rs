@@ -1,0 +1,357 @@
+//! Short LOCAL and MEMORY operations on Stowage's own threads, settled on the JS thread in
+//! batches.
+//!
+//! `spawn_future_with_callback` costs a threadsafe function per promise, a tokio task and a hop
+//! to the blocking pool — more than reading a 4 KiB file. Here a call creates its promise and
+//! queues one job; a fixed pool of threads runs each job with
+//! [`stowage_core::inline::block_on`] (the syscalls right there, no further hop); finished jobs
+//! wait in one queue per JS thread, and one long-lived threadsafe function drains that queue,
+//! settling every promise that finished since the last drain. It keeps the event loop alive only
+//! while something is in flight.
+//!
+//! The pool has `STOWAGE_LOCAL_THREADS` threads ([`DEFAULT_THREADS`] when unset), started on
+//! first use and shared by every provider and JS thread of the process.
+
+use std::any::Any;
+use std::cell::RefCell;
+use std::collections::{HashMap, VecDeque};
+use std::ffi::c_void;
+use std::future::Future;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::ptr;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
+
+use napi::bindgen_prelude::*;
+use napi::{sys, Env, JsError};
+use stowage_core::{Error as StorageError, ErrorKind};
+
+use crate::errors::Failure;
+
+/// Pool threads when `STOWAGE_LOCAL_THREADS` is unset (libuv's default, and what keeps a
+/// 2-core machine's disk queue full without thrashing).
+pub const DEFAULT_THREADS: usize = 4;
+const MAX_THREADS: usize = 256;
+
+type Output = Box<dyn Any + Send>;
+type Work = Box<dyn FnOnce() -> Output + Send>;
+/// Turns a job's output into the value to resolve with (`Ok`) or to reject with (`Err`).
+type Settle =
+  Box<dyn FnOnce(&Env, Output) -> std::result::Result<sys::napi_value, sys::napi_value>>;
+
+struct Job {
+  id: u64,
+  home: Arc<Home>,
+  work: Work,
+}
+
+/// Where one JS thread's finished jobs wait for it.
+struct Home {
+  done: Mutex<Done>,
+}
+
+struct Done {
+  /// `None` once Node has finalized the threadsafe function (the environment is going away).
+  tsfn: Option<Tsfn>,
+  items: Vec<(u64, Output)>,
+  /// A drain is on its way; finishing jobs need not ask for another.
+  scheduled: bool,
+}
+
+#[derive(Clone, Copy)]
+struct Tsfn(sys::napi_threadsafe_function);
+
+// SAFETY: a threadsafe function may be called from any thread; `Done` only calls it under its
+// lock, and the finalizer clears it under the same lock, so no call can race its deletion.
+unsafe impl Send for Tsfn {}
+
+impl Home {
+  fn lock(&self) -> MutexGuard<'_, Done> {
+    self
+      .done
+      .lock()
+      .unwrap_or_else(|poisoned| poisoned.into_inner())
+  }
+
+  /// Called on a pool thread: queue the output and wake the JS thread unless a drain is due.
+  fn finish(&self, id: u64, output: Output) {
+    let mut done = self.lock();
+    let Some(tsfn) = done.tsfn else {
+      return; // the environment is gone: nobody is waiting
+    };
+    done.items.push((id, output));
+    if !done.scheduled {
+      done.scheduled = true;
+      // Under the lock, so the finalizer cannot run in between.
+      unsafe {
+        sys::napi_call_threadsafe_function(
+          tsfn.0,
+          ptr::null_mut(),
+          sys::ThreadsafeFunctionCallMode::nonblocking,
+        )
+      };
+    }
+  }
+}
+
+struct Pool {
+  queue: Mutex<VecDeque<Job>>,
+  ready: Condvar,
+}
+
+fn threads() -> usize {
+  std::env::var("STOWAGE_LOCAL_THREADS")
+    .ok()
+    .and_then(|v| v.trim().parse::<usize>().ok())
+    .filter(|&n| n > 0)
+    .map_or(DEFAULT_THREADS, |n| n.min(MAX_THREADS))
+}
+
+fn pool() -> &'static Pool {
+  static POOL: OnceLock<&'static Pool> = OnceLock::new();
+  POOL.get_or_init(|| {
+    let pool: &'static Pool = Box::leak(Box::new(Pool {
+      queue: Mutex::new(VecDeque::new()),
+      ready: Condvar::new(),
+    }));
+    for n in 0..threads() {
+      std::thread::Builder::new()
+        .name(format!("stowage-io-{n}"))
+        .spawn(move || pool.work())
+        .expect("cannot start a Stowage I/O thread");
+    }
+    pool
+  })
+}
+
+impl Pool {
+  fn push(&self, job: Job) {
+    let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+    queue.push_back(job);
+    drop(queue);
+    self.ready.notify_one();
+  }
+
+  fn work(&self) {
+    loop {
+      let job = {
+        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
+        loop {
+          match queue.pop_front() {
+            Some(job) => break job,
+            None => queue = self.ready.wait(queue).unwrap_or_else(|p| p.into_inner()),
+          }
+        }
+      };
+      let Job { id, home, work } = job;
+      // A panic rejects that one promise (its output does not downcast) and the thread goes on.
+      let output = catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| Box::new(Panicked));
+      home.finish(id, output);
+    }
+  }
+}
+
+struct Panicked;
+
+/// The JS thread's side: its `Home`, and the promises still waiting.
+struct Local {
+  home: Arc<Home>,
+  tsfn: Tsfn,
+  pending: HashMap<u64, Pending>,
+  next_id: u64,
+  /// The threadsafe function is referenced (keeps the loop alive) while anything is pending.
+  referenced: bool,
+}
+
+struct Pending {
+  deferred: sys::napi_deferred,
+  settle: Settle,
+}
+
+thread_local! {
+  static LOCAL: RefCell<Option<Local>> = const { RefCell::new(None) };
+}
+
+fn check(status: sys::napi_status, what: &str) -> Result<()> {
+  match status {
+    sys::Status::napi_ok => Ok(()),
+    _ => Err(Error::new(
+      Status::GenericFailure,
+      format!("{what} failed ({status})"),
+    )),
+  }
+}
+
+impl Local {
+  fn new(env: &Env) -> Result<Local> {
+    let home = Arc::new(Home {
+      done: Mutex::new(Done {
+        tsfn: None,
+        items: Vec::new(),
+        scheduled: false,
+      }),
+    });
+    let name = env.create_string("stowage")?;
+    let mut raw = ptr::null_mut();
+    let finalize_data = Arc::into_raw(home.clone()) as *mut c_void;
+    let status = unsafe {
+      sys::napi_create_threadsafe_function(
+        env.raw(),
+        ptr::null_mut(),
+        ptr::null_mut(),
+        name.raw(),
+        0,
+        1,
+        finalize_data,
+        Some(finalized),
+        ptr::null_mut(),
+        Some(drain),
+        &mut raw,
+      )
+    };
+    if let Err(e) = check(status, "napi_create_threadsafe_function") {
+      drop(unsafe { Arc::from_raw(finalize_data as *const Home) });
+      return Err(e);
+    }
+    let tsfn = Tsfn(raw);
+    check(
+      unsafe { sys::napi_unref_threadsafe_function(env.raw(), raw) },
+      "napi_unref_threadsafe_function",
+    )?;
+    home.lock().tsfn = Some(tsfn);
+    Ok(Local {
+      home,
+      tsfn,
+      pending: HashMap::new(),
+      next_id: 0,
+      referenced: false,
+    })
+  }
+
+  /// Keeps the event loop alive exactly while promises are pending.
+  fn keep_alive(&mut self, env: sys::napi_env) {
+    let want = !self.pending.is_empty();
+    if want == self.referenced || self.home.lock().tsfn.is_none() {
+      return;
+    }
+    let status = unsafe {
+      match want {
+        true => sys::napi_ref_threadsafe_function(env, self.tsfn.0),
+        false => sys::napi_unref_threadsafe_function(env, self.tsfn.0),
+      }
+    };
+    if status == sys::Status::napi_ok {
+      self.referenced = want;
+    }
+  }
+}
+
+/// Node finalized the threadsafe function: the environment is going away.
+unsafe extern "C" fn finalized(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+  let home = unsafe { Arc::from_raw(data as *const Home) };
+  let mut done = home.lock();
+  done.tsfn = None;
+  done.items.clear();
+}
+
+/// On the JS thread: settles every promise whose job finished.
+unsafe extern "C" fn drain(
+  env: sys::napi_env,
+  _js_callback: sys::napi_value,
+  _context: *mut c_void,
+  _data: *mut c_void,
+) {
+  if env.is_null() {
+    return; // the environment is being torn down
+  }
+  let finished: Vec<(Pending, Output)> = LOCAL.with(|local| {
+    let mut local = local.borrow_mut();
+    let Some(local) = local.as_mut() else {
+      return Vec::new();
+    };
+    let items = {
+      let mut done = local.home.lock();
+      done.scheduled = false;
+      std::mem::take(&mut done.items)
+    };
+    items
+      .into_iter()
+      .filter_map(|(id, output)| local.pending.remove(&id).map(|p| (p, output)))
+      .collect()
+  });
+  // Settling may run JS (a listFiles filter) that starts more work: no borrow held here.
+  let js = Env::from_raw(env);
+  for (pending, output) in finished {
+    let mut scope = ptr::null_mut();
+    unsafe { sys::napi_open_handle_scope(env, &mut scope) };
+    match (pending.settle)(&js, output) {
+      Ok(value) => unsafe { sys::napi_resolve_deferred(env, pending.deferred, value) },
+      Err(error) => unsafe { sys::napi_reject_deferred(env, pending.deferred, error) },
+    };
+    unsafe { sys::napi_close_handle_scope(env, scope) };
+  }
+  LOCAL.with(|local| {
+    if let Some(local) = local.borrow_mut().as_mut() {
+      local.keep_alive(env);
+    }
+  });
+}
+
+/// Runs `fut` on the pool with its blocking work inline; `convert` turns its value into JS on
+/// the JS thread, where a failure also becomes its coded JS error (as [`crate::promise::spawn`]).
+pub fn submit<'env, T, V, Fut, C>(
+  env: &'env Env,
+  fut: Fut,
+  convert: C,
+) -> Result<PromiseRaw<'env, V>>
+where
+  T: Send + 'static,
+  V: ToNapiValue,
+  Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
+  C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
+{
+  let settle: Settle = Box::new(move |env, output| {
+    let outcome = match output.downcast::<std::result::Result<T, Failure>>() {
+      Ok(outcome) => *outcome,
+      Err(_) => Err(Failure::Storage(StorageError::new(
+        ErrorKind::Io,
+        "internal error: the operation panicked",
+      ))),
+    };
+    let value = outcome
+      .and_then(|value| convert(env, value))
+      .map_err(|failure| failure.into_napi(env))
+      .and_then(|value| unsafe { V::to_napi_value(env.raw(), value) });
+    value.map_err(|e| unsafe { JsError::from(e).into_value(env.raw()) })
+  });
+
+  let mut deferred = ptr::null_mut();
+  let mut promise = ptr::null_mut();
+  check(
+    unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) },
+    "napi_create_promise",
+  )?;
+  let job = LOCAL.with(|local| -> Result<Job> {
+    let mut local = local.borrow_mut();
+    if local.is_none() {
+      *local = Some(Local::new(env)?);
+    }
+    let local = local.as_mut().expect("set above");
+    if local.home.lock().tsfn.is_none() {
+      return Err(Error::new(
+        Status::Closing,
+        "the JavaScript environment is shutting down".to_string(),
+      ));
+    }
+    let id = local.next_id;
+    local.next_id += 1;
+    local.pending.insert(id, Pending { deferred, settle });
+    local.keep_alive(env.raw());
+    Ok(Job {
+      id,
+      home: local.home.clone(),
+      work: Box::new(move || Box::new(stowage_core::inline::block_on(fut)) as Output),
+    })
+  })?;
+  pool().push(job);
+  Ok(PromiseRaw::new(env.raw(), promise))
+}
