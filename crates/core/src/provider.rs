@@ -108,6 +108,17 @@ pub trait Provider: Send + Sync + Debug + 'static {
     results
   }
 
+  /// `deleteOldFiles` in one pass, where the provider can beat a listing followed by deletes:
+  /// deletes the files directly in `dir` modified before `older_than` and gives the name and
+  /// outcome of each it tried. `None` (the default): the facade lists, then deletes.
+  async fn delete_old_in(
+    &self,
+    _dir: &StoragePath,
+    _older_than: SystemTime,
+  ) -> Result<Option<Vec<(String, Result<()>)>>> {
+    Ok(None)
+  }
+
   /// The bytes of `range` (clamped to the file: past the end gives what exists, or nothing).
   /// Missing is `ENOENT`; a directory `EISDIR`. The default reads through `open_read`, or slices
   /// the whole file where there is no streaming read; providers override it with one positioned

@@ -193,19 +193,28 @@ impl Storage {
   pub async fn delete_old_files(&self, dir: &str, older_than: SystemTime) -> Result<u32> {
     self
       .run(&DELETE_OLD_FILES, dir, |p, dir| async move {
-        let entries = match p.list_dir(&dir, ListDetail::ModificationTimes).await {
-          Ok(entries) => entries,
-          Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
-            return Ok(0)
-          }
-          Err(e) => return Err(e),
-        };
-        let old: Vec<StoragePath> = entries
-          .iter()
-          .filter(|e| is_older(e, older_than))
-          .map(|e| dir.child(&e.name))
-          .collect();
-        let results = p.delete_files(&old).await;
+        let missing =
+          |e: &Error| matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory);
+        let (old, results): (Vec<StoragePath>, Vec<Result<()>>) =
+          match p.delete_old_in(&dir, older_than).await {
+            Ok(Some(swept)) => swept.into_iter().map(|(n, r)| (dir.child(&n), r)).unzip(),
+            Ok(None) => {
+              let entries = match p.list_dir(&dir, ListDetail::ModificationTimes).await {
+                Ok(entries) => entries,
+                Err(e) if missing(&e) => return Ok(0),
+                Err(e) => return Err(e),
+              };
+              let old: Vec<StoragePath> = entries
+                .iter()
+                .filter(|e| is_older(e, older_than))
+                .map(|e| dir.child(&e.name))
+                .collect();
+              let results = p.delete_files(&old).await;
+              (old, results)
+            }
+            Err(e) if missing(&e) => return Ok(0),
+            Err(e) => return Err(e),
+          };
         let deleted = crate::retention::count_deleted(&old, results);
         if deleted > 0 {
           tracing::debug!(

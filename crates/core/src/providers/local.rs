@@ -407,6 +407,23 @@ impl Provider for LocalProvider {
     outcome.unwrap_or_else(|e| vec![Err(e); count])
   }
 
+  async fn delete_old_in(
+    &self,
+    dir: &StoragePath,
+    older_than: SystemTime,
+  ) -> Result<Option<Vec<(String, Result<()>)>>> {
+    let swept = self
+      .blocking(dir, move |place, _| match place {
+        Place::Native(p) => beneath::delete_old_at(&p, older_than),
+        Place::Rooted(root, key) => beneath::delete_old(&root, &key, older_than),
+      })
+      .await?;
+    let results = swept
+      .into_iter()
+      .map(|(name, r)| (name, r.map_err(Error::from)));
+    Ok(Some(results.collect()))
+  }
+
   async fn read_range(&self, path: &StoragePath, range: ByteRange) -> Result<Bytes> {
     let read = move |place, _| extended::read_range(place, range).map(Bytes::from);
     self.blocking(path, read).await

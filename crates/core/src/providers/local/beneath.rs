@@ -25,7 +25,9 @@ use crate::error::{kind_of_io, ErrorKind};
 use crate::provider::{DirEntry, FileStats, ListDetail};
 
 mod extended;
+mod sweep;
 pub use extended::*;
+pub use sweep::{delete_old, delete_old_at};
 
 /// Most links one path may pass through (the kernel's MAXSYMLINKS).
 const MAX_LINKS: u32 = 40;

@@ -1,0 +1,174 @@
+//! `deleteOldFiles` on LOCAL in one pass over the directory: each entry is checked and unlinked
+//! relative to the directory's fd, instead of a listing with times followed by a delete by path
+//! of every old file (two path resolutions per file).
+
+use std::ffi::OsStr;
+use std::io;
+use std::os::fd::{AsFd, OwnedFd};
+use std::path::Path;
+use std::time::SystemTime;
+
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Stat, CWD};
+use rustix::io::Errno;
+
+use super::{entries, err, is_dir, open_dir, see, stat, stats_of, Root, Seen, Walk};
+use crate::error::{kind_of_io, ErrorKind};
+use crate::provider::ListDetail;
+use crate::providers::local::is_temp;
+
+/// What one pass did: the name of every file it tried to delete, with the outcome.
+pub type Swept = Vec<(String, io::Result<()>)>;
+
+/// Deletes the files (links followed, like the listing does) directly in the directory `key`
+/// names, beneath the root, last modified before `cutoff`. Directories and temp files stay.
+pub fn delete_old(root: &Root, key: &str, cutoff: SystemTime) -> io::Result<Swept> {
+  Walk::new(root, key).at_last(false, true, |dir, name| {
+    let fd = open_dir(dir, name)?;
+    // A link is followed from the root, like every path here; one that leads outside or
+    // nowhere is left alone.
+    pass(fd, cutoff, &|link| {
+      let child = match key.is_empty() {
+        true => link.to_string_lossy().into_owned(),
+        false => format!("{key}/{}", link.to_string_lossy()),
+      };
+      match stat(root, &child) {
+        Ok(st) => Ok(Some(st)),
+        Err(e)
+          if matches!(
+            kind_of_io(&e),
+            ErrorKind::PermissionDenied | ErrorKind::NotFound | ErrorKind::NotADirectory
+          ) =>
+        {
+          Ok(None)
+        }
+        Err(e) => Err(e),
+      }
+    })
+  })
+}
+
+/// [`delete_old`] on an OS path (LOCAL without a root); links are followed like `fs.stat` does.
+pub fn delete_old_at(path: &Path, cutoff: SystemTime) -> io::Result<Swept> {
+  let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+  let fd = rfs::openat(CWD, path, flags, Mode::empty())?;
+  let dir = fd.try_clone()?;
+  pass(
+    fd,
+    cutoff,
+    &|link| match rfs::statat(dir.as_fd(), link, AtFlags::empty()) {
+      Ok(st) => Ok(Some(st)),
+      Err(Errno::NOENT) | Err(Errno::NOTDIR) | Err(Errno::LOOP) => Ok(None),
+      Err(e) => Err(err(e)),
+    },
+  )
+}
+
+/// One pass: stat each entry relative to `fd` (`follow` resolves a link, `None` to skip it) and
+/// unlink it there when it is an old file.
+fn pass(
+  fd: OwnedFd,
+  cutoff: SystemTime,
+  follow: &dyn Fn(&OsStr) -> io::Result<Option<Stat>>,
+) -> io::Result<Swept> {
+  let mut swept = Vec::new();
+  for (name, file_type) in entries(fd.try_clone()?)? {
+    if file_type == FileType::Directory || is_temp(&name.to_string_lossy()) {
+      continue;
+    }
+    let st = match see(&fd, &name, file_type, ListDetail::ModificationTimes)? {
+      Seen::Stat(st) => st,
+      Seen::Link => match follow(&name)? {
+        Some(st) => st,
+        None => continue,
+      },
+      Seen::Kind(_) | Seen::Gone => continue,
+    };
+    if is_dir(&st) || stats_of(&st).mtime >= cutoff {
+      continue;
+    }
+    let outcome = rfs::unlinkat(&fd, &name, AtFlags::empty()).map_err(err);
+    swept.push((name.to_string_lossy().into_owned(), outcome));
+  }
+  Ok(swept)
+}
+
+#[cfg(test)]
+mod tests {
+  use std::fs;
+  use std::os::unix::fs::symlink;
+  use std::path::PathBuf;
+  use std::time::Duration;
+
+  use super::*;
+
+  fn aged(path: &Path, age: Duration) {
+    let file = fs::File::options().write(true).open(path).unwrap();
+    file.set_modified(SystemTime::now() - age).unwrap();
+  }
+
+  /// A directory with old and young files, an old sub-directory, an old temp file, and links to
+  /// an old file inside and outside; returns (base, dir).
+  fn fixture() -> (tempfile::TempDir, PathBuf) {
+    let base = tempfile::tempdir().unwrap();
+    let dir = fs::canonicalize(base.path()).unwrap().join("root");
+    fs::create_dir_all(dir.join("sub")).unwrap();
+    let hour = Duration::from_secs(3600);
+    for name in ["old-1", "old-2", "young", ".stowage-tmp-1-0-x", "sub/inner"] {
+      fs::write(dir.join(name), name).unwrap();
+    }
+    for name in ["old-1", "old-2", ".stowage-tmp-1-0-x", "sub/inner"] {
+      aged(&dir.join(name), hour);
+    }
+    let outside = dir.parent().unwrap().join("outside");
+    fs::write(&outside, "outside").unwrap();
+    aged(&outside, hour);
+    symlink(&outside, dir.join("link-out")).unwrap();
+    symlink("sub/inner", dir.join("link-in")).unwrap();
+    (base, dir)
+  }
+
+  fn names(swept: &Swept) -> Vec<String> {
+    let mut names: Vec<String> = swept.iter().map(|(n, _)| n.clone()).collect();
+    names.sort();
+    names
+  }
+
+  fn cutoff() -> SystemTime {
+    SystemTime::now() - Duration::from_secs(600)
+  }
+
+  #[test]
+  fn beneath_the_root_deletes_old_files_and_links_inside_only() {
+    let (_base, dir) = fixture();
+    let root = Root::open(dir.clone()).unwrap();
+    let swept = delete_old(&root, "", cutoff()).unwrap();
+    assert_eq!(names(&swept), ["link-in", "old-1", "old-2"]);
+    assert!(swept.iter().all(|(_, r)| r.is_ok()));
+    for kept in ["young", ".stowage-tmp-1-0-x", "sub/inner", "link-out"] {
+      assert!(
+        dir.join(kept).symlink_metadata().is_ok(),
+        "{kept} was deleted"
+      );
+    }
+    assert!(dir.parent().unwrap().join("outside").exists());
+  }
+
+  #[test]
+  fn on_an_os_path_links_are_followed_like_fs_stat() {
+    let (_base, dir) = fixture();
+    let swept = delete_old_at(&dir, cutoff()).unwrap();
+    assert_eq!(names(&swept), ["link-in", "link-out", "old-1", "old-2"]);
+    assert!(dir.join("young").exists() && dir.join("sub/inner").exists());
+    assert!(
+      dir.parent().unwrap().join("outside").exists(),
+      "a link's target stays"
+    );
+  }
+
+  #[test]
+  fn a_missing_directory_is_enoent() {
+    let (_base, dir) = fixture();
+    let e = delete_old_at(&dir.join("nope"), cutoff()).unwrap_err();
+    assert_eq!(e.kind(), io::ErrorKind::NotFound);
+  }
+}
