@@ -60,6 +60,13 @@ export function streams(makeTarget: () => Target | Promise<Target>, extras: Stre
       expect(chunks.map((c) => c.length)).toEqual([4096, 4096, 1808]);
       expect(Buffer.concat(chunks).equals(data)).toBe(true);
     });
+    it('reads chunks of 1 MiB without chunkSize (the documented default)', async () => {
+      const data = randomBytes(2 * 1024 * 1024 + 5);
+      await t.provider.writeFile(p('f.bin'), data);
+      const chunks = await collect(s.createReadStream(p('f.bin')));
+      expect(chunks.map((c) => c.length)).toEqual([1024 * 1024, 1024 * 1024, 5]);
+      expect(sha256(Buffer.concat(chunks))).toBe(sha256(data));
+    });
     it('reads start to end inclusive, like fs.createReadStream', async () => {
       await t.provider.writeFile(p('f.txt'), '0123456789');
       const read = async (o: { start?: number; end?: number }) =>
