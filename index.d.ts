@@ -113,7 +113,7 @@ export interface ReadStreamOptions {
   start?: number
   /** Last byte to read, inclusive as in `fs.createReadStream` (default: the end of the file). */
   end?: number
-  /** Bytes read per pull (default 1 MiB): with the stream's one-chunk buffer, what a read holds in memory. */
+  /** Bytes read per pull (default 1 MiB): with the stream's one-chunk buffer, what a read holds in memory. Chunks the consumer is done with are garbage; the stream has V8 collect them once 8 MiB piled up (or as much as the JS heap uses, if more). */
   chunkSize?: number
   /** Destroys the stream with an `AbortError` when aborted. */
   signal?: AbortSignal
