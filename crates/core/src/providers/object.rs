@@ -287,7 +287,16 @@ impl ObjectStoreProvider {
     if !page.result.objects.is_empty() || !page.result.common_prefixes.is_empty() {
       return Ok(true);
     }
-    Ok(self.marker_or_file(full).await? == Some(false))
+    self.bare_marker(full).await
+  }
+
+  /// A marker `full/` and no file `full`: what [`Self::marker_or_file`] calls `Some(false)`, with
+  /// the file's HEAD only when the marker was found (a new key costs one request, not two).
+  async fn bare_marker(&self, full: &str) -> Result<bool> {
+    if !self.marker_exists(full).await? {
+      return Ok(false);
+    }
+    Ok(self.head_file(full).await?.is_none())
   }
 
   /// After an empty listing: `Some(true)` for a file at `full`, `Some(false)` for a bare marker,
