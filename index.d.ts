@@ -390,6 +390,13 @@ export interface AzureBlobStorageOptions {
   allowHttp?: boolean
   retry?: RetryOptions
   multipart?: MultipartOptions
+  /**
+   * `true`: writes (`writeFile`, `createWriteStream`, the destination of `copyFile`/`moveFile`)
+   * skip the checks that refuse a directory at the path (`EISDIR`) or a file in the way of a
+   * parent (`ENOTDIR`): one PUT per write instead of a LIST and a HEAD per parent level first.
+   * For applications that own their key layout. Default `false`.
+   */
+  skipWriteChecks?: boolean
 }
 
 /** What `getFileStats` resolves to. May grow fields; never loses these. */
@@ -477,6 +484,13 @@ export interface S3StorageOptions {
   allowHttp?: boolean
   retry?: RetryOptions
   multipart?: MultipartOptions
+  /**
+   * `true`: writes (`writeFile`, `createWriteStream`, the destination of `copyFile`/`moveFile`)
+   * skip the checks that refuse a directory at the path (`EISDIR`) or a file in the way of a
+   * parent (`ENOTDIR`): one PUT per write instead of a LIST and a HEAD per parent level first.
+   * For applications that own their key layout. Default `false`.
+   */
+  skipWriteChecks?: boolean
 }
 
 /**

@@ -84,6 +84,11 @@ pub struct S3StorageOptions {
   pub allow_http: Option<bool>,
   pub retry: Option<RetryOptions>,
   pub multipart: Option<MultipartOptions>,
+  /// `true`: writes (`writeFile`, `createWriteStream`, the destination of `copyFile`/`moveFile`)
+  /// skip the checks that refuse a directory at the path (`EISDIR`) or a file in the way of a
+  /// parent (`ENOTDIR`): one PUT per write instead of a LIST and a HEAD per parent level first.
+  /// For applications that own their key layout. Default `false`.
+  pub skip_write_checks: Option<bool>,
 }
 
 impl S3StorageOptions {
@@ -99,6 +104,7 @@ impl S3StorageOptions {
       allow_http: self.allow_http,
       retry: retry_settings(self.retry),
       multipart: multipart_settings(self.multipart),
+      skip_write_checks: self.skip_write_checks.unwrap_or(false),
     }
     .with_env_defaults()
   }
@@ -122,6 +128,11 @@ pub struct AzureBlobStorageOptions {
   pub allow_http: Option<bool>,
   pub retry: Option<RetryOptions>,
   pub multipart: Option<MultipartOptions>,
+  /// `true`: writes (`writeFile`, `createWriteStream`, the destination of `copyFile`/`moveFile`)
+  /// skip the checks that refuse a directory at the path (`EISDIR`) or a file in the way of a
+  /// parent (`ENOTDIR`): one PUT per write instead of a LIST and a HEAD per parent level first.
+  /// For applications that own their key layout. Default `false`.
+  pub skip_write_checks: Option<bool>,
 }
 
 impl AzureBlobStorageOptions {
@@ -136,6 +147,7 @@ impl AzureBlobStorageOptions {
       allow_http: self.allow_http,
       retry: retry_settings(self.retry),
       multipart: multipart_settings(self.multipart),
+      skip_write_checks: self.skip_write_checks.unwrap_or(false),
     }
     .with_env_defaults()
   }

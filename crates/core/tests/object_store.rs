@@ -487,6 +487,31 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
   Some(())
 }
 
+/// `skip_write_checks`: writes are the PUT alone, so what the checks refuse gets written; every
+/// other operation keeps its checks.
+async fn skip_write_checks_leaves_out_the_write_checks(backend: Backend) -> Option<()> {
+  let provider = backend.provider("nochecks", |o| match o {
+    Options::S3(o) => o.skip_write_checks = true,
+    Options::Azure(o) => o.skip_write_checks = true,
+  })?;
+  let s = Storage::new(provider);
+  s.write_file("f.txt", Bytes::from_static(b"f"))
+    .await
+    .unwrap();
+  s.write_file("d/x.txt", Bytes::from_static(b"x"))
+    .await
+    .unwrap();
+  // Refused by default (ENOTDIR, EISDIR); written without the checks.
+  s.write_file("f.txt/under.txt", Bytes::from_static(b"u"))
+    .await
+    .unwrap();
+  s.write_file("d", Bytes::from_static(b"d")).await.unwrap();
+  assert_eq!(&s.read_file("f.txt/under.txt").await.unwrap()[..], b"u");
+  assert_eq!(&s.read_file("d").await.unwrap()[..], b"d");
+  assert_eq!(code!(s.ensure_directory("f.txt/sub").await), "ENOTDIR");
+  Some(())
+}
+
 /// Object metadata straight from object_store, bypassing Stowage.
 async fn raw_s3_head(backend: Backend, key: &str) -> object_store::ObjectMeta {
   use object_store::ObjectStoreExt;
@@ -629,8 +654,8 @@ macro_rules! conformance {
 }
 
 conformance! {
-  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error];
-  azurite => Backend::Azurite, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown];
+  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks];
+  azurite => Backend::Azurite, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown, skip_write_checks_leaves_out_the_write_checks];
 }
 
 // s3s-fs maps keys to files: `dir/` markers become bare directories it cannot HEAD (500) or list,

@@ -10,7 +10,11 @@
 //!
 //! Checks cost requests: `writeFile` and `ensureDirectory` look at every parent (concurrently) to
 //! refuse a file in the way (`ENOTDIR`); a `NotFound` is told apart from `ENOTDIR`/`EISDIR` with
-//! extra requests only on the error path.
+//! extra requests only on the error path. A write of `a/b/c/x` into a new key is a one-key LIST
+//! and a HEAD of `a/b/c/x/` (no directory there), a HEAD of each parent (`a`, `a/b`, `a/b/c`),
+//! then the PUT: six requests, in three round trips. `skip_write_checks` (an option of the S3 and
+//! Azure constructors) leaves the checks out for callers that own their key layout: a write is
+//! then the PUT alone, and writing over a directory or under a file is no longer refused.
 
 mod error;
 mod extended;
@@ -158,6 +162,8 @@ pub(crate) struct ObjectStoreConfig {
   pub prefix: String,
   pub multipart: MultipartSettings,
   pub errors: ErrorContext,
+  /// Writes skip the `EISDIR`/`ENOTDIR` checks at their destination (see the module docs).
+  pub skip_write_checks: bool,
 }
 
 /// The S3 and Azure Blob provider. Construct it with [`ObjectStoreProvider::s3`] or
@@ -327,6 +333,19 @@ impl ObjectStoreProvider {
       return Err(Error::of(ErrorKind::NotADirectory));
     }
     Ok(())
+  }
+
+  /// Before a write to `path`: `EISDIR` when a directory is there, `ENOTDIR` when a file is in
+  /// the way of a parent; nothing with `skip_write_checks`.
+  async fn check_write_target(&self, path: &StoragePath, full: &str) -> Result<()> {
+    if self.config.skip_write_checks {
+      return Ok(());
+    }
+    let (is_dir, parents) = tokio::join!(self.dir_exists(full), self.check_parents(path));
+    if is_dir? {
+      return Err(Error::of(ErrorKind::IsADirectory));
+    }
+    parents
   }
 
   /// The error for a path that is neither a file nor a directory.
@@ -622,11 +641,7 @@ impl Provider for ObjectStoreProvider {
     self.ready().await?;
     let full = self.full(path.key());
     let location = self.object(&full)?;
-    let (is_dir, parents) = tokio::join!(self.dir_exists(&full), self.check_parents(path));
-    if is_dir? {
-      return Err(Error::of(ErrorKind::IsADirectory));
-    }
-    parents?;
+    self.check_write_target(path, &full).await?;
     // A PUT replaces an object atomically; so does completing a multipart upload.
     if data.len() > self.config.multipart.threshold {
       return self.put_multipart(&location, data).await;

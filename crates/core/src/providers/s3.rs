@@ -41,6 +41,11 @@ pub struct S3Options {
   pub allow_http: Option<bool>,
   pub retry: RetrySettings,
   pub multipart: MultipartSettings,
+  /// Writes (`writeFile`, write streams, the destination of copy and move) skip the checks that
+  /// refuse a directory at the path (`EISDIR`) or a file in the way of a parent (`ENOTDIR`): one
+  /// PUT per write instead of a LIST and HEADs first. For callers that own their key layout.
+  /// Default `false`.
+  pub skip_write_checks: bool,
 }
 
 impl fmt::Debug for S3Options {
@@ -59,6 +64,7 @@ impl fmt::Debug for S3Options {
       .field("allow_http", &self.allow_http)
       .field("retry", &self.retry)
       .field("multipart", &self.multipart)
+      .field("skip_write_checks", &self.skip_write_checks)
       .finish()
   }
 }
@@ -162,6 +168,7 @@ impl ObjectStoreProvider {
       prefix: key_prefix(options.prefix.as_deref())?,
       multipart: options.multipart,
       errors,
+      skip_write_checks: options.skip_write_checks,
     };
     Ok(ObjectStoreProvider::new(Arc::new(store), config))
   }

@@ -23,18 +23,14 @@ impl ObjectStoreProvider {
     self.ready().await?;
     let (from_full, to_full) = (self.full(src.key()), self.full(dst.key()));
     let (from, to) = (self.object(&from_full)?, self.object(&to_full)?);
-    let (found, to_dir, parents) = tokio::join!(
+    let (found, target) = tokio::join!(
       self.head_file(&from_full),
-      self.dir_exists(&to_full),
-      self.check_parents(dst)
+      self.check_write_target(dst, &to_full)
     );
     if found?.is_none() {
       return Err(self.not_a_file(src, &from_full).await);
     }
-    if to_dir? {
-      return Err(Error::of(ErrorKind::IsADirectory).with_path(dst.as_str()));
-    }
-    parents.map_err(|e| e.with_path(dst.as_str()))?;
+    target.map_err(|e| e.with_path(dst.as_str()))?;
     self.store.copy(&from, &to).await.map_err(|e| self.err(e))
   }
 

@@ -68,11 +68,7 @@ impl ObjectStoreProvider {
     self.ready().await?;
     let full = self.full(path.key());
     let location = self.object(&full)?;
-    let (is_dir, parents) = tokio::join!(self.dir_exists(&full), self.check_parents(path));
-    if is_dir? {
-      return Err(Error::of(ErrorKind::IsADirectory));
-    }
-    parents?;
+    self.check_write_target(path, &full).await?;
     Ok(Box::new(ObjectWriter {
       store: self.store.clone(),
       location,
