@@ -25,8 +25,9 @@ const HELP = `node bench/run.js [options]   (npm run bench -- [options])
                      running .test-servers/env, else the runner starts them (and stops them)
   --impls a,b        only these implementations (fs-promises, stowage, opendal, floor;
                      stowage-root: Stowage with STORAGE_LOCAL_ROOT-style confinement, opt-in;
-                     cloud: stowage-s3, aws-sdk, stowage-azure, azure-sdk; \`stowage\` also
-                     selects stowage-s3 and stowage-azure)
+                     cloud: aws-sdk, stowage-s3, azure-sdk, stowage-azure, and on the puts
+                     stowage-s3-nocheck / stowage-azure-nocheck (skipWriteChecks: true);
+                     \`stowage\` also selects the cloud Stowage rows)
   --floor-threads N  threads of the floor's pool (default 4)
   --out PREFIX       write PREFIX.json, PREFIX.md, PREFIX.svg (default bench/results/latest)
   --keep             leave the files in --dir
@@ -36,9 +37,9 @@ env STOWAGE_NODE=path/to/x.node  measure that addon instead of bench/.build/*.no
 /** The implementations of each backend, the baseline (ratio 1.00x) first. */
 const BACKENDS = {
   local: ['fs-promises', 'stowage', 'opendal', 'floor'],
-  s3: ['aws-sdk', 'stowage-s3'],
-  s3s: ['aws-sdk', 'stowage-s3'],
-  azure: ['azure-sdk', 'stowage-azure'],
+  s3: ['aws-sdk', 'stowage-s3', 'stowage-s3-nocheck'],
+  s3s: ['aws-sdk', 'stowage-s3', 'stowage-s3-nocheck'],
+  azure: ['azure-sdk', 'stowage-azure', 'stowage-azure-nocheck'],
 };
 const IMPLS = [...new Set(Object.values(BACKENDS).flat())];
 const GROUPS = { local: ['local'], s3: ['s3'], s3s: ['s3s'], azure: ['azure'], cloud: ['s3', 's3s', 'azure'] };
@@ -133,10 +134,12 @@ function measure(impl, w, dir, base, p, floorThreads) {
 /** Which implementations a workload runs on (the floor has no native-checksum slot to fill). */
 function implsFor(w, impls) {
   if (w.onlyWith === 'checksum') {
-    return impls.filter((i) => i.startsWith('stowage'));
+    return impls.filter((i) => i === 'stowage' || i === 'stowage-root');
   }
   if (w.backend === 'local') return impls.filter((i) => BACKENDS.local.includes(i) || i === 'stowage-root');
-  return BACKENDS[w.backend].filter((i) => impls.includes(i) || (i.startsWith('stowage-') && impls.includes('stowage')));
+  return BACKENDS[w.backend]
+    .filter((i) => !i.endsWith('-nocheck') || w.name.includes('_put_')) // the option only changes writes
+    .filter((i) => impls.includes(i) || (i.startsWith('stowage-') && impls.includes('stowage')));
 }
 
 /** The workloads --only selects: names and groups; default DEFAULT_BACKENDS. */

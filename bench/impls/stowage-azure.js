@@ -4,9 +4,9 @@
 const { addonPath } = require('./stowage');
 const { azureSettings } = require('../cloud');
 
-module.exports = function create() {
+module.exports = function create(base, backend, extra = {}) {
   const { AzureBlobStorageProvider } = require(addonPath());
-  const p = new AzureBlobStorageProvider(azureSettings());
+  const p = new AzureBlobStorageProvider({ ...azureSettings(), ...extra });
   return {
     name: 'stowage-azure',
     writeFile: (key, data) => p.writeFile(key, data),

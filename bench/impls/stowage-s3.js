@@ -5,7 +5,7 @@
 const { addonPath } = require('./stowage');
 const { s3Settings } = require('../cloud');
 
-module.exports = function create(base, backend = 's3') {
+module.exports = function create(base, backend = 's3', extra = {}) {
   const { S3StorageProvider } = require(addonPath());
   const s = s3Settings(backend);
   const p = new S3StorageProvider({
@@ -14,6 +14,7 @@ module.exports = function create(base, backend = 's3') {
     accessKeyId: s.accessKeyId,
     secretAccessKey: s.secretAccessKey,
     endpoint: s.endpoint,
+    ...extra,
   });
   return {
     name: 'stowage-s3',

@@ -33,5 +33,16 @@ function create(base, options = {}) {
   };
 }
 
+/**
+ * Options that the addon being measured must know (an unknown field of an options object is
+ * ignored by napi, so a row measured with an older build would silently be the default one).
+ */
+function requireOption(name) {
+  if (process.env.STOWAGE_NODE) return;
+  const dts = require('node:fs').readFileSync(join(__dirname, '..', '.build', 'index.d.ts'), 'utf8');
+  if (!dts.includes(`${name}?:`)) throw new Error(`the build in bench/.build has no option ${name}: run bench/build.sh`);
+}
+
 module.exports = create;
 module.exports.addonPath = addonPath;
+module.exports.requireOption = requireOption;
