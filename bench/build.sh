@@ -15,6 +15,6 @@ mkdir -p "$bench/.build"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$bench/.build/target}"
 (cd "$src" && "$repo/node_modules/.bin/napi" build --platform --release --no-const-enum \
   --runtime-string-enum --output-dir "$bench/.build/out")
-cp "$bench/.build/out/"*.node "$bench/.build/"
+cp "$bench/.build/out/"*.node "$bench/.build/out/index.d.ts" "$bench/.build/"
 git -C "$repo" rev-parse --short "$rev" > "$bench/.build/commit.txt"
 echo "bench/.build: $(ls "$bench/.build/"*.node) from $(cat "$bench/.build/commit.txt")"

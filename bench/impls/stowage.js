@@ -39,7 +39,7 @@ function create(base, options = {}) {
  */
 function requireOption(name) {
   if (process.env.STOWAGE_NODE) return;
-  const dts = require('node:fs').readFileSync(join(__dirname, '..', '.build', 'index.d.ts'), 'utf8');
+  const dts = require('node:fs').readFileSync(join(__dirname, '..', '.build', 'out', 'index.d.ts'), 'utf8');
   if (!dts.includes(`${name}?:`)) throw new Error(`the build in bench/.build has no option ${name}: run bench/build.sh`);
 }
 
