@@ -94,8 +94,17 @@ impl Home {
 }
 
 struct Pool {
-  queue: Mutex<VecDeque<Job>>,
+  state: Mutex<Queue>,
   ready: Condvar,
+}
+
+struct Queue {
+  jobs: VecDeque<Job>,
+  /// Threads waiting for a job.
+  sleeping: usize,
+  /// A wake-up was sent and not yet taken: at most one at a time, so a burst of small jobs does
+  /// not cost a futex wake each; a woken thread passes the wake on while jobs remain.
+  waking: bool,
 }
 
 fn threads() -> usize {
@@ -110,7 +119,11 @@ fn pool() -> &'static Pool {
   static POOL: OnceLock<&'static Pool> = OnceLock::new();
   POOL.get_or_init(|| {
     let pool: &'static Pool = Box::leak(Box::new(Pool {
-      queue: Mutex::new(VecDeque::new()),
+      state: Mutex::new(Queue {
+        jobs: VecDeque::new(),
+        sleeping: 0,
+        waking: false,
+      }),
       ready: Condvar::new(),
     }));
     for n in 0..threads() {
@@ -124,28 +137,43 @@ fn pool() -> &'static Pool {
 }
 
 impl Pool {
+  fn lock(&self) -> MutexGuard<'_, Queue> {
+    self.state.lock().unwrap_or_else(|p| p.into_inner())
+  }
+
   fn push(&self, job: Job) {
-    let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-    queue.push_back(job);
-    drop(queue);
-    self.ready.notify_one();
+    let mut state = self.lock();
+    state.jobs.push_back(job);
+    let wake = state.sleeping > 0 && !state.waking;
+    state.waking |= wake;
+    drop(state);
+    if wake {
+      self.ready.notify_one();
+    }
   }
 
   fn work(&self) {
+    let mut state = self.lock();
     loop {
-      let job = {
-        let mut queue = self.queue.lock().unwrap_or_else(|p| p.into_inner());
-        loop {
-          match queue.pop_front() {
-            Some(job) => break job,
-            None => queue = self.ready.wait(queue).unwrap_or_else(|p| p.into_inner()),
-          }
-        }
+      let Some(job) = state.jobs.pop_front() else {
+        state.sleeping += 1;
+        state = self.ready.wait(state).unwrap_or_else(|p| p.into_inner());
+        state.sleeping -= 1;
+        state.waking = false;
+        continue;
       };
+      // More work than this thread: pass the wake-up on.
+      let wake = !state.jobs.is_empty() && state.sleeping > 0 && !state.waking;
+      state.waking |= wake;
+      drop(state);
+      if wake {
+        self.ready.notify_one();
+      }
       let Job { id, home, work } = job;
       // A panic rejects that one promise (its output does not downcast) and the thread goes on.
       let output = catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|_| Box::new(Panicked));
       home.finish(id, output);
+      state = self.lock();
     }
   }
 }

@@ -159,6 +159,26 @@ export function conformance(makeTarget: () => Target | Promise<Target>): void {
       expect(names).toEqual(['seg-1.ts', 'seg-2.ts']);
       expect(seen.sort()).toEqual(['index.m3u8', 'seg-1.ts', 'seg-2.ts']);
     });
+    const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
+    it('counts what the filter returns by truthiness, and lists names beyond ASCII', async () => {
+      const names = ['a.txt', 'é-ü.txt', '日本.txt', 'b c.txt', 'emoji-😀.txt'];
+      for (const name of names) await t.provider.writeFile(p(name), name);
+      expect(await t.provider.listFiles(dir)).toEqual([...names].sort(byteOrder));
+      const kept = await t.provider.listFiles(dir, { filter: (n) => (n.includes('.') ? n.length % 2 : '') as never });
+      expect(kept).toEqual(names.filter((n) => n.length % 2).sort(byteOrder));
+    });
+    it('a filter may call the provider while listFiles settles', async () => {
+      for (const name of ['x1', 'x2', 'x3']) await t.provider.writeFile(p(name), name);
+      const started: Promise<boolean>[] = [];
+      const names = await t.provider.listFiles(dir, {
+        filter: (n) => {
+          started.push(t.provider.fileExists(p(n)));
+          return n !== 'x2';
+        },
+      });
+      expect(names).toEqual(['x1', 'x3']);
+      expect(await Promise.all(started)).toEqual([true, true, true]);
+    });
     it('accepts a trailing slash on the directory', async () => {
       await t.provider.writeFile(p('a.txt'), 'a');
       expect(await t.provider.listFiles(dir + '/')).toEqual(['a.txt']);

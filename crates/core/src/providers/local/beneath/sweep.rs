@@ -2,7 +2,7 @@
 //! relative to the directory's fd, instead of a listing with times followed by a delete by path
 //! of every old file (two path resolutions per file).
 
-use std::ffi::OsStr;
+use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, OwnedFd};
 use std::path::Path;
@@ -63,21 +63,57 @@ pub fn delete_old_at(path: &Path, cutoff: SystemTime) -> io::Result<Swept> {
   )
 }
 
+/// Up to this many threads share a pass over a large directory (the stats run in parallel; the
+/// unlinks, which the kernel serializes per directory, overlap with them).
+const PASS_THREADS: usize = 4;
+/// Entries per thread below which a pass stays on the calling thread.
+const PASS_CHUNK_MIN: usize = 2048;
+
 /// One pass: stat each entry relative to `fd` (`follow` resolves a link, `None` to skip it) and
-/// unlink it there when it is an old file.
+/// unlink it there when it is an old file. A large directory is split among a few threads.
 fn pass(
   fd: OwnedFd,
   cutoff: SystemTime,
-  follow: &dyn Fn(&OsStr) -> io::Result<Option<Stat>>,
+  follow: &(dyn Fn(&OsStr) -> io::Result<Option<Stat>> + Sync),
+) -> io::Result<Swept> {
+  let entries = entries(fd.try_clone()?)?;
+  let threads = (entries.len() / PASS_CHUNK_MIN).clamp(1, PASS_THREADS);
+  if threads == 1 {
+    return sweep(&fd, &entries, cutoff, follow);
+  }
+  let chunk = entries.len().div_ceil(threads);
+  std::thread::scope(|scope| {
+    let fd = &fd;
+    let workers: Vec<_> = entries
+      .chunks(chunk)
+      .map(|part| scope.spawn(move || sweep(fd, part, cutoff, follow)))
+      .collect();
+    let mut swept = Vec::new();
+    for worker in workers {
+      let part = worker
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic))?;
+      swept.extend(part);
+    }
+    Ok(swept)
+  })
+}
+
+fn sweep(
+  fd: &OwnedFd,
+  entries: &[(OsString, FileType)],
+  cutoff: SystemTime,
+  follow: &(dyn Fn(&OsStr) -> io::Result<Option<Stat>> + Sync),
 ) -> io::Result<Swept> {
   let mut swept = Vec::new();
-  for (name, file_type) in entries(fd.try_clone()?)? {
+  for (name, file_type) in entries {
+    let (name, file_type) = (name.as_os_str(), *file_type);
     if file_type == FileType::Directory || is_temp(&name.to_string_lossy()) {
       continue;
     }
-    let st = match see(&fd, &name, file_type, ListDetail::ModificationTimes)? {
+    let st = match see(fd, name, file_type, ListDetail::ModificationTimes)? {
       Seen::Stat(st) => st,
-      Seen::Link => match follow(&name)? {
+      Seen::Link => match follow(name)? {
         Some(st) => st,
         None => continue,
       },
@@ -86,7 +122,7 @@ fn pass(
     if is_dir(&st) || stats_of(&st).mtime >= cutoff {
       continue;
     }
-    let outcome = rfs::unlinkat(&fd, &name, AtFlags::empty()).map_err(err);
+    let outcome = rfs::unlinkat(fd, name, AtFlags::empty()).map_err(err);
     swept.push((name.to_string_lossy().into_owned(), outcome));
   }
   Ok(swept)
@@ -170,5 +206,24 @@ mod tests {
     let (_base, dir) = fixture();
     let e = delete_old_at(&dir.join("nope"), cutoff()).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::NotFound);
+  }
+
+  #[test]
+  fn a_large_directory_is_swept_by_several_threads_with_nothing_missed() {
+    let base = tempfile::tempdir().unwrap();
+    let dir = base.path().join("many");
+    fs::create_dir(&dir).unwrap();
+    let count = PASS_CHUNK_MIN * 3 + 7;
+    for i in 0..count {
+      let path = dir.join(format!("f{i}"));
+      fs::write(&path, b"x").unwrap();
+      if i % 2 == 0 {
+        aged(&path, Duration::from_secs(3600));
+      }
+    }
+    let swept = delete_old_at(&dir, cutoff()).unwrap();
+    assert_eq!(swept.len(), count.div_ceil(2));
+    assert!(swept.iter().all(|(_, r)| r.is_ok()));
+    assert_eq!(fs::read_dir(&dir).unwrap().count(), count / 2);
   }
 }
