@@ -206,29 +206,32 @@ fn temp_name(name: &str) -> String {
 }
 
 fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
+  use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, CWD};
+  let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+  let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
   let mut entries = Vec::new();
-  for entry in fs::read_dir(dir)? {
-    let entry = entry?;
-    let name = entry.file_name().to_string_lossy().into_owned();
-    if is_temp(&name) {
+  for (name, file_type) in beneath::entries(fd.try_clone()?)? {
+    if is_temp(&name.to_string_lossy()) {
       continue;
     }
-    let mut file_type = entry.file_type()?;
+    let mut is_dir = file_type == FileType::Directory;
     let mut mtime = None;
-    if file_type.is_symlink() || detail == ListDetail::ModificationTimes {
-      // Follow links like fs.stat does; a dangling link is listed as a file.
-      match fs::metadata(entry.path()) {
-        Ok(meta) => {
-          file_type = meta.file_type();
-          mtime = Some(stats_of(&meta).mtime);
+    let unknown = matches!(file_type, FileType::Symlink | FileType::Unknown);
+    if unknown || detail == ListDetail::ModificationTimes {
+      // Follow links like fs.stat does.
+      match rfs::statat(&fd, &name, AtFlags::empty()) {
+        Ok(st) => {
+          is_dir = FileType::from_raw_mode(st.st_mode) == FileType::Directory;
+          mtime = Some(beneath::stats_of(&st).mtime);
         }
-        Err(e) if e.kind() == io::ErrorKind::NotFound => continue, // removed meanwhile
-        Err(e) => return Err(e),
+        // Removed meanwhile, or a dangling link: not listed.
+        Err(rustix::io::Errno::NOENT) => continue,
+        Err(e) => return Err(e.into()),
       }
     }
     entries.push(DirEntry {
-      name,
-      is_dir: file_type.is_dir(),
+      name: beneath::name_string(name),
+      is_dir,
       mtime,
     });
   }

@@ -13,7 +13,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Read, Write};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
-use std::os::unix::ffi::OsStrExt;
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
@@ -234,16 +234,29 @@ fn open_dir(dir: BorrowedFd<'_>, name: Option<&OsStr>) -> io::Result<OwnedFd> {
   )?)
 }
 
-fn entries(dir: OwnedFd) -> io::Result<Vec<(OsString, FileType)>> {
+/// Bytes of directory entries read per `getdents64`: a 100,000-entry directory in a few calls.
+const DIRENT_BUFFER: usize = 256 * 1024;
+
+/// The entries of `dir` (without `.` and `..`), in the order the filesystem gives them.
+pub(super) fn entries(dir: OwnedFd) -> io::Result<Vec<(OsString, FileType)>> {
+  let mut buf = Vec::with_capacity(DIRENT_BUFFER);
+  let mut raw = rfs::RawDir::new(&dir, buf.spare_capacity_mut());
   let mut out = Vec::new();
-  for entry in rfs::Dir::new(dir)? {
-    let entry = entry?;
-    let name = OsStr::from_bytes(entry.file_name().to_bytes());
-    if name != "." && name != ".." {
-      out.push((name.to_owned(), entry.file_type()));
+  while let Some(entry) = raw.next() {
+    let entry = entry.map_err(err)?;
+    let name = entry.file_name().to_bytes();
+    if name != b"." && name != b".." {
+      out.push((OsString::from_vec(name.to_vec()), entry.file_type()));
     }
   }
   Ok(out)
+}
+
+/// A name as a `String`, without a copy when it is UTF-8 (lossy otherwise, as listings show it).
+pub(super) fn name_string(name: OsString) -> String {
+  name
+    .into_string()
+    .unwrap_or_else(|name| name.to_string_lossy().into_owned())
 }
 
 #[allow(clippy::unnecessary_cast)] // the field types differ between targets
@@ -437,7 +450,7 @@ pub fn list(root: &Root, key: &str, detail: ListDetail) -> io::Result<Vec<DirEnt
         continue;
       }
       let seen = see(&fd, &name, file_type, detail)?;
-      out.push((name.to_string_lossy().into_owned(), seen));
+      out.push((name_string(name), seen));
     }
     Ok(out)
   })?;
