@@ -49,7 +49,8 @@ function ensureServers(backends) {
   try {
     execFileSync('bash', [SCRIPT, 'start'], { cwd: REPO, stdio: ['ignore', 'inherit', 'inherit'] });
   } catch (e) {
-    throw new Error(
+    if (fs.existsSync(ENV_FILE)) stopServers(); // a start that failed half-way
+    throw usage(
       'the cloud workloads need the local servers (moto, s3s-fs, Azurite) and could not start them.\n' +
         '  Install them once:  bash scripts/test-servers.sh install\n' +
         '  or start them yourself and export their variables:\n' +
@@ -60,6 +61,13 @@ function ensureServers(backends) {
   Object.assign(process.env, parseEnvFile(ENV_FILE));
   if (missing().length) throw new Error(`${ENV_FILE} lacks ${missing().map((b) => SERVERS[b].needs).join(', ')}`);
   return { started: true, source: ENV_FILE };
+}
+
+/** An error the runner prints as it is, without a stack: it says what to do. */
+function usage(message) {
+  const e = new Error(message);
+  e.usage = true;
+  return e;
 }
 
 function stopServers() {

@@ -197,14 +197,14 @@ async function main() {
   const backends = [...new Set(chosen.map((w) => w.backend).filter((b) => b !== 'local'))];
   let servers = { started: false };
   const admins = {};
-  if (backends.length) {
-    servers = cloud.ensureServers(backends);
-    env.servers = Object.fromEntries(backends.map((b) => [b, `${cloud.SERVERS[b].label} ${cloud.serverVersions()[cloud.SERVERS[b].label]}`]));
-    env.sdks = cloud.sdkVersions();
-    console.log(`  servers (${servers.started ? 'started by this run' : servers.source}): ${backends.map((b) => env.servers[b]).join(', ')}`);
-    for (const b of backends) admins[b] = cloud.admin(b);
-  }
+  if (backends.length) servers = cloud.ensureServers(backends);
   try {
+    if (backends.length) {
+      env.servers = Object.fromEntries(backends.map((b) => [b, `${cloud.SERVERS[b].label} ${cloud.serverVersions()[cloud.SERVERS[b].label]}`]));
+      env.sdks = cloud.sdkVersions();
+      console.log(`  servers (${servers.started ? 'started by this run' : servers.source}): ${backends.map((b) => env.servers[b]).join(', ')}`);
+      for (const b of backends) admins[b] = cloud.admin(b);
+    }
     await measureAll(o, chosen, base, p, env, admins);
   } finally {
     if (servers.started) cloud.stopServers();
@@ -275,6 +275,6 @@ async function measureAll(o, chosen, base, p, env, admins) {
 }
 
 main().catch((e) => {
-  console.error(`\n${e && e.stack ? e.stack : e}`);
+  console.error(`\n${e && e.usage ? `error: ${e.message}` : e && e.stack ? e.stack : e}`);
   process.exit(1);
 });
