@@ -197,7 +197,14 @@ async function main() {
   const backends = [...new Set(chosen.map((w) => w.backend).filter((b) => b !== 'local'))];
   let servers = { started: false };
   const admins = {};
-  if (backends.length) servers = cloud.ensureServers(backends);
+  if (backends.length) {
+    try {
+      servers = cloud.ensureServers(backends);
+    } catch (e) {
+      if (!o.dir) fs.rmSync(base, { recursive: true, force: true }); // still empty
+      throw e;
+    }
+  }
   try {
     if (backends.length) {
       env.servers = Object.fromEntries(backends.map((b) => [b, `${cloud.SERVERS[b].label} ${cloud.serverVersions()[cloud.SERVERS[b].label]}`]));
