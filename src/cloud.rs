@@ -10,7 +10,7 @@ use stowage_core::{
 };
 
 use crate::errors::Failure;
-use crate::ops::{self, FileStats};
+use crate::ops;
 use crate::providers::StorageType;
 
 /// Retries and timeouts of an object-store client. Every field is optional.

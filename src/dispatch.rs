@@ -19,6 +19,7 @@ use std::ffi::c_void;
 use std::future::Future;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::ptr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
 use napi::bindgen_prelude::*;
@@ -47,6 +48,8 @@ struct Job {
 /// Where one JS thread's finished jobs wait for it.
 struct Home {
   done: Mutex<Done>,
+  /// Set with `Done::tsfn` cleared: read without the lock on every call.
+  closed: AtomicBool,
 }
 
 struct Done {
@@ -217,6 +220,7 @@ impl Local {
         items: Vec::new(),
         scheduled: false,
       }),
+      closed: AtomicBool::new(false),
     });
     let name = env.create_string("stowage")?;
     let mut raw = ptr::null_mut();
@@ -258,7 +262,7 @@ impl Local {
   /// Keeps the event loop alive exactly while promises are pending.
   fn keep_alive(&mut self, env: sys::napi_env) {
     let want = !self.pending.is_empty();
-    if want == self.referenced || self.home.lock().tsfn.is_none() {
+    if want == self.referenced || self.home.closed.load(Ordering::Acquire) {
       return;
     }
     let status = unsafe {
@@ -279,6 +283,7 @@ unsafe extern "C" fn finalized(_env: sys::napi_env, data: *mut c_void, _hint: *m
   let mut done = home.lock();
   done.tsfn = None;
   done.items.clear();
+  home.closed.store(true, Ordering::Release);
 }
 
 /// On the JS thread: settles every promise whose job finished.
@@ -364,7 +369,7 @@ where
       *local = Some(Local::new(env)?);
     }
     let local = local.as_mut().expect("set above");
-    if local.home.lock().tsfn.is_none() {
+    if local.home.closed.load(Ordering::Acquire) {
       return Err(Error::new(
         Status::Closing,
         "the JavaScript environment is shutting down".to_string(),

@@ -12,6 +12,7 @@ use crate::promise::{reject, run, spawn};
 
 /// What `getFileStats` resolves to. May grow fields; never loses these.
 #[napi(object, object_from_js = false)]
+#[allow(dead_code)] // the type of index.d.ts; the values are built by `js::stats`
 pub struct FileStats {
   /// Bytes.
   pub size: f64,
@@ -89,7 +90,7 @@ pub fn list_files<'e>(
   s: &Storage,
   path: Unknown,
   options: Option<Unknown>,
-) -> Result<PromiseRaw<'e, crate::names::JsArray>> {
+) -> Result<PromiseRaw<'e, crate::js::JsValue>> {
   let path = checked!(env, args::path("dirPath", &path));
   let (filter, recursive) = match options {
     Some(o) => checked!(env, filter_of(&o)),
@@ -109,7 +110,7 @@ pub fn list_files<'e>(
         Some(f) => Some(f.borrow_back(env).map_err(Failure::Js)?.raw()),
         None => None,
       };
-      crate::names::to_js(env, names, filter)
+      crate::js::to_js(env, names, filter)
     },
   )
 }
@@ -141,19 +142,13 @@ pub fn get_file_stats<'e>(
   env: &'e Env,
   s: &Storage,
   path: Unknown,
-) -> Result<PromiseRaw<'e, FileStats>> {
+) -> Result<PromiseRaw<'e, crate::js::JsValue>> {
   let path = checked!(env, args::path("path", &path));
   run(
     env,
     s,
     move |s| async move { Ok(s.get_file_stats(&path).await?) },
-    |_, st| {
-      Ok(FileStats {
-        size: st.size as f64,
-        mtime: DateValue::from(st.mtime),
-        ctime: DateValue::from(st.ctime),
-      })
-    },
+    |env, st| crate::js::stats(env, &st),
   )
 }
 

@@ -9,7 +9,7 @@ use napi_derive::napi;
 use stowage_core::{LocalOptions, LocalProvider, MemoryProvider, Storage};
 
 use crate::errors::Failure;
-use crate::ops::{self, FileStats};
+use crate::ops;
 
 /// Which backend a provider talks to.
 #[napi(string_enum)]
@@ -110,7 +110,7 @@ macro_rules! storage_methods {
         env: &'e Env,
         dir_path: Unknown,
         options: Option<Unknown>,
-      ) -> Result<PromiseRaw<'e, crate::names::JsArray>> {
+      ) -> Result<PromiseRaw<'e, crate::js::JsValue>> {
         ops::list_files(env, &self.storage, dir_path, options)
       }
 
@@ -120,7 +120,7 @@ macro_rules! storage_methods {
         &self,
         env: &'e Env,
         path: Unknown,
-      ) -> Result<PromiseRaw<'e, FileStats>> {
+      ) -> Result<PromiseRaw<'e, crate::js::JsValue>> {
         ops::get_file_stats(env, &self.storage, path)
       }
 

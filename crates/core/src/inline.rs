@@ -45,8 +45,11 @@ pub fn block_on<F: Future>(fut: F) -> F::Output {
       ACTIVE.with(|a| a.set(self.0));
     }
   }
+  thread_local! {
+    static WAKER: Waker = Waker::from(Arc::new(Unpark(thread::current())));
+  }
   let _reset = Reset(ACTIVE.with(|a| a.replace(true)));
-  let waker = Waker::from(Arc::new(Unpark(thread::current())));
+  let waker = WAKER.with(Waker::clone);
   let mut cx = Context::from_waker(&waker);
   let mut fut = pin!(fut);
   loop {
