@@ -22,6 +22,7 @@ use std::ptr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard, OnceLock};
 
+use futures::FutureExt;
 use napi::bindgen_prelude::*;
 use napi::{sys, Env, JsError};
 use stowage_core::{Error as StorageError, ErrorKind};
@@ -342,6 +343,51 @@ where
   Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
+  let (promise, id, home) = register(env, convert)?;
+  pool().push(Job {
+    id,
+    home,
+    work: Box::new(move || Box::new(stowage_core::inline::block_on(fut)) as Output),
+  });
+  Ok(promise)
+}
+
+/// Runs `fut` on the tokio runtime (network work: S3, Azure) and settles it like [`submit`]:
+/// through the JS thread's one threadsafe function, not one of its own per call.
+pub fn submit_async<'env, T, V, Fut, C>(
+  env: &'env Env,
+  fut: Fut,
+  convert: C,
+) -> Result<PromiseRaw<'env, V>>
+where
+  T: Send + 'static,
+  V: ToNapiValue,
+  Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
+  C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
+{
+  let (promise, id, home) = register(env, convert)?;
+  napi::bindgen_prelude::spawn(async move {
+    // A panic rejects that one promise (its output does not downcast).
+    let output = match AssertUnwindSafe(fut).catch_unwind().await {
+      Ok(outcome) => Box::new(outcome) as Output,
+      Err(_) => Box::new(Panicked),
+    };
+    home.finish(id, output);
+  });
+  Ok(promise)
+}
+
+/// Creates the promise and files how to settle it; the caller starts the work and hands its
+/// output to `home.finish(id, ..)`.
+fn register<'env, T, V, C>(
+  env: &'env Env,
+  convert: C,
+) -> Result<(PromiseRaw<'env, V>, u64, Arc<Home>)>
+where
+  T: Send + 'static,
+  V: ToNapiValue,
+  C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
+{
   let settle: Settle = Box::new(move |env, output| {
     let outcome = match output.downcast::<std::result::Result<T, Failure>>() {
       Ok(outcome) => *outcome,
@@ -363,7 +409,7 @@ where
     unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) },
     "napi_create_promise",
   )?;
-  let job = LOCAL.with(|local| -> Result<Job> {
+  let (id, home) = LOCAL.with(|local| -> Result<(u64, Arc<Home>)> {
     let mut local = local.borrow_mut();
     if local.is_none() {
       *local = Some(Local::new(env)?);
@@ -379,12 +425,7 @@ where
     local.next_id += 1;
     local.pending.insert(id, Pending { deferred, settle });
     local.keep_alive(env.raw());
-    Ok(Job {
-      id,
-      home: local.home.clone(),
-      work: Box::new(move || Box::new(stowage_core::inline::block_on(fut)) as Output),
-    })
+    Ok((id, local.home.clone()))
   })?;
-  pool().push(job);
-  Ok(PromiseRaw::new(env.raw(), promise))
+  Ok((PromiseRaw::new(env.raw(), promise), id, home))
 }

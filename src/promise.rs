@@ -10,7 +10,8 @@ use stowage_core::Storage;
 use crate::errors::Failure;
 
 /// Runs a short operation of `storage`: on Stowage's own pool with its syscalls inline where the
-/// provider allows it (LOCAL, MEMORY: [`crate::dispatch`]), on the tokio runtime otherwise.
+/// provider allows it (LOCAL, MEMORY), on the tokio runtime otherwise; either way settled through
+/// the JS thread's one threadsafe function ([`crate::dispatch`]).
 /// `convert` as in [`spawn`].
 pub fn run<'env, T, V, Op, Fut, C>(
   env: &'env Env,
@@ -28,7 +29,7 @@ where
   let fut = op(storage.clone());
   match storage.runs_inline() {
     true => crate::dispatch::submit(env, fut, convert),
-    false => spawn(env, fut, convert),
+    false => crate::dispatch::submit_async(env, fut, convert),
   }
 }
 
