@@ -118,11 +118,19 @@ pub fn to_js(
   names: Vec<String>,
   filter: Option<sys::napi_value>,
 ) -> std::result::Result<JsValue, Failure> {
-  let raw = env.raw();
   if names.iter().any(|n| n.contains('\0')) {
     return slow(env, names, filter);
   }
-  let joined = names.join("\0");
+  joined_to_js(env, names.join("\0"), filter)
+}
+
+/// Names already joined with NUL (none of them holding one) as a JS array, kept by `filter`.
+pub fn joined_to_js(
+  env: &Env,
+  joined: String,
+  filter: Option<sys::napi_value>,
+) -> std::result::Result<JsValue, Failure> {
+  let raw = env.raw();
   let mut string = ptr::null_mut();
   ok(unsafe {
     match joined.is_ascii() {

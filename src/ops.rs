@@ -4,7 +4,7 @@
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
-use stowage_core::Storage;
+use stowage_core::{NameList, Storage};
 
 use crate::args::{self, DateValue};
 use crate::errors::Failure;
@@ -101,8 +101,8 @@ pub fn list_files<'e>(
     s,
     move |s| async move {
       Ok(match recursive {
-        true => s.list_files_recursive(&path).await?,
-        false => s.list_files(&path).await?,
+        true => NameList::Names(s.list_files_recursive(&path).await?),
+        false => s.list_names(&path).await?,
       })
     },
     move |env, names| {
@@ -110,7 +110,10 @@ pub fn list_files<'e>(
         Some(f) => Some(f.borrow_back(env).map_err(Failure::Js)?.raw()),
         None => None,
       };
-      crate::js::to_js(env, names, filter)
+      match names {
+        NameList::Joined { joined, .. } => crate::js::joined_to_js(env, joined, filter),
+        NameList::Names(names) => crate::js::to_js(env, names, filter),
+      }
     },
   )
 }

@@ -7,6 +7,7 @@ pub mod error;
 mod files;
 pub mod inline;
 pub mod listing;
+pub mod names;
 pub mod path;
 pub mod provider;
 pub mod providers;
@@ -21,6 +22,7 @@ pub use checksum::Algorithm;
 pub use error::{Error, ErrorKind, Result};
 pub use files::CHECKSUM_CHUNK_SIZE;
 pub use listing::{ListEntry, Lister, Listing};
+pub use names::{NameBuf, NameList};
 pub use path::{PathRules, StoragePath};
 pub use provider::{
   DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,

@@ -12,6 +12,7 @@ use bytes::Bytes;
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::listing::Lister;
+use crate::names::NameBuf;
 use crate::path::{PathRules, StoragePath};
 
 use crate::stream::{ByteRange, Reader, Writer};
@@ -87,6 +88,13 @@ pub trait Provider: Send + Sync + Debug + 'static {
   /// The direct children, in any order, without internal objects (temp files, markers).
   /// Missing is `ENOENT`; a file is `ENOTDIR`.
   async fn list_dir(&self, path: &StoragePath, detail: ListDetail) -> Result<Vec<DirEntry>>;
+
+  /// The names of the direct children as [`Provider::list_dir`] gives them, held compactly,
+  /// where the provider can do that cheaper than `list_dir`; `None` (the default): the facade
+  /// takes the names from `list_dir`.
+  async fn list_names(&self, _path: &StoragePath) -> Result<Option<NameBuf>> {
+    Ok(None)
+  }
 
   /// Size and times of a file. Missing is `ENOENT`; a directory is `EISDIR`.
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats>;

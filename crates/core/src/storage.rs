@@ -8,6 +8,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::names::NameList;
 use crate::path::StoragePath;
 use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
 
@@ -155,7 +156,23 @@ impl Storage {
       .run(&LIST_FILES, path, |p, path| async move {
         let entries = p.list_dir(&path, ListDetail::Names).await?;
         let names: Vec<String> = entries.into_iter().map(|e| e.name).collect();
-        Ok(sorted(names))
+        Ok(crate::names::sorted_by(names, |a, b| a.cmp(b)))
+      })
+      .await
+  }
+
+  /// [`Storage::list_files`] as one NUL-joined string where the provider lists names compactly
+  /// (LOCAL): what the binding hands to JavaScript in one piece.
+  pub async fn list_names(&self, path: &str) -> Result<NameList> {
+    self
+      .run(&LIST_FILES, path, |p, path| async move {
+        if let Some(names) = p.list_names(&path).await? {
+          return Ok(names.sorted());
+        }
+        let entries = p.list_dir(&path, ListDetail::Names).await?;
+        Ok(NameList::from_names(
+          entries.into_iter().map(|e| e.name).collect(),
+        ))
       })
       .await
   }
@@ -279,62 +296,6 @@ impl Storage {
   }
 }
 
-/// Lists at least this long are sorted in two halves on two threads, then merged.
-const PARALLEL_SORT_MIN: usize = 16 * 1024;
-
-/// `names` in byte order. A long list is sorted as two halves at once (a second thread), then
-/// merged: on a 100,000-name directory that halves the sort, the largest part of a listing after
-/// the kernel's.
-fn sorted(mut names: Vec<String>) -> Vec<String> {
-  if names.len() < PARALLEL_SORT_MIN {
-    names.sort_unstable();
-    return names;
-  }
-  let mut back = names.split_off(names.len() / 2);
-  std::thread::scope(|scope| {
-    scope.spawn(|| back.sort_unstable());
-    names.sort_unstable();
-  });
-  let mut merged = Vec::with_capacity(names.len() + back.len());
-  let mut front = names.into_iter().peekable();
-  let mut back = back.into_iter().peekable();
-  while let (Some(a), Some(b)) = (front.peek(), back.peek()) {
-    let next = match a <= b {
-      true => front.next(),
-      false => back.next(),
-    };
-    merged.extend(next);
-  }
-  merged.extend(front);
-  merged.extend(back);
-  merged
-}
-
 fn is_older(entry: &DirEntry, cutoff: SystemTime) -> bool {
   !entry.is_dir && entry.mtime.is_some_and(|m| m < cutoff)
-}
-
-#[cfg(test)]
-mod tests {
-  use super::*;
-
-  #[test]
-  fn long_lists_sort_like_short_ones() {
-    for len in [
-      0,
-      1,
-      7,
-      PARALLEL_SORT_MIN - 1,
-      PARALLEL_SORT_MIN,
-      PARALLEL_SORT_MIN * 3 + 1,
-    ] {
-      // Names out of order, with repeats and shared prefixes.
-      let names: Vec<String> = (0..len)
-        .map(|i| format!("n-{}", (i * 7919) % (len / 2 + 1)))
-        .collect();
-      let mut expected = names.clone();
-      expected.sort();
-      assert_eq!(sorted(names), expected, "{len} names");
-    }
-  }
 }

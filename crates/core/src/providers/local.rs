@@ -30,6 +30,7 @@ use bytes::Bytes;
 use crate::cancel::Cancel;
 use crate::error::{kind_of_io, Error, ErrorKind, Result};
 use crate::listing::Lister;
+use crate::names::NameBuf;
 use crate::path::{canonical_root, PathRules, StoragePath};
 use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
 use crate::stream::{ByteRange, Reader, Writer};
@@ -238,6 +239,22 @@ fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
   Ok(entries)
 }
 
+/// [`list`]'s names only, compactly: a link (or an entry of unknown type) is followed like
+/// `fs.stat` does and left out when it leads nowhere.
+fn list_names(dir: &Path) -> io::Result<NameBuf> {
+  use rustix::fs::{self as rfs, AtFlags, Mode, OFlags, CWD};
+  let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
+  let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
+  beneath::names(
+    &fd,
+    &|name, _| match rfs::statat(&fd, name, AtFlags::empty()) {
+      Ok(_) => Ok(true),
+      Err(rustix::io::Errno::NOENT) => Ok(false),
+      Err(e) => Err(e.into()),
+    },
+  )
+}
+
 fn delete_dir(path: &Path, recursive: bool) -> io::Result<()> {
   match fs::symlink_metadata(path) {
     Ok(meta) if !meta.is_dir() => Err(errno(ENOTDIR)),
@@ -333,6 +350,16 @@ impl Provider for LocalProvider {
         Place::Rooted(root, key) => beneath::list(&root, &key, detail),
       })
       .await
+  }
+
+  async fn list_names(&self, path: &StoragePath) -> Result<Option<NameBuf>> {
+    let names = self
+      .blocking(path, |place, _| match place {
+        Place::Native(p) => list_names(&p),
+        Place::Rooted(root, key) => beneath::list_names(&root, &key),
+      })
+      .await?;
+    Ok(Some(names))
   }
 
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {

@@ -22,6 +22,7 @@ use rustix::io::Errno;
 
 use super::{is_temp, system_time, temp_name};
 use crate::error::{kind_of_io, ErrorKind};
+use crate::names::NameBuf;
 use crate::provider::{DirEntry, FileStats, ListDetail};
 
 mod extended;
@@ -250,6 +251,68 @@ pub(super) fn entries(dir: OwnedFd) -> io::Result<Vec<(OsString, FileType)>> {
     }
   }
   Ok(out)
+}
+
+/// The names in `dir` as a listing shows them (no temp files; a link or an entry of unknown
+/// type only when `keep` says so), straight from `getdents64` into one [`NameBuf`].
+pub(super) fn names(
+  dir: &OwnedFd,
+  keep: &dyn Fn(&OsStr, FileType) -> io::Result<bool>,
+) -> io::Result<NameBuf> {
+  let mut buf = Vec::with_capacity(DIRENT_BUFFER);
+  let mut raw = rfs::RawDir::new(dir, buf.spare_capacity_mut());
+  let mut names = NameBuf::default();
+  while let Some(entry) = raw.next() {
+    let entry = entry.map_err(err)?;
+    let bytes = entry.file_name().to_bytes();
+    if bytes == b"." || bytes == b".." {
+      continue;
+    }
+    let name = String::from_utf8_lossy(bytes);
+    if is_temp(&name) {
+      continue;
+    }
+    let file_type = entry.file_type();
+    if matches!(file_type, FileType::Symlink | FileType::Unknown)
+      && !keep(OsStr::from_bytes(bytes), file_type)?
+    {
+      continue;
+    }
+    names.push(&name);
+  }
+  Ok(names)
+}
+
+/// [`names`] of the directory `key` names, beneath the root; links are followed from the root
+/// like [`list`] does (one that leads outside is listed, a dangling one is not).
+pub fn list_names(root: &Root, key: &str) -> io::Result<NameBuf> {
+  Walk::new(root, key).at_last(false, true, |dir, name| {
+    let fd = open_dir(dir, name)?;
+    names(&fd, &|name, file_type| {
+      match see(&fd, name, file_type, ListDetail::Names)? {
+        Seen::Gone => return Ok(false),
+        Seen::Kind(_) | Seen::Stat(_) => return Ok(true),
+        Seen::Link => {}
+      }
+      let child = match key.is_empty() {
+        true => name.to_string_lossy().into_owned(),
+        false => format!("{key}/{}", name.to_string_lossy()),
+      };
+      match stat(root, &child) {
+        Ok(_) => Ok(true),
+        Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(true),
+        Err(e)
+          if matches!(
+            kind_of_io(&e),
+            ErrorKind::NotFound | ErrorKind::NotADirectory
+          ) =>
+        {
+          Ok(false)
+        }
+        Err(e) => Err(e),
+      }
+    })
+  })
 }
 
 /// A name as a `String`, without a copy when it is UTF-8 (lossy otherwise, as listings show it).

@@ -226,4 +226,36 @@ mod tests {
     assert!(swept.iter().all(|(_, r)| r.is_ok()));
     assert_eq!(fs::read_dir(&dir).unwrap().count(), count / 2);
   }
+
+  #[test]
+  fn compact_names_are_the_names_a_listing_gives() {
+    let (_base, dir) = fixture();
+    symlink("nowhere", dir.join("dangling")).unwrap();
+    let root = Root::open(dir.clone()).unwrap();
+    let listed = |entries: Vec<crate::provider::DirEntry>| {
+      let mut names: Vec<String> = entries.into_iter().map(|e| e.name).collect();
+      names.sort();
+      names
+    };
+    let rooted = super::super::list_names(&root, "")
+      .unwrap()
+      .sorted()
+      .into_vec();
+    assert_eq!(
+      rooted,
+      listed(super::super::list(&root, "", ListDetail::Names).unwrap())
+    );
+    assert_eq!(
+      rooted,
+      ["link-in", "link-out", "old-1", "old-2", "sub", "young"]
+    );
+    let native = crate::providers::local::list_names(&dir)
+      .unwrap()
+      .sorted()
+      .into_vec();
+    assert_eq!(
+      native, rooted,
+      "without a root, the same names (the outside link leads somewhere)"
+    );
+  }
 }
