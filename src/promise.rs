@@ -29,12 +29,13 @@ where
   let fut = op(storage.clone());
   match storage.runs_inline() {
     true => crate::dispatch::submit(env, fut, convert),
-    false => crate::dispatch::submit_async(env, fut, convert),
+    false => spawn(env, fut, convert),
   }
 }
 
 /// Runs `fut` on the tokio runtime; `convert` turns its value into JS on the JS thread, where
-/// a failure also becomes its coded JS error.
+/// a failure also becomes its coded JS error. Settled through the JS thread's one threadsafe
+/// function ([`crate::dispatch::submit_async`]).
 pub fn spawn<'env, T, V, Fut, C>(
   env: &'env Env,
   fut: Fut,
@@ -46,13 +47,7 @@ where
   Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
-  env.spawn_future_with_callback(
-    async move { Ok(fut.await) },
-    move |env, outcome| match outcome.and_then(|value| convert(env, value)) {
-      Ok(v) => Ok(v),
-      Err(failure) => Err(failure.into_napi(env)),
-    },
-  )
+  crate::dispatch::submit_async(env, fut, convert)
 }
 
 /// A promise that rejects with `failure` (argument errors reject rather than throw).
