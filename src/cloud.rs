@@ -105,6 +105,7 @@ impl S3StorageOptions {
       retry: retry_settings(self.retry),
       multipart: multipart_settings(self.multipart),
       skip_write_checks: self.skip_write_checks.unwrap_or(false),
+      max_server_copy: None,
     }
     .with_env_defaults()
   }

@@ -512,6 +512,54 @@ async fn skip_write_checks_leaves_out_the_write_checks(backend: Backend) -> Opti
   Some(())
 }
 
+/// A source over `max_server_copy` is copied through the process (S3's `CopyObject` stops at
+/// 5 GiB): the bytes arrive whole, a move removes the source, a missing source is still ENOENT.
+async fn copies_over_the_server_limit_stream_through(backend: Backend) -> Option<()> {
+  let mut prefix = None;
+  let provider = backend.provider("bigcopy", |o| {
+    if let Options::S3(o) = o {
+      o.max_server_copy = Some(1024);
+      o.multipart = MultipartSettings {
+        threshold: 1024 * 1024,
+        part_size: 5 * 1024 * 1024,
+        max_concurrency: 2,
+      };
+      prefix = o.prefix.clone();
+    }
+  })?;
+  let prefix = prefix?;
+  let s = Storage::new(provider);
+  let data: Vec<u8> = (0..11 * 1024 * 1024 + 17)
+    .map(|i| (i % 251) as u8)
+    .collect();
+  s.write_file("src.bin", Bytes::from(data.clone()))
+    .await
+    .unwrap();
+  s.copy_file("src.bin", "copies/dst.bin").await.unwrap();
+  assert!(
+    s.read_file("copies/dst.bin").await.unwrap() == data,
+    "bytes differ"
+  );
+  // Moto answers CopyObject with the content's MD5; a copy streamed through the process went
+  // up in 5 MiB parts, and a multipart ETag ends in `-<parts>`.
+  let etag = raw_s3_head(backend, &format!("{prefix}/copies/dst.bin"))
+    .await
+    .e_tag;
+  assert!(
+    etag.unwrap_or_default().trim_matches('"').ends_with("-3"),
+    "not streamed"
+  );
+  s.move_file("copies/dst.bin", "moved.bin").await.unwrap();
+  assert!(
+    s.read_file("moved.bin").await.unwrap() == data,
+    "bytes differ after the move"
+  );
+  assert!(!s.file_exists("copies/dst.bin").await.unwrap());
+  assert!(s.file_exists("src.bin").await.unwrap());
+  assert_eq!(code!(s.copy_file("missing.bin", "x.bin").await), "ENOENT");
+  Some(())
+}
+
 /// Object metadata straight from object_store, bypassing Stowage.
 async fn raw_s3_head(backend: Backend, key: &str) -> object_store::ObjectMeta {
   use object_store::ObjectStoreExt;
@@ -654,7 +702,7 @@ macro_rules! conformance {
 }
 
 conformance! {
-  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks];
+  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks, copies_over_the_server_limit_stream_through];
   azurite => Backend::Azurite, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown, skip_write_checks_leaves_out_the_write_checks];
 }
 

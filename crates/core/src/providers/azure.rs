@@ -221,6 +221,7 @@ impl ObjectStoreProvider {
       multipart: options.multipart,
       errors,
       skip_write_checks: options.skip_write_checks,
+      max_server_copy: u64::MAX,
     };
     Ok(ObjectStoreProvider::new(Arc::new(store), config))
   }

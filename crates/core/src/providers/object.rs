@@ -164,6 +164,9 @@ pub(crate) struct ObjectStoreConfig {
   pub errors: ErrorContext,
   /// Writes skip the `EISDIR`/`ENOTDIR` checks at their destination (see the module docs).
   pub skip_write_checks: bool,
+  /// Larger sources are copied by streaming them through the process (S3: `CopyObject` takes
+  /// at most 5 GiB).
+  pub max_server_copy: u64,
 }
 
 /// The S3 and Azure Blob provider. Construct it with [`ObjectStoreProvider::s3`] or

@@ -18,6 +18,9 @@ use crate::path::{PathRules, StoragePath};
 /// S3 parts other than the last must be at least this large.
 pub const MIN_S3_PART_SIZE: usize = 5 * 1024 * 1024;
 
+/// S3's largest `CopyObject` source: 5 GiB.
+pub const MAX_COPY_OBJECT: u64 = 5 * 1024 * 1024 * 1024;
+
 /// How to reach a bucket. Unset fields fall back to SPEC's environment variables with
 /// [`S3Options::with_env_defaults`]; when no keys are given, the AWS credential chain applies
 /// (environment, web identity, ECS task role, EC2 instance metadata).
@@ -46,6 +49,10 @@ pub struct S3Options {
   /// PUT per write instead of a LIST and HEADs first. For callers that own their key layout.
   /// Default `false`.
   pub skip_write_checks: bool,
+  /// Largest object `copyFile`/`moveFile` copy on the server (`CopyObject`); a larger one is
+  /// streamed through the process as a multipart upload. `None`: S3's limit,
+  /// [`MAX_COPY_OBJECT`]. Lower only to test that path.
+  pub max_server_copy: Option<u64>,
 }
 
 impl fmt::Debug for S3Options {
@@ -169,6 +176,7 @@ impl ObjectStoreProvider {
       multipart: options.multipart,
       errors,
       skip_write_checks: options.skip_write_checks,
+      max_server_copy: options.max_server_copy.unwrap_or(MAX_COPY_OBJECT),
     };
     Ok(ObjectStoreProvider::new(Arc::new(store), config))
   }

@@ -16,6 +16,8 @@ use super::{stats, ErrorContext, ObjectBackend, ObjectStoreProvider};
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
 use crate::path::StoragePath;
+use crate::provider::Provider;
+use crate::stream::{ByteRange, DEFAULT_CHUNK_SIZE};
 
 impl ObjectStoreProvider {
   /// CopyObject (S3, up to 5 GiB) or Copy Blob (Azure), after the checks `fs.copyFile` makes.
@@ -27,11 +29,34 @@ impl ObjectStoreProvider {
       self.head_file(&from_full),
       self.check_write_target(dst, &to_full)
     );
-    if found?.is_none() {
+    let Some(meta) = found? else {
       return Err(self.not_a_file(src, &from_full).await);
-    }
+    };
     target.map_err(|e| e.with_path(dst.as_str()))?;
+    if meta.size > self.config.max_server_copy {
+      return self.copy_streamed(src, dst).await;
+    }
     self.store.copy(&from, &to).await.map_err(|e| self.err(e))
+  }
+
+  /// A copy through the process, for sources the server will not copy (S3: over 5 GiB): read in
+  /// chunks, written as a multipart upload that is aborted if anything fails.
+  async fn copy_streamed(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    let reader = self.open_read(src, ByteRange::default(), DEFAULT_CHUNK_SIZE);
+    let (Some(mut reader), Some(mut writer)) = (reader.await?, self.open_write(dst).await?) else {
+      return Err(Error::new(ErrorKind::Io, "streaming is not available"));
+    };
+    let copied: Result<()> = async {
+      while let Some(chunk) = reader.next_chunk().await? {
+        writer.write(chunk).await?;
+      }
+      writer.finish().await
+    }
+    .await;
+    if copied.is_err() {
+      let _ = writer.abort().await;
+    }
+    copied
   }
 
   /// Copy, then delete the source: two steps, so a failure between them leaves both.
