@@ -67,7 +67,7 @@ mod tests {
   #[test]
   fn runs_ready_futures_and_marks_the_thread() {
     assert!(!is_active());
-    assert_eq!(block_on(async { is_active() }), true);
+    assert!(block_on(async { is_active() }));
     assert!(!is_active());
   }
 
