@@ -55,6 +55,31 @@ describe('stowage CLI on local paths', () => {
   });
 });
 
+/** `script` gives the CLI a terminal (a pseudo-TTY), as a person typing the command has. */
+const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).status === 0;
+
+(hasScript ? describe : describe.skip)('stowage CLI on a terminal', () => {
+  function onTerminal(args: string[]) {
+    const command = [process.execPath, BIN, ...args].map((a) => `'${a}'`).join(' ');
+    const run = spawnSync('script', ['-qec', command, '/dev/null'], { cwd: work, encoding: 'utf8', timeout: 120_000 });
+    return { code: run.status, out: run.stdout };
+  }
+
+  it('draws a progress bar on a long copy, and none with --quiet or without a terminal', () => {
+    const src = uniqueName('tty');
+    makeTree(join(work, src), 40);
+    const shown = onTerminal(['sync', src, uniqueName('tty-dst')]);
+    expect(shown.code).toBe(0);
+    expect(shown.out).toContain(`[${'#'.repeat(30)}] 40/40`);
+    expect(shown.out).toContain('copied 40, skipped 0, failed 0');
+    const quiet = onTerminal(['sync', '--quiet', src, uniqueName('tty-quiet')]);
+    expect(quiet.code).toBe(0);
+    expect(quiet.out).not.toContain('] 40/40');
+    const piped = stowage(['sync', src, uniqueName('tty-piped')]);
+    expect(piped.err).not.toContain('] 40/40');
+  });
+});
+
 describeWith(motoOptions(), 'stowage sync LOCAL → s3:// (moto) → azure:// (Azurite) → LOCAL', (s3) => describeWith(azuriteOptions(), 'with Azurite', (azure) => {
   const env = {
     AWS_ENDPOINT_URL: s3.endpoint,
