@@ -8,18 +8,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::listing::ListEntry;
 use crate::path::StoragePath;
 use crate::provider::DeleteDirectoryOptions;
-use crate::storage::{Op, Storage};
-
-const DELETE_OLD_FILES: Op = Op {
-  name: "deleteOldFiles",
-  done: None,
-  failed: "Failed to delete old files in",
-};
-const DELETE_DIRECTORY: Op = Op {
-  name: "deleteDirectory",
-  done: Some("Directory deleted"),
-  failed: "Failed to delete directory",
-};
+use crate::storage::{Storage, DELETE_DIRECTORY, DELETE_OLD_FILES};
 
 /// Options of `deleteOldFiles` beyond the cutoff.
 #[derive(Debug, Clone, Default)]
@@ -62,14 +51,7 @@ impl Storage {
             let results = p.delete_files(&old).await;
             deleted += count_deleted(&old, results);
           }
-          if deleted > 0 {
-            tracing::debug!(
-              path = dir.as_str(),
-              "Deleted {deleted} old files from {}",
-              dir.as_str()
-            );
-          }
-          Ok(deleted)
+          Ok(logged_total(&dir, deleted))
         })
       })
       .await
@@ -118,6 +100,18 @@ async fn until<T>(cancel: Option<Cancel>, work: impl Future<Output = Result<T>>)
 
 fn is_older(entry: &ListEntry, cutoff: SystemTime) -> bool {
   !entry.is_dir && entry.mtime.is_some_and(|m| m < cutoff)
+}
+
+/// Logs how many old files a `deleteOldFiles` of `dir` deleted (when any); returns that count.
+pub(crate) fn logged_total(dir: &StoragePath, deleted: u32) -> u32 {
+  if deleted > 0 {
+    tracing::debug!(
+      path = dir.as_str(),
+      "Deleted {deleted} old files from {}",
+      dir.as_str()
+    );
+  }
+  deleted
 }
 
 /// Counts the deletes that succeeded; logs the failures (a file already gone is not one).

@@ -29,7 +29,7 @@ const DIRECTORY_EXISTS: Op = Op {
   done: None,
   failed: "Failed to check directory",
 };
-const DELETE_DIRECTORY: Op = Op {
+pub(crate) const DELETE_DIRECTORY: Op = Op {
   name: "deleteDirectory",
   done: Some("Directory deleted"),
   failed: "Failed to delete directory",
@@ -69,7 +69,7 @@ const CLEANUP_TEMP_FILES: Op = Op {
   done: None,
   failed: "Failed to clean up temp files in",
 };
-const DELETE_OLD_FILES: Op = Op {
+pub(crate) const DELETE_OLD_FILES: Op = Op {
   name: "deleteOldFiles",
   done: None,
   failed: "Failed to delete old files in",
@@ -232,14 +232,7 @@ impl Storage {
             Err(e) => return Err(e),
           };
         let deleted = crate::retention::count_deleted(&old, results);
-        if deleted > 0 {
-          tracing::debug!(
-            path = dir.as_str(),
-            "Deleted {deleted} old files from {}",
-            dir.as_str()
-          );
-        }
-        Ok(deleted)
+        Ok(crate::retention::logged_total(&dir, deleted))
       })
       .await
   }
