@@ -330,32 +330,21 @@ unsafe extern "C" fn drain(
   });
 }
 
-/// Runs `fut` on the pool with its blocking work inline; `convert` turns its value into JS on
-/// the JS thread, where a failure also becomes its coded JS error (as [`crate::promise::spawn`]).
-pub fn submit<'env, T, V, Fut, C>(
-  env: &'env Env,
-  fut: Fut,
-  convert: C,
-) -> Result<PromiseRaw<'env, V>>
-where
-  T: Send + 'static,
-  V: ToNapiValue,
-  Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
-  C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
-{
-  let (promise, id, home) = register(env, convert)?;
-  pool().push(Job {
-    id,
-    home,
-    work: Box::new(move || Box::new(stowage_core::inline::block_on(fut)) as Output),
-  });
-  Ok(promise)
+/// Where a job's future runs.
+#[derive(Clone, Copy)]
+pub enum On {
+  /// On the pool, its blocking work done in place (LOCAL, MEMORY).
+  Pool,
+  /// On the tokio runtime (network work: S3, Azure; streams, transfers, long deletes).
+  Runtime,
 }
 
-/// Runs `fut` on the tokio runtime (network work: S3, Azure) and settles it like [`submit`]:
-/// through the JS thread's one threadsafe function, not one of its own per call.
-pub fn submit_async<'env, T, V, Fut, C>(
+/// Runs `fut` where `on` says; `convert` turns its value into JS on the JS thread, where a
+/// failure also becomes its coded JS error. Either way the promise settles through the JS
+/// thread's one threadsafe function, not one of its own.
+pub fn submit<'env, T, V, Fut, C>(
   env: &'env Env,
+  on: On,
   fut: Fut,
   convert: C,
 ) -> Result<PromiseRaw<'env, V>>
@@ -366,14 +355,23 @@ where
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
   let (promise, id, home) = register(env, convert)?;
-  napi::bindgen_prelude::spawn(async move {
-    // A panic rejects that one promise (its output does not downcast).
-    let output = match AssertUnwindSafe(fut).catch_unwind().await {
-      Ok(outcome) => Box::new(outcome) as Output,
-      Err(_) => Box::new(Panicked),
-    };
-    home.finish(id, output);
-  });
+  match on {
+    On::Pool => pool().push(Job {
+      id,
+      home,
+      work: Box::new(move || Box::new(stowage_core::inline::block_on(fut)) as Output),
+    }),
+    On::Runtime => {
+      napi::bindgen_prelude::spawn(async move {
+        // A panic rejects that one promise (its output does not downcast).
+        let output = match AssertUnwindSafe(fut).catch_unwind().await {
+          Ok(outcome) => Box::new(outcome) as Output,
+          Err(_) => Box::new(Panicked),
+        };
+        home.finish(id, output);
+      });
+    }
+  }
   Ok(promise)
 }
 

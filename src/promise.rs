@@ -7,6 +7,7 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use stowage_core::Storage;
 
+use crate::dispatch::On;
 use crate::errors::Failure;
 
 /// Runs a short operation of `storage`: on Stowage's own pool with its syscalls inline where the
@@ -27,15 +28,15 @@ where
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
   let fut = op(storage.clone());
-  match storage.runs_inline() {
-    true => crate::dispatch::submit(env, fut, convert),
-    false => spawn(env, fut, convert),
-  }
+  let on = match storage.runs_inline() {
+    true => On::Pool,
+    false => On::Runtime,
+  };
+  crate::dispatch::submit(env, on, fut, convert)
 }
 
 /// Runs `fut` on the tokio runtime; `convert` turns its value into JS on the JS thread, where
-/// a failure also becomes its coded JS error. Settled through the JS thread's one threadsafe
-/// function ([`crate::dispatch::submit_async`]).
+/// a failure also becomes its coded JS error.
 pub fn spawn<'env, T, V, Fut, C>(
   env: &'env Env,
   fut: Fut,
@@ -47,7 +48,7 @@ where
   Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
-  crate::dispatch::submit_async(env, fut, convert)
+  crate::dispatch::submit(env, On::Runtime, fut, convert)
 }
 
 /// A promise that rejects with `failure` (argument errors reject rather than throw).

@@ -35,9 +35,7 @@ impl Storage {
         until(cancel.clone(), async move {
           let mut lister = match p.lister(&dir, options.recursive).await {
             Ok(lister) => lister,
-            Err(e) if matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory) => {
-              return Ok(0)
-            }
+            Err(e) if no_directory(&e) => return Ok(0),
             Err(e) => return Err(e),
           };
           let mut deleted = 0;
@@ -100,6 +98,11 @@ async fn until<T>(cancel: Option<Cancel>, work: impl Future<Output = Result<T>>)
 
 fn is_older(entry: &ListEntry, cutoff: SystemTime) -> bool {
   !entry.is_dir && entry.mtime.is_some_and(|m| m < cutoff)
+}
+
+/// `deleteOldFiles` of a directory that is not there (or is a file) deletes nothing.
+pub(crate) fn no_directory(e: &Error) -> bool {
+  matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory)
 }
 
 /// Logs how many old files a `deleteOldFiles` of `dir` deleted (when any); returns that count.

@@ -209,15 +209,13 @@ impl Storage {
   pub async fn delete_old_files(&self, dir: &str, older_than: SystemTime) -> Result<u32> {
     self
       .run(&DELETE_OLD_FILES, dir, |p, dir| async move {
-        let missing =
-          |e: &Error| matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory);
         let (old, results): (Vec<StoragePath>, Vec<Result<()>>) =
           match p.delete_old_in(&dir, older_than).await {
             Ok(Some(swept)) => swept.into_iter().map(|(n, r)| (dir.child(&n), r)).unzip(),
             Ok(None) => {
               let entries = match p.list_dir(&dir, ListDetail::ModificationTimes).await {
                 Ok(entries) => entries,
-                Err(e) if missing(&e) => return Ok(0),
+                Err(e) if crate::retention::no_directory(&e) => return Ok(0),
                 Err(e) => return Err(e),
               };
               let old: Vec<StoragePath> = entries
@@ -228,7 +226,7 @@ impl Storage {
               let results = p.delete_files(&old).await;
               (old, results)
             }
-            Err(e) if missing(&e) => return Ok(0),
+            Err(e) if crate::retention::no_directory(&e) => return Ok(0),
             Err(e) => return Err(e),
           };
         let deleted = crate::retention::count_deleted(&old, results);
