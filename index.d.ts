@@ -397,6 +397,14 @@ export interface AzureBlobStorageOptions {
    * For applications that own their key layout. Default `false`.
    */
   skipWriteChecks?: boolean
+  /**
+   * How long, in ms, what those checks found is remembered: parents are not asked about again,
+   * and from the second write into a directory on, one listing of its sub-directories answers
+   * for every write into it, so a burst of writes is about one PUT each. Within the window, a
+   * directory or file another client made at a written path can be missed. Default 2,000;
+   * 0 checks every write with the store.
+   */
+  writeCheckCacheMs?: number
 }
 
 /** What `getFileStats` resolves to. May grow fields; never loses these. */
@@ -491,6 +499,14 @@ export interface S3StorageOptions {
    * For applications that own their key layout. Default `false`.
    */
   skipWriteChecks?: boolean
+  /**
+   * How long, in ms, what those checks found is remembered: parents are not asked about again,
+   * and from the second write into a directory on, one listing of its sub-directories answers
+   * for every write into it, so a burst of writes is about one PUT each. Within the window, a
+   * directory or file another client made at a written path can be missed. Default 2,000;
+   * 0 checks every write with the store.
+   */
+  writeCheckCacheMs?: number
 }
 
 /**

@@ -89,6 +89,12 @@ pub struct S3StorageOptions {
   /// parent (`ENOTDIR`): one PUT per write instead of a LIST and a HEAD per parent level first.
   /// For applications that own their key layout. Default `false`.
   pub skip_write_checks: Option<bool>,
+  /// How long, in ms, what those checks found is remembered: parents are not asked about again,
+  /// and from the second write into a directory on, one listing of its sub-directories answers
+  /// for every write into it, so a burst of writes is about one PUT each. Within the window, a
+  /// directory or file another client made at a written path can be missed. Default 2,000;
+  /// 0 checks every write with the store.
+  pub write_check_cache_ms: Option<u32>,
 }
 
 impl S3StorageOptions {
@@ -105,6 +111,9 @@ impl S3StorageOptions {
       retry: retry_settings(self.retry),
       multipart: multipart_settings(self.multipart),
       skip_write_checks: self.skip_write_checks.unwrap_or(false),
+      write_check_cache: self
+        .write_check_cache_ms
+        .map(|ms| Duration::from_millis(ms.into())),
       max_server_copy: None,
     }
     .with_env_defaults()
@@ -134,6 +143,12 @@ pub struct AzureBlobStorageOptions {
   /// parent (`ENOTDIR`): one PUT per write instead of a LIST and a HEAD per parent level first.
   /// For applications that own their key layout. Default `false`.
   pub skip_write_checks: Option<bool>,
+  /// How long, in ms, what those checks found is remembered: parents are not asked about again,
+  /// and from the second write into a directory on, one listing of its sub-directories answers
+  /// for every write into it, so a burst of writes is about one PUT each. Within the window, a
+  /// directory or file another client made at a written path can be missed. Default 2,000;
+  /// 0 checks every write with the store.
+  pub write_check_cache_ms: Option<u32>,
 }
 
 impl AzureBlobStorageOptions {
@@ -149,6 +164,9 @@ impl AzureBlobStorageOptions {
       retry: retry_settings(self.retry),
       multipart: multipart_settings(self.multipart),
       skip_write_checks: self.skip_write_checks.unwrap_or(false),
+      write_check_cache: self
+        .write_check_cache_ms
+        .map(|ms| Duration::from_millis(ms.into())),
     }
     .with_env_defaults()
   }

@@ -37,3 +37,36 @@ for (const [label, options] of [['moto', motoOptions()], ['s3s-fs', strictS3Opti
     });
   });
 }
+
+// s3s-fs keeps keys as files, so a key and a directory of the same name cannot both be there.
+describeWith(motoOptions(), 'S3 write checks and another client (moto)', (o) => {
+  const sdk = new S3Client({
+    region: o.region,
+    endpoint: o.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: o.accessKeyId!, secretAccessKey: o.secretAccessKey! },
+  });
+  afterAll(() => sdk.destroy());
+
+  /** Two writes into `dir` (the second reads its listing), then the SDK makes `dir/theirs/x`. */
+  async function theirDirectoryAfterTwoWrites(provider: S3StorageProvider, dir: string) {
+    await provider.writeFile(`${dir}/a`, 'a');
+    await provider.writeFile(`${dir}/b`, 'b');
+    await sdk.send(new PutObjectCommand({ Bucket: o.bucket, Key: `${dir}/theirs/x`, Body: 'x' }));
+  }
+
+  it('within writeCheckCacheMs, a directory another client just made can be missed', async () => {
+    const dir = uniqueName('window');
+    const provider = new S3StorageProvider({ ...o, writeCheckCacheMs: 600_000 });
+    await theirDirectoryAfterTwoWrites(provider, dir);
+    await provider.writeFile(`${dir}/theirs`, 'file');
+    expect((await provider.readFile(`${dir}/theirs`)).toString()).toBe('file');
+  });
+
+  it('with writeCheckCacheMs: 0, every write asks the store', async () => {
+    const dir = uniqueName('window');
+    const provider = new S3StorageProvider({ ...o, writeCheckCacheMs: 0 });
+    await theirDirectoryAfterTwoWrites(provider, dir);
+    await expect(provider.writeFile(`${dir}/theirs`, 'file')).rejects.toMatchObject({ code: 'EISDIR' });
+  });
+});

@@ -110,6 +110,15 @@ enum Options {
   Azure(AzureOptions),
 }
 
+impl Options {
+  fn prefix_and_cache(&mut self) -> (&mut Option<String>, &mut Option<Duration>) {
+    match self {
+      Options::S3(o) => (&mut o.prefix, &mut o.write_check_cache),
+      Options::Azure(o) => (&mut o.prefix, &mut o.write_check_cache),
+    }
+  }
+}
+
 fn dir_options(recursive: bool, force: bool) -> DeleteDirectoryOptions {
   DeleteDirectoryOptions { recursive, force }
 }
@@ -512,6 +521,74 @@ async fn skip_write_checks_leaves_out_the_write_checks(backend: Backend) -> Opti
   Some(())
 }
 
+/// What the write checks remember (`write_check_cache`): this provider's own changes count at
+/// once (a directory its writes made refuses a file, a deleted one no longer does), another
+/// client's are seen only after the window, and a zero window sees them at once.
+async fn write_checks_remember_for_the_window_but_never_miss_their_own_changes(
+  backend: Backend,
+) -> Option<()> {
+  let mut prefix = None;
+  let here = backend.provider("memo", |o| {
+    let (p, cache) = o.prefix_and_cache();
+    *cache = Some(Duration::from_secs(600));
+    prefix = p.clone();
+  })?;
+  let prefix = prefix?;
+  let client = |window: Option<Duration>| {
+    let provider = backend.provider("memo", |o| {
+      let (p, cache) = o.prefix_and_cache();
+      *p = Some(prefix.clone());
+      *cache = window;
+    });
+    Storage::new(provider.expect("the same backend"))
+  };
+  let (here, other, strict) = (
+    Storage::new(here),
+    client(None),
+    client(Some(Duration::ZERO)),
+  );
+  let data = || Bytes::from_static(b"data");
+
+  // The second write into `d` reads its listing; what this provider does after it still counts.
+  here.write_file("d/a", data()).await.unwrap();
+  here.write_file("d/b", data()).await.unwrap();
+  here.write_file("d/sub/x", data()).await.unwrap();
+  assert_eq!(code!(here.write_file("d/sub", data()).await), "EISDIR");
+  assert_eq!(code!(here.write_file("d/a/under", data()).await), "ENOTDIR");
+  here
+    .delete_directory("d/sub", dir_options(true, false))
+    .await
+    .unwrap();
+  here.write_file("d/sub", data()).await.unwrap();
+  here.ensure_directory("d/made").await.unwrap();
+  assert_eq!(code!(here.write_file("d/made", data()).await), "EISDIR");
+  here.write_file("d/c", data()).await.unwrap();
+
+  // Another client's directory, made after that listing was read: missed for the window.
+  other.write_file("d/theirs/x", data()).await.unwrap();
+  here.write_file("d/theirs", data()).await.unwrap();
+  other
+    .delete_directory("d/made", dir_options(false, false))
+    .await
+    .unwrap();
+  here.ensure_directory("d/made").await.unwrap();
+  assert!(!here.directory_exists("d/made").await.unwrap());
+
+  // No window: every write asks the store.
+  other.write_file("d/later/x", data()).await.unwrap();
+  strict.write_file("d/e", data()).await.unwrap();
+  strict.write_file("d/f", data()).await.unwrap();
+  assert_eq!(code!(strict.write_file("d/later", data()).await), "EISDIR");
+  strict.ensure_directory("d/gone").await.unwrap();
+  other
+    .delete_directory("d/gone", dir_options(false, false))
+    .await
+    .unwrap();
+  strict.ensure_directory("d/gone").await.unwrap();
+  assert!(strict.directory_exists("d/gone").await.unwrap());
+  Some(())
+}
+
 /// A source over `max_server_copy` is copied through the process (S3's `CopyObject` stops at
 /// 5 GiB): the bytes arrive whole, a move removes the source, a missing source is still ENOENT.
 async fn copies_over_the_server_limit_stream_through(backend: Backend) -> Option<()> {
@@ -702,8 +779,8 @@ macro_rules! conformance {
 }
 
 conformance! {
-  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks, copies_over_the_server_limit_stream_through];
-  azurite => Backend::Azurite, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown, skip_write_checks_leaves_out_the_write_checks];
+  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes, copies_over_the_server_limit_stream_through];
+  azurite => Backend::Azurite, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes];
 }
 
 // s3s-fs maps keys to files: `dir/` markers become bare directories it cannot HEAD (500) or list,

@@ -12,10 +12,15 @@
 //! refuse a file in the way (`ENOTDIR`); a `NotFound` is told apart from `ENOTDIR`/`EISDIR` with
 //! extra requests only on the error path. A write of `a/b/c/x` into a new key is a one-key LIST
 //! and a HEAD of `a/b/c/x/` (no directory there), a HEAD of each parent (`a`, `a/b`, `a/b/c`),
-//! then the PUT: six requests, in three round trips. `skip_write_checks` (an option of the S3 and
-//! Azure constructors) leaves the checks out for callers that own their key layout: a write is
-//! then the PUT alone, and writing over a directory or under a file is no longer refused.
+//! then the PUT: six requests, in three round trips. For `write_check_cache` (default 2 s) the
+//! provider remembers what the checks found (see [`checks`]): parents are not asked about again,
+//! and from the second write into a directory on, one listing page of its sub-directories answers
+//! `EISDIR` for all the writes in that window, so a burst of writes is about one PUT each.
+//! `skip_write_checks` (an option of the S3 and Azure constructors) leaves the checks out for
+//! callers that own their key layout: a write is then the PUT alone, and writing over a directory
+//! or under a file is no longer refused.
 
+mod checks;
 mod error;
 mod extended;
 mod streaming;
@@ -35,6 +40,8 @@ use object_store::{
 };
 use tokio::sync::OnceCell;
 
+pub use self::checks::DEFAULT_WRITE_CHECK_CACHE;
+use self::checks::{Subdirs, WriteChecks};
 pub(crate) use self::error::ErrorContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
@@ -164,6 +171,8 @@ pub(crate) struct ObjectStoreConfig {
   pub errors: ErrorContext,
   /// Writes skip the `EISDIR`/`ENOTDIR` checks at their destination (see the module docs).
   pub skip_write_checks: bool,
+  /// How long what the write checks found is remembered (zero: not at all).
+  pub write_check_cache: Duration,
   /// Larger sources are copied by streaming them through the process (S3: `CopyObject` takes
   /// at most 5 GiB).
   pub max_server_copy: u64,
@@ -176,6 +185,8 @@ pub struct ObjectStoreProvider {
   config: ObjectStoreConfig,
   /// Set once the bucket or container was seen to exist.
   ready: OnceCell<()>,
+  /// What recent write checks found.
+  checks: Arc<WriteChecks>,
 }
 
 impl std::fmt::Debug for ObjectStoreProvider {
@@ -193,6 +204,7 @@ impl ObjectStoreProvider {
   pub(crate) fn new(store: Arc<dyn ObjectBackend>, config: ObjectStoreConfig) -> Self {
     ObjectStoreProvider {
       store,
+      checks: Arc::new(WriteChecks::new(config.write_check_cache)),
       config,
       ready: OnceCell::new(),
     }
@@ -330,12 +342,67 @@ impl ObjectStoreProvider {
 
   /// `ENOTDIR` when a file sits where a parent directory of `path` should be.
   async fn check_parents(&self, path: &StoragePath) -> Result<()> {
-    let parents = self.parents(path);
-    let found = futures::future::try_join_all(parents.iter().map(|p| self.head_file(p))).await?;
+    self.no_files_at(&self.parents(path)).await
+  }
+
+  /// `ENOTDIR` when one of `keys` is a file.
+  async fn no_files_at(&self, keys: &[String]) -> Result<()> {
+    let found = futures::future::try_join_all(keys.iter().map(|p| self.head_file(p))).await?;
     if found.iter().any(Option::is_some) {
       return Err(Error::of(ErrorKind::NotADirectory));
     }
     Ok(())
+  }
+
+  /// [`Self::check_parents`] before a write: parents found not to be files within the
+  /// `write_check_cache` window are not asked about again.
+  async fn check_parents_for_write(&self, path: &StoragePath) -> Result<()> {
+    let mut parents = self.parents(path);
+    parents.retain(|p| !self.checks.known_not_file(p));
+    self.no_files_at(&parents).await?;
+    self.checks.not_files(&parents);
+    Ok(())
+  }
+
+  /// Whether a directory is at `full`, before a write there: from the second write into the same
+  /// directory within the `write_check_cache` window, one listing of that directory's
+  /// sub-directories answers for all of them.
+  async fn dir_at_write_target(&self, full: &str) -> Result<bool> {
+    if full != self.config.prefix {
+      let (dir, name) = full.rsplit_once('/').unwrap_or(("", full));
+      if let Some(entry) = self.checks.written_into(dir) {
+        if let Some(subdirs) = entry.subdirs(|| self.subdirs_page(dir)).await? {
+          return Ok(entry.has_subdir(subdirs, name));
+        }
+      }
+    }
+    self.dir_exists(full).await
+  }
+
+  /// The sub-directory names of `dir` (markers and implied ones), when one page holds the whole
+  /// directory.
+  async fn subdirs_page(&self, dir: &str) -> Result<Subdirs> {
+    let options = PaginatedListOptions {
+      delimiter: Some("/".into()),
+      max_keys: Some(SUBDIRS_PAGE),
+      ..Default::default()
+    };
+    let prefix = self.dir_prefix(dir);
+    let page = self
+      .store
+      .list_paginated((!prefix.is_empty()).then_some(prefix.as_str()), options)
+      .await
+      .map_err(|e| self.err(e))?;
+    if page.page_token.is_some() {
+      return Ok(None);
+    }
+    let names = page.result.common_prefixes.iter();
+    Ok(Some(
+      names
+        .filter_map(|p| p.filename())
+        .map(str::to_string)
+        .collect(),
+    ))
   }
 
   /// Before a write to `path`: `EISDIR` when a directory is there, `ENOTDIR` when a file is in
@@ -344,7 +411,10 @@ impl ObjectStoreProvider {
     if self.config.skip_write_checks {
       return Ok(());
     }
-    let (is_dir, parents) = tokio::join!(self.dir_exists(full), self.check_parents(path));
+    let (is_dir, parents) = tokio::join!(
+      self.dir_at_write_target(full),
+      self.check_parents_for_write(path)
+    );
     if is_dir? {
       return Err(Error::of(ErrorKind::IsADirectory));
     }
@@ -425,6 +495,9 @@ impl ObjectStoreProvider {
   }
 }
 
+/// Keys in the one listing page a write check reads of a directory (S3's most per page).
+const SUBDIRS_PAGE: usize = 1000;
+
 /// An environment variable's value; unset and empty are the same.
 pub(crate) fn env_var(name: &str) -> Option<String> {
   std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -475,19 +548,23 @@ impl Provider for ObjectStoreProvider {
       return Ok(());
     }
     let full = self.full(path.key());
-    let (here, parents) = tokio::join!(self.head_file(&full), self.check_parents(path));
+    if self.checks.ensured(&full) {
+      return Ok(());
+    }
+    let (here, parents) = tokio::join!(self.head_file(&full), self.check_parents_for_write(path));
     if here?.is_some() {
       return Err(Error::of(ErrorKind::AlreadyExists));
     }
     parents?;
     let mut dirs = self.parents(path);
-    dirs.push(full);
+    dirs.push(full.clone());
     let puts = dirs
       .iter()
       .map(|d| async move { self.store.put(&self.marker(d), PutPayload::default()).await });
     futures::future::try_join_all(puts)
       .await
       .map_err(|e| self.err(e))?;
+    self.checks.note_ensured(&full);
     Ok(())
   }
 
@@ -501,57 +578,68 @@ impl Provider for ObjectStoreProvider {
     path: &StoragePath,
     options: DeleteDirectoryOptions,
   ) -> Result<()> {
-    self.ready().await?;
-    let full = self.full(path.key());
-    // Two keys tell "only the marker" from "something else": S3 lists the marker itself.
-    let page = self.list_page(&self.dir_prefix(&full), 2).await?;
-    let own_marker_listed = page
-      .result
-      .objects
-      .iter()
-      .any(|o| o.location.as_ref() == full);
-    let has_children = !page.result.common_prefixes.is_empty()
-      || page
+    // A delete may take away a directory the write checks remember.
+    let deleted = async {
+      self.ready().await?;
+      let full = self.full(path.key());
+      // Two keys tell "only the marker" from "something else": S3 lists the marker itself.
+      let page = self.list_page(&self.dir_prefix(&full), 2).await?;
+      let own_marker_listed = page
         .result
         .objects
         .iter()
-        .any(|o| o.location.as_ref() != full);
-    if has_children {
-      if !options.recursive {
-        return Err(Error::of(ErrorKind::NotEmpty));
+        .any(|o| o.location.as_ref() == full);
+      let has_children = !page.result.common_prefixes.is_empty()
+        || page
+          .result
+          .objects
+          .iter()
+          .any(|o| o.location.as_ref() != full);
+      if has_children {
+        if !options.recursive {
+          return Err(Error::of(ErrorKind::NotEmpty));
+        }
+        // Re-listing makes a second pass safe; it finishes a tree a transient failure cut short.
+        return match self.delete_tree(&full).await {
+          Err(e) if e.is_retryable() => self.delete_tree(&full).await,
+          done => done,
+        };
       }
-      // Re-listing makes a second pass safe; it finishes a tree a transient failure cut short.
-      return match self.delete_tree(&full).await {
-        Err(e) if e.is_retryable() => self.delete_tree(&full).await,
-        done => done,
+      let found = match own_marker_listed {
+        true => Some(false),
+        false => self.marker_or_file(&full).await?,
       };
+      match found {
+        Some(true) => Err(Error::of(ErrorKind::NotADirectory)),
+        Some(false) => match self.store.delete(&self.marker(&full)).await {
+          Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+          Err(e) => Err(self.err(e)),
+        },
+        None if options.force => Ok(()),
+        None => Err(self.missing(path).await),
+      }
     }
-    let found = match own_marker_listed {
-      true => Some(false),
-      false => self.marker_or_file(&full).await?,
-    };
-    match found {
-      Some(true) => Err(Error::of(ErrorKind::NotADirectory)),
-      Some(false) => match self.store.delete(&self.marker(&full)).await {
-        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-        Err(e) => Err(self.err(e)),
-      },
-      None if options.force => Ok(()),
-      None => Err(self.missing(path).await),
-    }
+    .await;
+    self.checks.forget();
+    deleted
   }
 
   async fn delete_file(&self, path: &StoragePath) -> Result<()> {
-    self.ready().await?;
-    let full = self.full(path.key());
-    // S3's DELETE succeeds for a missing key, so look first.
-    if path.is_root() || self.head_file(&full).await?.is_none() {
-      return Err(self.not_a_file(path, &full).await);
+    let deleted = async {
+      self.ready().await?;
+      let full = self.full(path.key());
+      // S3's DELETE succeeds for a missing key, so look first.
+      if path.is_root() || self.head_file(&full).await?.is_none() {
+        return Err(self.not_a_file(path, &full).await);
+      }
+      match self.store.delete(&self.object(&full)?).await {
+        Ok(()) => Ok(()),
+        Err(e) => Err(self.err(e)),
+      }
     }
-    match self.store.delete(&self.object(&full)?).await {
-      Ok(()) => Ok(()),
-      Err(e) => Err(self.err(e)),
-    }
+    .await;
+    self.checks.forget();
+    deleted
   }
 
   async fn file_exists(&self, path: &StoragePath) -> Result<bool> {
@@ -647,13 +735,15 @@ impl Provider for ObjectStoreProvider {
     self.check_write_target(path, &full).await?;
     // A PUT replaces an object atomically; so does completing a multipart upload.
     if data.len() > self.config.multipart.threshold {
-      return self.put_multipart(&location, data).await;
+      self.put_multipart(&location, data).await?;
+    } else {
+      self
+        .store
+        .put(&location, PutPayload::from(data))
+        .await
+        .map_err(|e| self.err(e))?;
     }
-    self
-      .store
-      .put(&location, PutPayload::from(data))
-      .await
-      .map_err(|e| self.err(e))?;
+    self.checks.created(&full, false);
     Ok(())
   }
 
@@ -724,6 +814,7 @@ impl Provider for ObjectStoreProvider {
       });
     }
     let _ = outcomes.try_collect::<Vec<()>>().await;
+    self.checks.forget();
     results
       .into_iter()
       .map(|r| r.unwrap_or_else(|| Err(Error::of(ErrorKind::Io))))

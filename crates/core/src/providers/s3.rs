@@ -5,12 +5,13 @@
 
 use std::fmt;
 use std::sync::Arc;
+use std::time::Duration;
 
 use object_store::aws::AmazonS3Builder;
 
 use super::object::{
   env_var, ErrorContext, MarkerEncoding, MultipartSettings, ObjectStoreConfig, ObjectStoreProvider,
-  RetrySettings,
+  RetrySettings, DEFAULT_WRITE_CHECK_CACHE,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::{PathRules, StoragePath};
@@ -49,6 +50,11 @@ pub struct S3Options {
   /// PUT per write instead of a LIST and HEADs first. For callers that own their key layout.
   /// Default `false`.
   pub skip_write_checks: bool,
+  /// How long what the write checks found is remembered, so a burst of writes into one
+  /// directory is about one PUT each (see the module docs of `providers::object`). Within it, a
+  /// directory or file another client made can be missed by a write here. `None`: 2 s
+  /// ([`DEFAULT_WRITE_CHECK_CACHE`]); zero checks every write with the store.
+  pub write_check_cache: Option<Duration>,
   /// Largest object `copyFile`/`moveFile` copy on the server (`CopyObject`); a larger one is
   /// streamed through the process as a multipart upload. `None`: S3's limit,
   /// [`MAX_COPY_OBJECT`]. Lower only to test that path.
@@ -72,6 +78,7 @@ impl fmt::Debug for S3Options {
       .field("retry", &self.retry)
       .field("multipart", &self.multipart)
       .field("skip_write_checks", &self.skip_write_checks)
+      .field("write_check_cache", &self.write_check_cache)
       .finish()
   }
 }
@@ -176,6 +183,9 @@ impl ObjectStoreProvider {
       multipart: options.multipart,
       errors,
       skip_write_checks: options.skip_write_checks,
+      write_check_cache: options
+        .write_check_cache
+        .unwrap_or(DEFAULT_WRITE_CHECK_CACHE),
       max_server_copy: options.max_server_copy.unwrap_or(MAX_COPY_OBJECT),
     };
     Ok(ObjectStoreProvider::new(Arc::new(store), config))

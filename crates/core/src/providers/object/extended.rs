@@ -36,7 +36,9 @@ impl ObjectStoreProvider {
     if meta.size > self.config.max_server_copy {
       return self.copy_streamed(src, dst).await;
     }
-    self.store.copy(&from, &to).await.map_err(|e| self.err(e))
+    self.store.copy(&from, &to).await.map_err(|e| self.err(e))?;
+    self.checks.created(&to_full, false);
+    Ok(())
   }
 
   /// A copy through the process, for sources the server will not copy (S3: over 5 GiB): read in
@@ -63,10 +65,12 @@ impl ObjectStoreProvider {
   pub(super) async fn move_object(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
     self.copy_object(src, dst).await?;
     let from = self.object(&self.full(src.key()))?;
-    match self.store.delete(&from).await {
+    let deleted = match self.store.delete(&from).await {
       Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
       Err(e) => Err(self.err(e)),
-    }
+    };
+    self.checks.forget();
+    deleted
   }
 
   /// Checks that the directory exists (ENOENT, ENOTDIR otherwise), then lists it lazily.

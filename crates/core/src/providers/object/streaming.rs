@@ -17,7 +17,7 @@ use object_store::signer::Method;
 use object_store::{GetOptions, GetRange, ObjectStoreExt, PutPayload, WriteMultipart};
 use tokio::runtime::Handle;
 
-use super::{ErrorContext, MultipartSettings, ObjectBackend, ObjectStoreProvider};
+use super::{ErrorContext, MultipartSettings, ObjectBackend, ObjectStoreProvider, WriteChecks};
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::StoragePath;
 use crate::provider::SignedMethod;
@@ -78,6 +78,8 @@ impl ObjectStoreProvider {
       buffered_len: 0,
       upload: None,
       runtime: Handle::current(),
+      checks: self.checks.clone(),
+      full,
     }))
   }
 
@@ -161,6 +163,9 @@ struct ObjectWriter {
   upload: Option<WriteMultipart>,
   /// Where a writer dropped unfinished aborts its upload.
   runtime: Handle,
+  /// Told about the new key once it is there.
+  checks: Arc<WriteChecks>,
+  full: String,
 }
 
 #[async_trait]
@@ -207,6 +212,7 @@ impl WriteStream for ObjectWriter {
           .map_err(|e| self.errors.map(e))?
       }
     };
+    self.checks.created(&self.full, false);
     Ok(())
   }
 
