@@ -44,9 +44,12 @@ async function main() {
   if (w.backend === 'local') await warmUp(impl, base);
   writeFileSync('/proc/self/clear_refs', '5'); // the peak counts from here: the workload, not the setup
   const start = process.hrtime.bigint();
+  const cpuStart = process.cpuUsage(); // the whole process: JS, libuv and Rust threads, user and kernel
   const r = await w.run(impl, dir, p, input);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
-  process.stdout.write(`${JSON.stringify({ ms, ops: r.ops, bytes: r.bytes, check: r.check, peakRssKiB: peakRssKiB() })}\n`);
+  const cpu = process.cpuUsage(cpuStart);
+  const cpuMs = (cpu.user + cpu.system) / 1000;
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, ops: r.ops, bytes: r.bytes, check: r.check, peakRssKiB: peakRssKiB() })}\n`);
 }
 
 main().catch((e) => {

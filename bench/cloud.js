@@ -63,6 +63,24 @@ function ensureServers(backends) {
   return { started: true, source: ENV_FILE };
 }
 
+/**
+ * CPU time (user + system, ms) the server of `backend` has used so far, from /proc; null when its
+ * pid is unknown (servers not started by scripts/test-servers.sh) or it is gone.
+ */
+function serverCpuMs(backend) {
+  const pids = (process.env.STOWAGE_TEST_SERVER_PIDS || '').split(/\s+/).filter(Boolean);
+  const pid = pids[['s3', 's3s', 'azure'].indexOf(backend)];
+  if (!pid) return null;
+  try {
+    // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').pop().split(' ');
+    const ticksPerMs = 100 / 1000; // USER_HZ, 100 on Linux
+    return (Number(fields[11]) + Number(fields[12])) / ticksPerMs;
+  } catch {
+    return null;
+  }
+}
+
 /** An error the runner prints as it is, without a stack: it says what to do. */
 function usage(message) {
   const e = new Error(message);
@@ -195,4 +213,4 @@ function admin(backend) {
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
-module.exports = { SERVERS, ensureServers, stopServers, serverVersions, sdkVersions, s3Settings, azureSettings, s3Client, azureContainer, streamToBuffer, admin, sha256 };
+module.exports = { SERVERS, ensureServers, stopServers, serverCpuMs, serverVersions, sdkVersions, s3Settings, azureSettings, s3Client, azureContainer, streamToBuffer, admin, sha256 };

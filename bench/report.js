@@ -63,6 +63,9 @@ function summarize(runs, workloads) {
         throughput: w.unit === 'MiB' ? bytes / MiB / (ms / 1000) : ops / (ms / 1000),
         unit: w.unit === 'MiB' ? 'MiB/s' : `${w.unit}/s`,
         peakRssMiB: median(mine.map((r) => r.peakRssKiB)) / 1024,
+        // Older result files have no CPU time.
+        cpuMs: mine.every((r) => r.cpuMs != null) ? median(mine.map((r) => r.cpuMs)) : null,
+        serverCpuMs: mine.every((r) => r.serverCpuMs != null) ? median(mine.map((r) => r.serverCpuMs)) : null,
       };
     }
     const baseline = byImpl[BASELINE[w.backend || 'local']];
@@ -82,14 +85,15 @@ const fmtX = (x) => (x == null ? '' : `${x.toFixed(2)}x`);
 const fmtTarget = (t) => (!t ? '' : `${t.met === null ? '·' : t.met ? 'met' : 'MISSED'}: ${t.text}`);
 
 function cells(r) {
-  return [r.workload, NAMES[r.impl], fmtMs(r.ms), `${fmtMs(r.min)}–${fmtMs(r.max)}`, fmtTp(r), `${r.peakRssMiB.toFixed(0)} MiB`, fmtX(r.speedup), fmtTarget(r.target)];
+  const cpu = (r.cpuMs == null ? '—' : fmtMs(r.cpuMs)) + (r.serverCpuMs == null ? '' : ` / ${fmtMs(r.serverCpuMs)}`);
+  return [r.workload, NAMES[r.impl], fmtMs(r.ms), `${fmtMs(r.min)}–${fmtMs(r.max)}`, fmtTp(r), `${r.peakRssMiB.toFixed(0)} MiB`, cpu, fmtX(r.speedup), fmtTarget(r.target)];
 }
-const HEAD = ['workload', 'implementation', 'median', 'min–max', 'throughput', 'peak RSS', 'speedup vs fs/promises (cloud: vs SDK)', 'target'];
+const HEAD = ['workload', 'implementation', 'median', 'min–max', 'throughput', 'peak RSS', 'CPU time (cloud: client / server)', 'speedup vs fs/promises (cloud: vs SDK)', 'target'];
 
 function table(rows) {
   const all = [HEAD, ...rows.map(cells)];
   const width = HEAD.map((_, c) => Math.max(...all.map((r) => r[c].length)));
-  const line = (r) => r.map((v, c) => (c >= 2 && c <= 6 ? v.padStart(width[c]) : v.padEnd(width[c]))).join('  ');
+  const line = (r) => r.map((v, c) => (c >= 2 && c <= 7 ? v.padStart(width[c]) : v.padEnd(width[c]))).join('  ');
   const out = [];
   let last = null;
   for (const [k, r] of all.entries()) {
@@ -114,8 +118,8 @@ function markdown(result) {
     `load average (1/5/15 min) ${env.loadAverageAtStart} at the start, ${env.loadAverageAtEnd} at the end.`,
     '',
     `| ${HEAD.join(' | ')} |`,
-    `|${HEAD.map((_, c) => (c >= 2 && c <= 6 ? '---:' : '---')).join('|')}|`,
-    ...rows.map((r) => `| ${cells(r).map((c, k) => (k === 7 && r.target && r.target.met === false ? `**${c}**` : c)).join(' | ')} |`),
+    `|${HEAD.map((_, c) => (c >= 2 && c <= 7 ? '---:' : '---')).join('|')}|`,
+    ...rows.map((r) => `| ${cells(r).map((c, k) => (k === 8 && r.target && r.target.met === false ? `**${c}**` : c)).join(' | ')} |`),
     '',
     `${pending && pending.length ? `Not measured yet: ${pending.join(', ')}. ` : ''}Sizes: ${JSON.stringify(params)}.`,
     '',

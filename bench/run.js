@@ -254,7 +254,10 @@ async function measureAll(o, chosen, base, p, env, admins) {
         if (w.backend !== 'local') dir = w.shared ? shared[`${w.backend}:${w.shared}`] : w.keyPrefix(impl);
         else dir = w.shared ? shared[w.shared] : join(base, `run-${w.name}`);
         if (w.prepare) await w.prepare(dir, p, admin);
+        const serverBefore = w.backend === 'local' ? null : cloud.serverCpuMs(w.backend);
         const r = measure(impl, w, dir, base, p, o.floorThreads);
+        const serverAfter = w.backend === 'local' ? null : cloud.serverCpuMs(w.backend);
+        if (serverBefore != null && serverAfter != null) r.serverCpuMs = serverAfter - serverBefore;
         if (r.check !== w.expect(p)) throw new Error(`${impl} ${w.name}: result "${r.check}", expected "${w.expect(p)}"`);
         if (w.verify) await w.verify(dir, p, admin);
         if (w.cleanup) await w.cleanup(dir, p, admin);
