@@ -117,42 +117,12 @@ pub fn data(env: &Env, value: &Unknown) -> std::result::Result<Bytes, Failure> {
         return Ok(Bytes::new());
       }
       // SAFETY: N-API gave a live view of `len` bytes at `ptr`; it is copied before returning.
-      Ok(snapshot(unsafe {
+      Ok(Bytes::copy_from_slice(unsafe {
         std::slice::from_raw_parts(ptr as *const u8, len)
       }))
     }
     _ => Err(wrong("data", EXPECTED, value)),
   }
-}
-
-/// A copy of `src` in memory of its own. Copying a large buffer is mostly the page faults of the
-/// fresh memory (4 KiB at a time, each zeroed first); on Linux that memory is asked for 2 MiB
-/// pages (transparent huge pages, `madvise`), which halves the time of a 256 MiB copy here.
-fn snapshot(src: &[u8]) -> Bytes {
-  const HUGE_PAGE: usize = 2 << 20;
-  if src.len() < 4 * HUGE_PAGE {
-    return Bytes::copy_from_slice(src);
-  }
-  let mut copy = Vec::<u8>::with_capacity(src.len());
-  #[cfg(target_os = "linux")]
-  {
-    let start = copy.as_mut_ptr() as usize;
-    let first = start.next_multiple_of(HUGE_PAGE);
-    let end = (start + src.len()) & !(HUGE_PAGE - 1);
-    if end > first {
-      // SAFETY: the range lies inside `copy`'s allocation and advice changes no contents. A
-      // refusal (huge pages turned off) only costs the speed-up.
-      let _ = unsafe {
-        rustix::mm::madvise(
-          first as *mut std::ffi::c_void,
-          end - first,
-          rustix::mm::Advice::LinuxHugepage,
-        )
-      };
-    }
-  }
-  copy.extend_from_slice(src);
-  Bytes::from(copy)
 }
 
 type View = (*mut std::ffi::c_void, usize, sys::napi_value);
