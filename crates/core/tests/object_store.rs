@@ -549,9 +549,15 @@ async fn write_checks_remember_for_the_window_but_never_miss_their_own_changes(
   );
   let data = || Bytes::from_static(b"data");
 
-  // The second write into `d` reads its listing; what this provider does after it still counts.
+  // The second write into `d` reads its listing: it has the directories there before it, a
+  // marker alone or keys under a prefix.
+  other.ensure_directory("d/marked").await.unwrap();
+  other.write_file("d/implied/x", data()).await.unwrap();
   here.write_file("d/a", data()).await.unwrap();
   here.write_file("d/b", data()).await.unwrap();
+  assert_eq!(code!(here.write_file("d/marked", data()).await), "EISDIR");
+  assert_eq!(code!(here.write_file("d/implied", data()).await), "EISDIR");
+  // What this provider does after the listing still counts.
   here.write_file("d/sub/x", data()).await.unwrap();
   assert_eq!(code!(here.write_file("d/sub", data()).await), "EISDIR");
   assert_eq!(code!(here.write_file("d/a/under", data()).await), "ENOTDIR");

@@ -371,7 +371,7 @@ impl ObjectStoreProvider {
     if full != self.config.prefix {
       let (dir, name) = full.rsplit_once('/').unwrap_or(("", full));
       if let Some(entry) = self.checks.written_into(dir) {
-        if let Some(subdirs) = entry.subdirs(|| self.subdirs_page(dir)).await? {
+        if let Some(subdirs) = entry.subdirs(|| self.subdirs_page(dir)).await {
           return Ok(entry.has_subdir(subdirs, name));
         }
       }
@@ -380,8 +380,10 @@ impl ObjectStoreProvider {
   }
 
   /// The sub-directory names of `dir` (markers and implied ones), when one page holds the whole
-  /// directory.
-  async fn subdirs_page(&self, dir: &str) -> Result<Subdirs> {
+  /// directory. A listing that fails gives `None` as well: the writes then check their own key,
+  /// which reports what is wrong if it concerns them (a key elsewhere in the directory that
+  /// object_store cannot parse must not fail a write).
+  async fn subdirs_page(&self, dir: &str) -> Subdirs {
     let options = PaginatedListOptions {
       delimiter: Some("/".into()),
       max_keys: Some(SUBDIRS_PAGE),
@@ -391,18 +393,15 @@ impl ObjectStoreProvider {
     let page = self
       .store
       .list_paginated((!prefix.is_empty()).then_some(prefix.as_str()), options)
-      .await
-      .map_err(|e| self.err(e))?;
-    if page.page_token.is_some() {
-      return Ok(None);
-    }
+      .await;
+    let page = page.ok().filter(|page| page.page_token.is_none())?;
     let names = page.result.common_prefixes.iter();
-    Ok(Some(
+    Some(
       names
         .filter_map(|p| p.filename())
         .map(str::to_string)
         .collect(),
-    ))
+    )
   }
 
   /// Before a write to `path`: `EISDIR` when a directory is there, `ENOTDIR` when a file is in

@@ -54,12 +54,12 @@ pub(super) struct Dir {
 
 impl Dir {
   /// The directory's sub-directories, read with `list` the first time they are asked for.
-  pub(super) async fn subdirs<F, Fut>(&self, list: F) -> crate::Result<Option<&HashSet<String>>>
+  pub(super) async fn subdirs<F, Fut>(&self, list: F) -> Option<&HashSet<String>>
   where
     F: FnOnce() -> Fut,
-    Fut: std::future::Future<Output = crate::Result<Subdirs>>,
+    Fut: std::future::Future<Output = Subdirs>,
   {
-    Ok(self.listing.get_or_try_init(list).await?.as_ref())
+    self.listing.get_or_init(list).await.as_ref()
   }
 
   /// Whether `name` is a sub-directory, given the listing `subdirs`.
@@ -204,13 +204,13 @@ mod tests {
     assert!(checks.written_into("d").is_none());
     let dir = checks.written_into("d").expect("known after one write");
     let listed = HashSet::from(["sub".to_string()]);
-    let subdirs = dir.subdirs(|| async { Ok(Some(listed)) }).await.unwrap();
+    let subdirs = dir.subdirs(|| async { Some(listed) }).await;
     let subdirs = subdirs.expect("one page");
     assert!(dir.has_subdir(subdirs, "sub"));
     assert!(!dir.has_subdir(subdirs, "file"));
     // Read once: a second call does not list again.
     let again = dir.subdirs(|| async { panic!("listed twice") }).await;
-    assert!(again.unwrap().is_some());
+    assert!(again.is_some());
   }
 
   #[tokio::test]
@@ -219,8 +219,8 @@ mod tests {
     checks.written_into("a/b");
     checks.written_into("a");
     let dir = checks.written_into("a/b").unwrap();
-    let subdirs = dir.subdirs(|| async { Ok(Some(HashSet::new())) }).await;
-    let subdirs = subdirs.unwrap().unwrap();
+    let subdirs = dir.subdirs(|| async { Some(HashSet::new()) }).await;
+    let subdirs = subdirs.unwrap();
     checks.created("a/b/c/file", false);
     assert!(dir.has_subdir(subdirs, "c"));
     checks.created("a/b/d", true);
