@@ -40,8 +40,8 @@ use object_store::{
 };
 use tokio::sync::OnceCell;
 
+use self::checks::WriteChecks;
 pub use self::checks::DEFAULT_WRITE_CHECK_CACHE;
-use self::checks::{Subdirs, WriteChecks};
 pub(crate) use self::error::ErrorContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
@@ -354,72 +354,6 @@ impl ObjectStoreProvider {
     Ok(())
   }
 
-  /// [`Self::check_parents`] before a write: parents found not to be files within the
-  /// `write_check_cache` window are not asked about again.
-  async fn check_parents_for_write(&self, path: &StoragePath) -> Result<()> {
-    let mut parents = self.parents(path);
-    parents.retain(|p| !self.checks.known_not_file(p));
-    self.no_files_at(&parents).await?;
-    self.checks.not_files(&parents);
-    Ok(())
-  }
-
-  /// Whether a directory is at `full`, before a write there: from the second write into the same
-  /// directory within the `write_check_cache` window, one listing of that directory's
-  /// sub-directories answers for all of them.
-  async fn dir_at_write_target(&self, full: &str) -> Result<bool> {
-    if full != self.config.prefix {
-      let (dir, name) = full.rsplit_once('/').unwrap_or(("", full));
-      if let Some(entry) = self.checks.written_into(dir) {
-        if let Some(subdirs) = entry.subdirs(|| self.subdirs_page(dir)).await {
-          return Ok(entry.has_subdir(subdirs, name));
-        }
-      }
-    }
-    self.dir_exists(full).await
-  }
-
-  /// The sub-directory names of `dir` (markers and implied ones), when one page holds the whole
-  /// directory. A listing that fails gives `None` as well: the writes then check their own key,
-  /// which reports what is wrong if it concerns them (a key elsewhere in the directory that
-  /// object_store cannot parse must not fail a write).
-  async fn subdirs_page(&self, dir: &str) -> Subdirs {
-    let options = PaginatedListOptions {
-      delimiter: Some("/".into()),
-      max_keys: Some(SUBDIRS_PAGE),
-      ..Default::default()
-    };
-    let prefix = self.dir_prefix(dir);
-    let page = self
-      .store
-      .list_paginated((!prefix.is_empty()).then_some(prefix.as_str()), options)
-      .await;
-    let page = page.ok().filter(|page| page.page_token.is_none())?;
-    let names = page.result.common_prefixes.iter();
-    Some(
-      names
-        .filter_map(|p| p.filename())
-        .map(str::to_string)
-        .collect(),
-    )
-  }
-
-  /// Before a write to `path`: `EISDIR` when a directory is there, `ENOTDIR` when a file is in
-  /// the way of a parent; nothing with `skip_write_checks`.
-  async fn check_write_target(&self, path: &StoragePath, full: &str) -> Result<()> {
-    if self.config.skip_write_checks {
-      return Ok(());
-    }
-    let (is_dir, parents) = tokio::join!(
-      self.dir_at_write_target(full),
-      self.check_parents_for_write(path)
-    );
-    if is_dir? {
-      return Err(Error::of(ErrorKind::IsADirectory));
-    }
-    parents
-  }
-
   /// The error for a path that is neither a file nor a directory.
   async fn missing(&self, path: &StoragePath) -> Error {
     match self.check_parents(path).await {
@@ -469,6 +403,66 @@ impl ObjectStoreProvider {
     Ok(())
   }
 
+  /// `deleteDirectory` without the write checks' bookkeeping.
+  async fn remove_directory(
+    &self,
+    path: &StoragePath,
+    options: DeleteDirectoryOptions,
+  ) -> Result<()> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    // Two keys tell "only the marker" from "something else": S3 lists the marker itself.
+    let page = self.list_page(&self.dir_prefix(&full), 2).await?;
+    let own_marker_listed = page
+      .result
+      .objects
+      .iter()
+      .any(|o| o.location.as_ref() == full);
+    let has_children = !page.result.common_prefixes.is_empty()
+      || page
+        .result
+        .objects
+        .iter()
+        .any(|o| o.location.as_ref() != full);
+    if has_children {
+      if !options.recursive {
+        return Err(Error::of(ErrorKind::NotEmpty));
+      }
+      // Re-listing makes a second pass safe; it finishes a tree a transient failure cut short.
+      return match self.delete_tree(&full).await {
+        Err(e) if e.is_retryable() => self.delete_tree(&full).await,
+        done => done,
+      };
+    }
+    let found = match own_marker_listed {
+      true => Some(false),
+      false => self.marker_or_file(&full).await?,
+    };
+    match found {
+      Some(true) => Err(Error::of(ErrorKind::NotADirectory)),
+      Some(false) => match self.store.delete(&self.marker(&full)).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(self.err(e)),
+      },
+      None if options.force => Ok(()),
+      None => Err(self.missing(path).await),
+    }
+  }
+
+  /// `deleteFile` without the write checks' bookkeeping.
+  async fn remove_file(&self, path: &StoragePath) -> Result<()> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    // S3's DELETE succeeds for a missing key, so look first.
+    if path.is_root() || self.head_file(&full).await?.is_none() {
+      return Err(self.not_a_file(path, &full).await);
+    }
+    match self.store.delete(&self.object(&full)?).await {
+      Ok(()) => Ok(()),
+      Err(e) => Err(self.err(e)),
+    }
+  }
+
   async fn put_multipart(&self, location: &Path, mut data: Bytes) -> Result<()> {
     let settings = self.config.multipart;
     let upload = self
@@ -493,9 +487,6 @@ impl ObjectStoreProvider {
     Ok(())
   }
 }
-
-/// Keys in the one listing page a write check reads of a directory (S3's most per page).
-const SUBDIRS_PAGE: usize = 1000;
 
 /// An environment variable's value; unset and empty are the same.
 pub(crate) fn env_var(name: &str) -> Option<String> {
@@ -577,66 +568,14 @@ impl Provider for ObjectStoreProvider {
     path: &StoragePath,
     options: DeleteDirectoryOptions,
   ) -> Result<()> {
+    let deleted = self.remove_directory(path, options).await;
     // A delete may take away a directory the write checks remember.
-    let deleted = async {
-      self.ready().await?;
-      let full = self.full(path.key());
-      // Two keys tell "only the marker" from "something else": S3 lists the marker itself.
-      let page = self.list_page(&self.dir_prefix(&full), 2).await?;
-      let own_marker_listed = page
-        .result
-        .objects
-        .iter()
-        .any(|o| o.location.as_ref() == full);
-      let has_children = !page.result.common_prefixes.is_empty()
-        || page
-          .result
-          .objects
-          .iter()
-          .any(|o| o.location.as_ref() != full);
-      if has_children {
-        if !options.recursive {
-          return Err(Error::of(ErrorKind::NotEmpty));
-        }
-        // Re-listing makes a second pass safe; it finishes a tree a transient failure cut short.
-        return match self.delete_tree(&full).await {
-          Err(e) if e.is_retryable() => self.delete_tree(&full).await,
-          done => done,
-        };
-      }
-      let found = match own_marker_listed {
-        true => Some(false),
-        false => self.marker_or_file(&full).await?,
-      };
-      match found {
-        Some(true) => Err(Error::of(ErrorKind::NotADirectory)),
-        Some(false) => match self.store.delete(&self.marker(&full)).await {
-          Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-          Err(e) => Err(self.err(e)),
-        },
-        None if options.force => Ok(()),
-        None => Err(self.missing(path).await),
-      }
-    }
-    .await;
     self.checks.forget();
     deleted
   }
 
   async fn delete_file(&self, path: &StoragePath) -> Result<()> {
-    let deleted = async {
-      self.ready().await?;
-      let full = self.full(path.key());
-      // S3's DELETE succeeds for a missing key, so look first.
-      if path.is_root() || self.head_file(&full).await?.is_none() {
-        return Err(self.not_a_file(path, &full).await);
-      }
-      match self.store.delete(&self.object(&full)?).await {
-        Ok(()) => Ok(()),
-        Err(e) => Err(self.err(e)),
-      }
-    }
-    .await;
+    let deleted = self.remove_file(path).await;
     self.checks.forget();
     deleted
   }

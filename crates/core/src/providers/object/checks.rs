@@ -1,5 +1,5 @@
-//! A short memory of what the write checks found, so a burst of writes into one directory does not
-//! ask the store the same questions again.
+//! The checks before a write (`EISDIR`, `ENOTDIR`), and a short memory of what they found, so a
+//! burst of writes into one directory does not ask the store the same questions again.
 //!
 //! Each write must refuse a directory at its key (`EISDIR`) and a file in the way of a parent
 //! (`ENOTDIR`). Without this memory that is a one-key LIST (plus a HEAD of the marker) and a HEAD
@@ -10,8 +10,8 @@
 //!   with the `/` delimiter); writes after it look their name up in that page. A directory with
 //!   more than one page of entries is checked key by key, as without the memory.
 //!
-//! What this process changes is never stale: directories its writes create are added, and every
-//! delete or move forgets everything. What another client changes is seen at most `ttl` late: a
+//! What this provider changes is never stale: directories its writes create are added, and every
+//! delete or move through it forgets everything. What another client changes is seen at most `ttl` late: a
 //! directory another client made at a key, or a file it put where a parent is, within that window
 //! can be missed by a write here. A `ttl` of zero checks every write with the store.
 
@@ -19,7 +19,12 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use object_store::list::PaginatedListOptions;
 use tokio::sync::OnceCell;
+
+use super::ObjectStoreProvider;
+use crate::error::{Error, ErrorKind, Result};
+use crate::path::StoragePath;
 
 /// Default [`WriteChecks::ttl`]: 2 s.
 pub const DEFAULT_WRITE_CHECK_CACHE: Duration = Duration::from_secs(2);
@@ -184,6 +189,77 @@ impl WriteChecks {
     state.not_files.clear();
     state.ensured.clear();
     state.dirs.clear();
+  }
+}
+
+/// Keys in the one listing page a write check reads of a directory (S3's most per page).
+const SUBDIRS_PAGE: usize = 1000;
+
+impl ObjectStoreProvider {
+  /// [`Self::check_parents`] before a write: parents found not to be files within the
+  /// `write_check_cache` window are not asked about again.
+  pub(super) async fn check_parents_for_write(&self, path: &StoragePath) -> Result<()> {
+    let mut parents = self.parents(path);
+    parents.retain(|p| !self.checks.known_not_file(p));
+    self.no_files_at(&parents).await?;
+    self.checks.not_files(&parents);
+    Ok(())
+  }
+
+  /// Whether a directory is at `full`, before a write there: from the second write into the same
+  /// directory within the `write_check_cache` window, one listing of that directory's
+  /// sub-directories answers for all of them.
+  async fn dir_at_write_target(&self, full: &str) -> Result<bool> {
+    if full != self.config.prefix {
+      let (dir, name) = full.rsplit_once('/').unwrap_or(("", full));
+      if let Some(entry) = self.checks.written_into(dir) {
+        if let Some(subdirs) = entry.subdirs(|| self.subdirs_page(dir)).await {
+          return Ok(entry.has_subdir(subdirs, name));
+        }
+      }
+    }
+    self.dir_exists(full).await
+  }
+
+  /// The sub-directory names of `dir` (markers and implied ones), when one page holds the whole
+  /// directory. A listing that fails gives `None` as well: the writes then check their own key,
+  /// which reports what is wrong if it concerns them (a key elsewhere in the directory that
+  /// object_store cannot parse must not fail a write).
+  async fn subdirs_page(&self, dir: &str) -> Subdirs {
+    let options = PaginatedListOptions {
+      delimiter: Some("/".into()),
+      max_keys: Some(SUBDIRS_PAGE),
+      ..Default::default()
+    };
+    let prefix = self.dir_prefix(dir);
+    let page = self
+      .store
+      .list_paginated((!prefix.is_empty()).then_some(prefix.as_str()), options)
+      .await;
+    let page = page.ok().filter(|page| page.page_token.is_none())?;
+    let names = page.result.common_prefixes.iter();
+    Some(
+      names
+        .filter_map(|p| p.filename())
+        .map(str::to_string)
+        .collect(),
+    )
+  }
+
+  /// Before a write to `path`: `EISDIR` when a directory is there, `ENOTDIR` when a file is in
+  /// the way of a parent; nothing with `skip_write_checks`.
+  pub(super) async fn check_write_target(&self, path: &StoragePath, full: &str) -> Result<()> {
+    if self.config.skip_write_checks {
+      return Ok(());
+    }
+    let (is_dir, parents) = tokio::join!(
+      self.dir_at_write_target(full),
+      self.check_parents_for_write(path)
+    );
+    if is_dir? {
+      return Err(Error::of(ErrorKind::IsADirectory));
+    }
+    parents
   }
 }
 
