@@ -448,7 +448,10 @@ export interface LogEvent {
   code?: string
 }
 
-/** How large writes are uploaded (S3 multipart upload, Azure staged blocks). */
+/**
+ * How large writes are uploaded (S3 multipart upload, Azure staged blocks). Each field is a whole
+ * number from 0 to 4,294,967,295 (`EINVAL` otherwise).
+ */
 export interface MultipartOptions {
   /** Writes larger than this many bytes go in parts. Default 16 MiB. */
   threshold?: number
@@ -458,7 +461,10 @@ export interface MultipartOptions {
   maxConcurrency?: number
 }
 
-/** Retries and timeouts of an object-store client. Every field is optional. */
+/**
+ * Retries and timeouts of an object-store client. Every field is optional; each is a whole number
+ * from 0 to 4,294,967,295 (`EINVAL` otherwise).
+ */
 export interface RetryOptions {
   /**
    * Retries after the first attempt of a request that failed with a 5xx, a timeout or a lost

@@ -6,63 +6,101 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
 use stowage_core::{
-  AzureOptions, MultipartSettings, ObjectStoreProvider, RetrySettings, S3Options, Storage,
+  AzureOptions, Error as StorageError, ErrorKind, MultipartSettings, ObjectStoreProvider,
+  RetrySettings, S3Options, Storage,
 };
 
 use crate::errors::Failure;
 use crate::ops;
 use crate::providers::StorageType;
 
-/// Retries and timeouts of an object-store client. Every field is optional.
+/// Retries and timeouts of an object-store client. Every field is optional; each is a whole number
+/// from 0 to 4,294,967,295 (`EINVAL` otherwise).
 #[napi(object)]
 #[derive(Clone, Debug, Default)]
 pub struct RetryOptions {
   /// Retries after the first attempt of a request that failed with a 5xx, a timeout or a lost
   /// connection. Default 3; 0 disables retries.
-  pub max_retries: Option<u32>,
+  pub max_retries: Option<f64>,
   /// No retry starts later than this after the first attempt. Default 30,000 ms.
-  pub retry_timeout_ms: Option<u32>,
+  pub retry_timeout_ms: Option<f64>,
   /// Time to open a connection. Default 5,000 ms.
-  pub connect_timeout_ms: Option<u32>,
+  pub connect_timeout_ms: Option<f64>,
   /// Time for one whole request, body included. Default 30,000 ms.
-  pub request_timeout_ms: Option<u32>,
+  pub request_timeout_ms: Option<f64>,
 }
 
-/// How large writes are uploaded (S3 multipart upload, Azure staged blocks).
+/// How large writes are uploaded (S3 multipart upload, Azure staged blocks). Each field is a whole
+/// number from 0 to 4,294,967,295 (`EINVAL` otherwise).
 #[napi(object)]
 #[derive(Clone, Debug, Default)]
 pub struct MultipartOptions {
   /// Writes larger than this many bytes go in parts. Default 16 MiB.
-  pub threshold: Option<u32>,
+  pub threshold: Option<f64>,
   /// Bytes per part. Default 8 MiB (S3 needs at least 5 MiB for every part but the last).
-  pub part_size: Option<u32>,
+  pub part_size: Option<f64>,
   /// Parts in flight at once; bounds the memory a write holds beyond the caller's buffer. Default 4.
-  pub max_concurrency: Option<u32>,
+  pub max_concurrency: Option<f64>,
 }
 
-fn retry_settings(o: Option<RetryOptions>) -> RetrySettings {
-  let o = o.unwrap_or_default();
-  let ms = |v: Option<u32>, d: Duration| v.map_or(d, |v| Duration::from_millis(v.into()));
-  let d = RetrySettings::default();
-  RetrySettings {
-    max_retries: o.max_retries.map_or(d.max_retries, |v| v as usize),
-    retry_timeout: ms(o.retry_timeout_ms, d.retry_timeout),
-    connect_timeout: ms(o.connect_timeout_ms, d.connect_timeout),
-    request_timeout: ms(o.request_timeout_ms, d.request_timeout),
-    ..d
+/// A numeric option: a whole number from 0 to `u32::MAX`, or `EINVAL` naming it. (napi would
+/// wrap a negative number or drop a fraction without a word.)
+fn whole(name: &str, value: Option<f64>) -> std::result::Result<Option<u64>, Failure> {
+  match value {
+    None => Ok(None),
+    Some(v) if v.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&v) => Ok(Some(v as u64)),
+    Some(v) => Err(Failure::Storage(StorageError::new(
+      ErrorKind::InvalidInput,
+      format!(
+        "{name} must be a whole number from 0 to {}, got {v}",
+        u32::MAX
+      ),
+    ))),
   }
 }
 
-fn multipart_settings(o: Option<MultipartOptions>) -> MultipartSettings {
+fn millis(name: &str, value: Option<f64>) -> std::result::Result<Option<Duration>, Failure> {
+  Ok(whole(name, value)?.map(Duration::from_millis))
+}
+
+fn retry_settings(o: Option<RetryOptions>) -> std::result::Result<RetrySettings, Failure> {
+  let o = o.unwrap_or_default();
+  let d = RetrySettings::default();
+  let or = |v: Option<Duration>, d: Duration| v.unwrap_or(d);
+  Ok(RetrySettings {
+    max_retries: whole("retry.maxRetries", o.max_retries)?.map_or(d.max_retries, |v| v as usize),
+    retry_timeout: or(
+      millis("retry.retryTimeoutMs", o.retry_timeout_ms)?,
+      d.retry_timeout,
+    ),
+    connect_timeout: or(
+      millis("retry.connectTimeoutMs", o.connect_timeout_ms)?,
+      d.connect_timeout,
+    ),
+    request_timeout: or(
+      millis("retry.requestTimeoutMs", o.request_timeout_ms)?,
+      d.request_timeout,
+    ),
+    ..d
+  })
+}
+
+fn multipart_settings(
+  o: Option<MultipartOptions>,
+) -> std::result::Result<MultipartSettings, Failure> {
   let o = o.unwrap_or_default();
   let d = MultipartSettings::default();
-  MultipartSettings {
-    threshold: o.threshold.map_or(d.threshold, |v| v as usize),
-    part_size: o.part_size.map_or(d.part_size, |v| v as usize),
-    max_concurrency: o
-      .max_concurrency
-      .map_or(d.max_concurrency, |v| (v as usize).max(1)),
-  }
+  let size = |name, v, d: usize| Ok::<_, Failure>(whole(name, v)?.map_or(d, |v| v as usize));
+  Ok(MultipartSettings {
+    threshold: size("multipart.threshold", o.threshold, d.threshold)?,
+    part_size: size("multipart.partSize", o.part_size, d.part_size)?,
+    max_concurrency: size(
+      "multipart.maxConcurrency",
+      o.max_concurrency,
+      d.max_concurrency,
+    )?
+    .max(1),
+  })
 }
 
 /// Options of `S3StorageProvider`. Unset fields come from SPEC's variables (`AWS_S3_BUCKET`,
@@ -94,29 +132,29 @@ pub struct S3StorageOptions {
   /// for every write into it, so a burst of writes is about one PUT each. Within the window, a
   /// directory or file another client made at a written path can be missed. Default 2,000;
   /// 0 checks every write with the store.
-  pub write_check_cache_ms: Option<u32>,
+  pub write_check_cache_ms: Option<f64>,
 }
 
 impl S3StorageOptions {
-  pub fn into_core(self) -> S3Options {
-    S3Options {
-      bucket: self.bucket,
-      region: self.region,
-      access_key_id: self.access_key_id,
-      secret_access_key: self.secret_access_key,
-      session_token: self.session_token,
-      endpoint: self.endpoint,
-      prefix: self.prefix,
-      allow_http: self.allow_http,
-      retry: retry_settings(self.retry),
-      multipart: multipart_settings(self.multipart),
-      skip_write_checks: self.skip_write_checks.unwrap_or(false),
-      write_check_cache: self
-        .write_check_cache_ms
-        .map(|ms| Duration::from_millis(ms.into())),
-      max_server_copy: None,
-    }
-    .with_env_defaults()
+  pub fn into_core(self) -> std::result::Result<S3Options, Failure> {
+    Ok(
+      S3Options {
+        bucket: self.bucket,
+        region: self.region,
+        access_key_id: self.access_key_id,
+        secret_access_key: self.secret_access_key,
+        session_token: self.session_token,
+        endpoint: self.endpoint,
+        prefix: self.prefix,
+        allow_http: self.allow_http,
+        retry: retry_settings(self.retry)?,
+        multipart: multipart_settings(self.multipart)?,
+        skip_write_checks: self.skip_write_checks.unwrap_or(false),
+        write_check_cache: millis("writeCheckCacheMs", self.write_check_cache_ms)?,
+        max_server_copy: None,
+      }
+      .with_env_defaults(),
+    )
   }
 }
 
@@ -148,27 +186,27 @@ pub struct AzureBlobStorageOptions {
   /// for every write into it, so a burst of writes is about one PUT each. Within the window, a
   /// directory or file another client made at a written path can be missed. Default 2,000;
   /// 0 checks every write with the store.
-  pub write_check_cache_ms: Option<u32>,
+  pub write_check_cache_ms: Option<f64>,
 }
 
 impl AzureBlobStorageOptions {
-  pub fn into_core(self) -> AzureOptions {
-    AzureOptions {
-      account: self.account,
-      access_key: self.access_key,
-      container: self.container,
-      connection_string: self.connection_string,
-      endpoint: self.endpoint,
-      prefix: self.prefix,
-      allow_http: self.allow_http,
-      retry: retry_settings(self.retry),
-      multipart: multipart_settings(self.multipart),
-      skip_write_checks: self.skip_write_checks.unwrap_or(false),
-      write_check_cache: self
-        .write_check_cache_ms
-        .map(|ms| Duration::from_millis(ms.into())),
-    }
-    .with_env_defaults()
+  pub fn into_core(self) -> std::result::Result<AzureOptions, Failure> {
+    Ok(
+      AzureOptions {
+        account: self.account,
+        access_key: self.access_key,
+        container: self.container,
+        connection_string: self.connection_string,
+        endpoint: self.endpoint,
+        prefix: self.prefix,
+        allow_http: self.allow_http,
+        retry: retry_settings(self.retry)?,
+        multipart: multipart_settings(self.multipart)?,
+        skip_write_checks: self.skip_write_checks.unwrap_or(false),
+        write_check_cache: millis("writeCheckCacheMs", self.write_check_cache_ms)?,
+      }
+      .with_env_defaults(),
+    )
   }
 }
 
@@ -190,7 +228,7 @@ impl S3StorageProvider {
 impl S3StorageProvider {
   pub fn create(options: S3StorageOptions) -> std::result::Result<Self, Failure> {
     Ok(S3StorageProvider {
-      storage: Storage::new(ObjectStoreProvider::s3(options.into_core())?),
+      storage: Storage::new(ObjectStoreProvider::s3(options.into_core()?)?),
     })
   }
 }
@@ -215,7 +253,7 @@ impl AzureBlobStorageProvider {
 impl AzureBlobStorageProvider {
   pub fn create(options: AzureBlobStorageOptions) -> std::result::Result<Self, Failure> {
     Ok(AzureBlobStorageProvider {
-      storage: Storage::new(ObjectStoreProvider::azure(options.into_core())?),
+      storage: Storage::new(ObjectStoreProvider::azure(options.into_core()?)?),
     })
   }
 }
