@@ -26,6 +26,9 @@ use super::ObjectStoreProvider;
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::StoragePath;
 
+/// Entries a map of the memory holds before stale ones are dropped.
+const MAX_ENTRIES: usize = 4096;
+
 /// Default [`WriteChecks::ttl`]: 2 s.
 pub const DEFAULT_WRITE_CHECK_CACHE: Duration = Duration::from_secs(2);
 
@@ -46,6 +49,8 @@ struct State {
   ensured: HashMap<String, Instant>,
   /// Directories written into, by key.
   dirs: HashMap<String, Arc<Dir>>,
+  /// The size past which [`WriteChecks::bound`] looks again (never below [`MAX_ENTRIES`]).
+  prune_at: usize,
 }
 
 /// A directory written into since `since`.
@@ -119,9 +124,10 @@ impl WriteChecks {
     if self.ttl.is_zero() {
       return;
     }
-    lock(&self.state)
-      .ensured
-      .insert(key.to_string(), Instant::now());
+    let mut state = lock(&self.state);
+    state.ensured.insert(key.to_string(), Instant::now());
+    self.bound(&mut state);
+    drop(state);
     self.created(key, true);
   }
 
@@ -135,6 +141,7 @@ impl WriteChecks {
     for key in keys {
       state.not_files.insert(key.clone(), now);
     }
+    self.bound(&mut state);
   }
 
   /// The directory `dir`, when a write went into it within the TTL; otherwise notes this write
@@ -153,13 +160,39 @@ impl WriteChecks {
       made: Mutex::default(),
     });
     state.dirs.insert(dir.to_string(), entry);
-    // Stale entries go when the map has grown; a burst into many directories stays bounded.
-    if state.dirs.len() > 4096 {
-      state.dirs.retain(|_, d| d.since.elapsed() < self.ttl);
-      state.not_files.retain(|_, at| at.elapsed() < self.ttl);
-      state.ensured.retain(|_, at| at.elapsed() < self.ttl);
-    }
+    self.bound(&mut state);
     None
+  }
+
+  /// Keeps the memory bounded: when a map grows past `prune_at` (at least [`MAX_ENTRIES`]),
+  /// stale entries go from all of them, and a map still past four times [`MAX_ENTRIES`] (a burst
+  /// into that many places within the TTL) is emptied; the next pass waits until the maps have
+  /// doubled, so a burst costs amortized constant time. Forgetting only costs requests: a
+  /// forgotten directory's next listing is read anew.
+  fn bound(&self, state: &mut State) {
+    let largest = |state: &State| {
+      state
+        .dirs
+        .len()
+        .max(state.not_files.len())
+        .max(state.ensured.len())
+    };
+    if largest(state) <= state.prune_at.max(MAX_ENTRIES) {
+      return;
+    }
+    state.dirs.retain(|_, d| self.fresh(d.since));
+    state.not_files.retain(|_, at| self.fresh(*at));
+    state.ensured.retain(|_, at| self.fresh(*at));
+    if state.dirs.len() > 4 * MAX_ENTRIES {
+      state.dirs.clear();
+    }
+    if state.not_files.len() > 4 * MAX_ENTRIES {
+      state.not_files.clear();
+    }
+    if state.ensured.len() > 4 * MAX_ENTRIES {
+      state.ensured.clear();
+    }
+    state.prune_at = 2 * largest(state);
   }
 
   /// After a write to `key` succeeded: every level above it is a directory now, and `key` itself
@@ -330,6 +363,20 @@ mod tests {
     checks.not_files(&["a/b".to_string()]);
     checks.created("a/b", false);
     assert!(!checks.known_not_file("a/b"));
+  }
+
+  #[test]
+  fn the_memory_stays_bounded() {
+    let checks = WriteChecks::new(Duration::from_secs(600));
+    for i in 0..5 * MAX_ENTRIES {
+      checks.note_ensured(&format!("e{i}"));
+      checks.not_files(&[format!("p{i}")]);
+      checks.written_into(&format!("d{i}"));
+    }
+    let state = lock(&checks.state);
+    for len in [state.ensured.len(), state.not_files.len(), state.dirs.len()] {
+      assert!(len <= 4 * MAX_ENTRIES + 1, "{len} entries");
+    }
   }
 
   #[test]
