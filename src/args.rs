@@ -91,11 +91,34 @@ fn is_valid_utf16(value: &Unknown) -> std::result::Result<bool, Failure> {
 /// reuse, change or transfer its buffer as soon as the call returns, and a buffer detached in the
 /// meantime can never be read after it was freed. A detached buffer is a TypeError.
 pub fn data(env: &Env, value: &Unknown) -> std::result::Result<Bytes, Failure> {
+  Ok(data_view(env, value)?.copied())
+}
+
+/// `writeFile`'s data, checked but not yet copied.
+pub enum Data<'a> {
+  /// A string's UTF-8.
+  Owned(Bytes),
+  /// The caller's bytes: valid only on the JS thread, until this call returns to JavaScript.
+  Borrowed(&'a [u8]),
+}
+
+impl Data<'_> {
+  /// The bytes, owned: borrowed ones are copied ([`snapshot`]).
+  pub fn copied(self) -> Bytes {
+    match self {
+      Data::Owned(bytes) => bytes,
+      Data::Borrowed(view) => snapshot(view),
+    }
+  }
+}
+
+/// [`data`] without the copy, for a caller that copies the bytes itself before it returns.
+pub fn data_view<'a>(env: &Env, value: &'a Unknown) -> std::result::Result<Data<'a>, Failure> {
   const EXPECTED: &str = "a string, Buffer, TypedArray or DataView";
   match value.get_type().ok() {
     Some(ValueType::String) => {
       let text: String = unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
-      Ok(Bytes::from(text.into_bytes()))
+      Ok(Data::Owned(Bytes::from(text.into_bytes())))
     }
     Some(ValueType::Object) => {
       let view = if value.is_typedarray().unwrap_or(false) {
@@ -114,10 +137,11 @@ pub fn data(env: &Env, value: &Unknown) -> std::result::Result<Bytes, Failure> {
         ));
       }
       if len == 0 || ptr.is_null() {
-        return Ok(Bytes::new());
+        return Ok(Data::Owned(Bytes::new()));
       }
-      // SAFETY: N-API gave a live view of `len` bytes at `ptr`; it is copied before returning.
-      Ok(snapshot(unsafe {
+      // SAFETY: N-API gave a live view of `len` bytes at `ptr`, which no JavaScript can change
+      // or detach before this native call returns; `Data::Borrowed` is documented to end there.
+      Ok(Data::Borrowed(unsafe {
         std::slice::from_raw_parts(ptr as *const u8, len)
       }))
     }
@@ -125,14 +149,13 @@ pub fn data(env: &Env, value: &Unknown) -> std::result::Result<Bytes, Failure> {
   }
 }
 
-/// From this size on, a buffer's copy goes into memory mapped for it alone.
 #[cfg(target_os = "linux")]
 const MAPPED_COPY: usize = 8 << 20;
 
 /// A copy of `src` that the write owns. Copying a large buffer into fresh memory is mostly page
 /// faults, one per 4 KiB; on Linux a large copy goes into an anonymous mapping the kernel fills in
 /// one go (`MAP_POPULATE`), which made a 256 MiB copy take ~100 ms instead of ~190 ms here.
-fn snapshot(src: &[u8]) -> Bytes {
+pub fn snapshot(src: &[u8]) -> Bytes {
   #[cfg(target_os = "linux")]
   if src.len() >= MAPPED_COPY {
     if let Some(copy) = Mapped::copy_of(src) {

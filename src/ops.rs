@@ -162,13 +162,50 @@ pub fn write_file<'e>(
   data: Unknown,
 ) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
-  let data = checked!(env, args::data(env, &data));
-  run(
+  let data = checked!(env, args::data_view(env, &data));
+  match data {
+    args::Data::Borrowed(view) if view.len() >= PIECEWISE_WRITE && s.runs_inline() => {
+      write_in_pieces(env, s, path, view)
+    }
+    data => {
+      let data = data.copied();
+      run(
+        env,
+        s,
+        move |s| async move { Ok(s.write_file(&path, data).await?) },
+        |_, v| Ok(v),
+      )
+    }
+  }
+}
+
+/// From this size on, `writeFile` on LOCAL and MEMORY writes a buffer while it copies it.
+const PIECEWISE_WRITE: usize = 32 << 20;
+/// The pieces it copies and hands over one at a time.
+const PIECE: usize = 8 << 20;
+
+/// A large buffer's `writeFile`: the write starts at once, on the runtime, and takes the copy
+/// piece by piece as this (JS) thread makes it, so copying and writing overlap. Every piece is
+/// copied before this returns, as with any `writeFile`; one that fails early stops the copying.
+fn write_in_pieces<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: String,
+  view: &[u8],
+) -> Result<PromiseRaw<'e, ()>> {
+  let (pieces, received) = futures::channel::mpsc::unbounded();
+  let s = s.clone();
+  let promise = spawn(
     env,
-    s,
-    move |s| async move { Ok(s.write_file(&path, data).await?) },
+    async move { Ok(s.write_file_in_pieces(&path, received).await?) },
     |_, v| Ok(v),
-  )
+  )?;
+  for piece in view.chunks(PIECE) {
+    if pieces.unbounded_send(args::snapshot(piece)).is_err() {
+      break; // the write failed already
+    }
+  }
+  Ok(promise)
 }
 
 /// Removes `.stowage-tmp-*` files that interrupted writes left under `dirPath` (at any depth),

@@ -248,6 +248,19 @@ export function conformance(makeTarget: () => Target | Promise<Target>): void {
       expect((await t.provider.readFile(p('f.txt'))).toString()).toBe('short');
       expect(await t.provider.listFiles(dir)).toEqual(['f.txt']);
     });
+    // 33 MiB: LOCAL and MEMORY write such a buffer while they copy it (src/ops.rs, PIECEWISE_WRITE).
+    it('writes and replaces a 33 MiB buffer whole, and refuses it over a directory or under a file', async () => {
+      const big = Buffer.alloc(33 << 20);
+      for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);
+      await t.provider.writeFile(p('big.bin'), 'old');
+      await t.provider.writeFile(p('big.bin'), big);
+      expect((await t.provider.readFile(p('big.bin'))).equals(big)).toBe(true);
+      await t.provider.writeFile(p('d', 'inner.txt'), 'x');
+      expect(await codeOf(() => t.provider.writeFile(p('d'), big))).toBe('EISDIR');
+      expect(['ENOTDIR', 'EEXIST']).toContain(await codeOf(() => t.provider.writeFile(p('big.bin', 'under'), big)));
+      expect((await t.provider.readFile(p('big.bin'))).equals(big)).toBe(true);
+      expect(await t.provider.listFiles(dir)).toEqual(['big.bin', 'd']);
+    });
     it('does not let a later change to the caller buffer alter a finished write', async () => {
       const buf = Buffer.from('stable');
       await t.provider.writeFile(p('f.txt'), buf);

@@ -59,7 +59,7 @@ const READ_FILE: Op = Op {
   done: None,
   failed: "Failed to read file",
 };
-const WRITE_FILE: Op = Op {
+pub(crate) const WRITE_FILE: Op = Op {
   name: "writeFile",
   done: Some("File written"),
   failed: "Failed to write file",

@@ -13,7 +13,7 @@ use bytes::Bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::StoragePath;
 use crate::provider::{Provider, SignedMethod};
-use crate::storage::{Op, Storage};
+use crate::storage::{Op, Storage, WRITE_FILE};
 
 /// Default bytes per chunk of a read stream (1 MiB).
 pub const DEFAULT_CHUNK_SIZE: usize = 1024 * 1024;
@@ -246,6 +246,42 @@ impl Storage {
       path: path.to_string(),
       provider: self.provider_name(),
     })
+  }
+
+  /// `writeFile` of bytes that arrive in pieces: the caller can still be producing the later
+  /// pieces (copying a large buffer) while the first ones are written. The same checks, errors,
+  /// log lines and atomic publication as [`Storage::write_file`]; the file is published when
+  /// `pieces` ends, and a failure abandons it (nothing is published).
+  pub async fn write_file_in_pieces<S>(&self, path: &str, mut pieces: S) -> Result<()>
+  where
+    S: futures::Stream<Item = Bytes> + Unpin + Send,
+  {
+    use futures::StreamExt;
+    self
+      .run(&WRITE_FILE, path, |p, at| async move {
+        if at.is_root() {
+          return Err(Error::of(ErrorKind::IsADirectory));
+        }
+        let Some(mut writer) = p.open_write(&at).await? else {
+          let mut whole = bytes::BytesMut::new();
+          while let Some(piece) = pieces.next().await {
+            whole.extend_from_slice(&piece);
+          }
+          return p.write_file(&at, whole.freeze()).await;
+        };
+        let written = async {
+          while let Some(piece) = pieces.next().await {
+            writer.write(piece).await?;
+          }
+          writer.finish().await
+        }
+        .await;
+        if written.is_err() {
+          let _ = writer.abort().await;
+        }
+        written
+      })
+      .await
   }
 
   /// Opens `path` for writing. Parents are created as by `writeFile`; a directory at the path is
