@@ -1,9 +1,6 @@
 //! Copies of the caller's bytes that a write owns (see `args::data`: a write never reads the
 //! caller's buffer after the call returns). Large copies go into anonymous mappings the kernel
-//! populates in one go; a piecewise write recycles its pieces' mappings as it finishes with them.
-
-#[cfg(target_os = "linux")]
-use std::sync::{Arc, Mutex, PoisonError};
+//! populates in one go.
 
 use bytes::Bytes;
 
@@ -60,14 +57,6 @@ impl Mapped {
       len: src.len(),
     })
   }
-
-  /// Copies `src` (at most `len` bytes) to the start of the mapping.
-  fn fill_from(&mut self, src: &[u8]) {
-    assert!(src.len() <= self.len);
-    // SAFETY: the mapping has `len` writable bytes, this value owns it, and it cannot overlap
-    // `src` (the caller's memory).
-    unsafe { std::ptr::copy_nonoverlapping(src.as_ptr(), self.ptr.as_ptr(), src.len()) };
-  }
 }
 
 #[cfg(target_os = "linux")]
@@ -83,71 +72,5 @@ impl Drop for Mapped {
   fn drop(&mut self) {
     // SAFETY: the mapping `copy_of` made; no `Bytes` refers to it any more.
     let _ = unsafe { rustix::mm::munmap(self.ptr.as_ptr().cast(), self.len) };
-  }
-}
-
-/// The copies of one piecewise write (`ops::write_in_pieces`): a piece's memory, once the write
-/// is done with it, is used again for a later piece, so most pieces are copied into memory that is
-/// already there instead of fresh pages the kernel must zero first.
-#[derive(Default)]
-pub struct Pieces {
-  #[cfg(target_os = "linux")]
-  free: Arc<Mutex<Vec<Mapped>>>,
-}
-
-impl Pieces {
-  /// A copy of `src`, in a recycled mapping when one is free and large enough.
-  pub fn copy(&self, src: &[u8]) -> Bytes {
-    #[cfg(target_os = "linux")]
-    if src.len() >= MAPPED_COPY {
-      let free = self
-        .free
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .pop();
-      let mapped = match free.filter(|m| m.len >= src.len()) {
-        Some(mut mapped) => {
-          mapped.fill_from(src);
-          Some(mapped)
-        }
-        None => Mapped::copy_of(src),
-      };
-      if let Some(mapped) = mapped {
-        let piece = Recycled {
-          mapped: Some(mapped),
-          free: self.free.clone(),
-        };
-        return Bytes::from_owner(piece).slice(..src.len());
-      }
-    }
-    snapshot(src)
-  }
-}
-
-/// A piece's mapping, handed back to its [`Pieces`] when the write drops it; unmapped with the
-/// last piece of the write.
-#[cfg(target_os = "linux")]
-struct Recycled {
-  mapped: Option<Mapped>,
-  free: Arc<Mutex<Vec<Mapped>>>,
-}
-
-#[cfg(target_os = "linux")]
-impl AsRef<[u8]> for Recycled {
-  fn as_ref(&self) -> &[u8] {
-    self.mapped.as_ref().map_or(&[], |m| m.as_ref())
-  }
-}
-
-#[cfg(target_os = "linux")]
-impl Drop for Recycled {
-  fn drop(&mut self) {
-    if let Some(mapped) = self.mapped.take() {
-      self
-        .free
-        .lock()
-        .unwrap_or_else(PoisonError::into_inner)
-        .push(mapped);
-    }
   }
 }

@@ -200,9 +200,8 @@ fn write_in_pieces<'e>(
     async move { Ok(s.write_file_in_pieces(&path, received).await?) },
     |_, v| Ok(v),
   )?;
-  let copies = crate::copy::Pieces::default();
   for piece in view.chunks(PIECE) {
-    if pieces.unbounded_send(copies.copy(piece)).is_err() {
+    if pieces.unbounded_send(crate::copy::snapshot(piece)).is_err() {
       break; // the write failed already
     }
   }
