@@ -60,6 +60,32 @@ pub trait WriteStream: Send {
 pub type Reader = Box<dyn ReadStream>;
 pub type Writer = Box<dyn WriteStream>;
 
+/// Writes everything `reader` yields into `writer` and publishes it; any failure aborts the
+/// writer, so nothing is published.
+pub(crate) async fn pump(reader: &mut dyn ReadStream, writer: &mut dyn WriteStream) -> Result<()> {
+  let pumped = async {
+    while let Some(chunk) = reader.next_chunk().await? {
+      writer.write(chunk).await?;
+    }
+    writer.finish().await
+  }
+  .await;
+  if pumped.is_err() {
+    let _ = writer.abort().await;
+  }
+  pumped
+}
+
+/// Pieces that arrive on a stream, read as a file (see [`Storage::write_file_in_pieces`]).
+struct Pieces<S>(S);
+
+#[async_trait]
+impl<S: futures::Stream<Item = Bytes> + Unpin + Send> ReadStream for Pieces<S> {
+  async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
+    Ok(futures::StreamExt::next(&mut self.0).await)
+  }
+}
+
 /// A whole file handed out in chunks (MEMORY, and any provider without a streaming read).
 struct SlicedReader {
   data: Bytes,
@@ -252,11 +278,11 @@ impl Storage {
   /// pieces (copying a large buffer) while the first ones are written. The same checks, errors,
   /// log lines and atomic publication as [`Storage::write_file`]; the file is published when
   /// `pieces` ends, and a failure abandons it (nothing is published).
-  pub async fn write_file_in_pieces<S>(&self, path: &str, mut pieces: S) -> Result<()>
+  pub async fn write_file_in_pieces<S>(&self, path: &str, pieces: S) -> Result<()>
   where
     S: futures::Stream<Item = Bytes> + Unpin + Send,
   {
-    use futures::StreamExt;
+    let mut pieces = Pieces(pieces);
     self
       .run(&WRITE_FILE, path, |p, at| async move {
         if at.is_root() {
@@ -264,22 +290,12 @@ impl Storage {
         }
         let Some(mut writer) = p.open_write(&at).await? else {
           let mut whole = bytes::BytesMut::new();
-          while let Some(piece) = pieces.next().await {
+          while let Some(piece) = pieces.next_chunk().await? {
             whole.extend_from_slice(&piece);
           }
           return p.write_file(&at, whole.freeze()).await;
         };
-        let written = async {
-          while let Some(piece) = pieces.next().await {
-            writer.write(piece).await?;
-          }
-          writer.finish().await
-        }
-        .await;
-        if written.is_err() {
-          let _ = writer.abort().await;
-        }
-        written
+        pump(&mut pieces, writer.as_mut()).await
       })
       .await
   }

@@ -17,7 +17,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
 use crate::path::StoragePath;
 use crate::provider::Provider;
-use crate::stream::{ByteRange, DEFAULT_CHUNK_SIZE};
+use crate::stream::{pump, ByteRange, DEFAULT_CHUNK_SIZE};
 
 impl ObjectStoreProvider {
   /// CopyObject (S3, up to 5 GiB) or Copy Blob (Azure), after the checks `fs.copyFile` makes.
@@ -48,17 +48,7 @@ impl ObjectStoreProvider {
     let (Some(mut reader), Some(mut writer)) = (reader.await?, self.open_write(dst).await?) else {
       return Err(Error::new(ErrorKind::Io, "streaming is not available"));
     };
-    let copied: Result<()> = async {
-      while let Some(chunk) = reader.next_chunk().await? {
-        writer.write(chunk).await?;
-      }
-      writer.finish().await
-    }
-    .await;
-    if copied.is_err() {
-      let _ = writer.abort().await;
-    }
-    copied
+    pump(reader.as_mut(), writer.as_mut()).await
   }
 
   /// Copy, then delete the source: two steps, so a failure between them leaves both.
