@@ -579,6 +579,12 @@ async fn write_checks_remember_for_the_window_but_never_miss_their_own_changes(
     .unwrap();
   here.ensure_directory("d/made").await.unwrap();
   assert!(!here.directory_exists("d/made").await.unwrap());
+  // A directory another client deleted still refuses a write here for the window.
+  other
+    .delete_directory("d/implied", dir_options(true, false))
+    .await
+    .unwrap();
+  assert_eq!(code!(here.write_file("d/implied", data()).await), "EISDIR");
 
   // No window: every write asks the store.
   other.write_file("d/later/x", data()).await.unwrap();
@@ -592,6 +598,7 @@ async fn write_checks_remember_for_the_window_but_never_miss_their_own_changes(
     .unwrap();
   strict.ensure_directory("d/gone").await.unwrap();
   assert!(strict.directory_exists("d/gone").await.unwrap());
+  strict.write_file("d/implied", data()).await.unwrap();
   Some(())
 }
 

@@ -54,8 +54,9 @@ pub struct AzureOptions {
   /// Default `false`.
   pub skip_write_checks: bool,
   /// How long what the write checks found is remembered, so a burst of writes into one
-  /// directory is about one PUT each (see the module docs of `providers::object`). Within it, a
-  /// directory or file another client made can be missed by a write here. `None`: 2 s
+  /// directory is about one PUT each (see the module docs of `providers::object`). Within it,
+  /// another client's change can be seen late: a directory or file it made can be missed by a
+  /// write here, a directory it deleted can still refuse one. `None`: 2 s
   /// ([`DEFAULT_WRITE_CHECK_CACHE`]); zero checks every write with the store.
   pub write_check_cache: Option<Duration>,
 }

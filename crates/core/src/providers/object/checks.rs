@@ -13,7 +13,7 @@
 //! What this provider changes is never stale: directories its writes create are added, and every
 //! delete or move through it forgets everything. What another client changes is seen at most `ttl` late: a
 //! directory another client made at a key, or a file it put where a parent is, within that window
-//! can be missed by a write here. A `ttl` of zero checks every write with the store.
+//! can be missed by a write here, and a directory it deleted can still refuse one (`EISDIR`). A `ttl` of zero checks every write with the store.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
