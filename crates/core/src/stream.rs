@@ -135,6 +135,25 @@ impl WriteStream for BufferedWriter {
   }
 }
 
+/// The provider's writer at `at`, or one that buffers the whole file and writes it on `finish`
+/// when the provider has none. A directory at the path is `EISDIR` here.
+async fn writer_at(provider: Arc<dyn Provider>, at: StoragePath) -> Result<Writer> {
+  if at.is_root() {
+    return Err(Error::of(ErrorKind::IsADirectory));
+  }
+  if let Some(writer) = provider.open_write(&at).await? {
+    return Ok(writer);
+  }
+  if provider.directory_exists(&at).await? {
+    return Err(Error::of(ErrorKind::IsADirectory));
+  }
+  Ok(Box::new(BufferedWriter {
+    provider,
+    path: at,
+    chunks: Vec::new(),
+  }))
+}
+
 const CREATE_READ_STREAM: Op = Op {
   name: "createReadStream",
   done: None,
@@ -283,18 +302,10 @@ impl Storage {
     S: futures::Stream<Item = Bytes> + Unpin + Send,
   {
     let mut pieces = Pieces(pieces);
+    let provider = self.provider_arc().clone();
     self
-      .run(&WRITE_FILE, path, |p, at| async move {
-        if at.is_root() {
-          return Err(Error::of(ErrorKind::IsADirectory));
-        }
-        let Some(mut writer) = p.open_write(&at).await? else {
-          let mut whole = bytes::BytesMut::new();
-          while let Some(piece) = pieces.next_chunk().await? {
-            whole.extend_from_slice(&piece);
-          }
-          return p.write_file(&at, whole.freeze()).await;
-        };
+      .run(&WRITE_FILE, path, |_, at| async move {
+        let mut writer = writer_at(provider, at).await?;
         pump(&mut pieces, writer.as_mut()).await
       })
       .await
@@ -305,22 +316,7 @@ impl Storage {
   pub async fn open_write(&self, path: &str) -> Result<StorageWriter> {
     let provider = self.provider_arc().clone();
     let inner = self
-      .run(&CREATE_WRITE_STREAM, path, |p, at| async move {
-        if at.is_root() {
-          return Err(Error::of(ErrorKind::IsADirectory));
-        }
-        if let Some(writer) = p.open_write(&at).await? {
-          return Ok(writer);
-        }
-        if p.directory_exists(&at).await? {
-          return Err(Error::of(ErrorKind::IsADirectory));
-        }
-        Ok(Box::new(BufferedWriter {
-          provider,
-          path: at,
-          chunks: Vec::new(),
-        }) as Writer)
-      })
+      .run(&CREATE_WRITE_STREAM, path, |_, at| writer_at(provider, at))
       .await?;
     Ok(StorageWriter {
       inner,
