@@ -6,8 +6,8 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
 use stowage_core::{
-  AzureOptions, Error as StorageError, ErrorKind, MultipartSettings, ObjectStoreProvider,
-  RetrySettings, S3Options, Storage,
+  AzureOptions, Error as StorageError, ErrorKind, MultipartSettings, ObjectSettings,
+  ObjectStoreProvider, RetrySettings, S3Options, Storage,
 };
 
 use crate::errors::Failure;
@@ -146,17 +146,38 @@ impl S3StorageOptions {
         secret_access_key: self.secret_access_key,
         session_token: self.session_token,
         endpoint: self.endpoint,
-        prefix: self.prefix,
-        allow_http: self.allow_http,
-        retry: retry_settings(self.retry)?,
-        multipart: multipart_settings(self.multipart)?,
-        skip_write_checks: self.skip_write_checks.unwrap_or(false),
-        write_check_cache: millis("writeCheckCacheMs", self.write_check_cache_ms)?,
+        settings: object_settings(
+          self.prefix,
+          self.allow_http,
+          self.retry,
+          self.multipart,
+          self.skip_write_checks,
+          self.write_check_cache_ms,
+        )?,
         max_server_copy: None,
       }
       .with_env_defaults(),
     )
   }
+}
+
+/// What the S3 and Azure options share, from their fields of the same names.
+fn object_settings(
+  prefix: Option<String>,
+  allow_http: Option<bool>,
+  retry: Option<RetryOptions>,
+  multipart: Option<MultipartOptions>,
+  skip_write_checks: Option<bool>,
+  write_check_cache_ms: Option<f64>,
+) -> std::result::Result<ObjectSettings, Failure> {
+  Ok(ObjectSettings {
+    prefix,
+    allow_http,
+    retry: retry_settings(retry)?,
+    multipart: multipart_settings(multipart)?,
+    skip_write_checks: skip_write_checks.unwrap_or(false),
+    write_check_cache: millis("writeCheckCacheMs", write_check_cache_ms)?,
+  })
 }
 
 /// Options of `AzureBlobStorageProvider`. Unset fields come from `AZURE_STORAGE_ACCOUNT`,
@@ -200,12 +221,14 @@ impl AzureBlobStorageOptions {
         container: self.container,
         connection_string: self.connection_string,
         endpoint: self.endpoint,
-        prefix: self.prefix,
-        allow_http: self.allow_http,
-        retry: retry_settings(self.retry)?,
-        multipart: multipart_settings(self.multipart)?,
-        skip_write_checks: self.skip_write_checks.unwrap_or(false),
-        write_check_cache: millis("writeCheckCacheMs", self.write_check_cache_ms)?,
+        settings: object_settings(
+          self.prefix,
+          self.allow_http,
+          self.retry,
+          self.multipart,
+          self.skip_write_checks,
+          self.write_check_cache_ms,
+        )?,
       }
       .with_env_defaults(),
     )

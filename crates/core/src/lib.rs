@@ -30,7 +30,9 @@ pub use provider::{
 pub use providers::azure::AzureOptions;
 pub use providers::local::{LocalOptions, LocalProvider};
 pub use providers::memory::MemoryProvider;
-pub use providers::object::{MultipartSettings, ObjectStoreProvider, RetrySettings};
+pub use providers::object::{
+  MultipartSettings, ObjectSettings, ObjectStoreProvider, RetrySettings,
+};
 pub use providers::s3::S3Options;
 pub use retention::DeleteOldFilesOptions;
 pub use storage::Storage;

@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use futures::stream::{self, StreamExt, TryStreamExt};
 use stowage_core::{
-  AzureOptions, DeleteDirectoryOptions, MultipartSettings, ObjectStoreProvider, RetrySettings,
-  S3Options, Storage,
+  AzureOptions, DeleteDirectoryOptions, MultipartSettings, ObjectSettings, ObjectStoreProvider,
+  RetrySettings, S3Options, Storage,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -88,11 +88,7 @@ impl Backend {
       Backend::Azurite => Options::Azure(self.azure_options()?),
       _ => Options::S3(self.s3_options()?),
     };
-    let prefix = Some(unique_prefix(case));
-    match &mut options {
-      Options::S3(o) => o.prefix = prefix,
-      Options::Azure(o) => o.prefix = prefix,
-    }
+    options.settings().prefix = Some(unique_prefix(case));
     tweak(&mut options);
     Some(match options {
       Options::S3(o) => ObjectStoreProvider::s3(o).expect("S3 provider"),
@@ -111,10 +107,10 @@ enum Options {
 }
 
 impl Options {
-  fn prefix_and_cache(&mut self) -> (&mut Option<String>, &mut Option<Duration>) {
+  fn settings(&mut self) -> &mut ObjectSettings {
     match self {
-      Options::S3(o) => (&mut o.prefix, &mut o.write_check_cache),
-      Options::Azure(o) => (&mut o.prefix, &mut o.write_check_cache),
+      Options::S3(o) => &mut o.settings,
+      Options::Azure(o) => &mut o.settings,
     }
   }
 }
@@ -455,12 +451,11 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
     max_concurrency: 2,
   };
   let mut prefix = None;
-  let provider = backend.provider("multipart", |o| match o {
-    Options::S3(o) => {
-      o.multipart = settings;
-      prefix = o.prefix.clone();
+  let provider = backend.provider("multipart", |o| {
+    if let Options::S3(s3) = o {
+      prefix = s3.settings.prefix.clone();
     }
-    Options::Azure(o) => o.multipart = settings,
+    o.settings().multipart = settings;
   })?;
   let s = Storage::new(provider);
   let data: Vec<u8> = (0..11 * 1024 * 1024 + 17)
@@ -499,10 +494,7 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
 /// `skip_write_checks`: writes are the PUT alone, so what the checks refuse gets written; every
 /// other operation keeps its checks.
 async fn skip_write_checks_leaves_out_the_write_checks(backend: Backend) -> Option<()> {
-  let provider = backend.provider("nochecks", |o| match o {
-    Options::S3(o) => o.skip_write_checks = true,
-    Options::Azure(o) => o.skip_write_checks = true,
-  })?;
+  let provider = backend.provider("nochecks", |o| o.settings().skip_write_checks = true)?;
   let s = Storage::new(provider);
   s.write_file("f.txt", Bytes::from_static(b"f"))
     .await
@@ -529,16 +521,16 @@ async fn write_checks_remember_for_the_window_but_never_miss_their_own_changes(
 ) -> Option<()> {
   let mut prefix = None;
   let here = backend.provider("memo", |o| {
-    let (p, cache) = o.prefix_and_cache();
-    *cache = Some(Duration::from_secs(600));
-    prefix = p.clone();
+    let settings = o.settings();
+    settings.write_check_cache = Some(Duration::from_secs(600));
+    prefix = settings.prefix.clone();
   })?;
   let prefix = prefix?;
   let client = |window: Option<Duration>| {
     let provider = backend.provider("memo", |o| {
-      let (p, cache) = o.prefix_and_cache();
-      *p = Some(prefix.clone());
-      *cache = window;
+      let settings = o.settings();
+      settings.prefix = Some(prefix.clone());
+      settings.write_check_cache = window;
     });
     Storage::new(provider.expect("the same backend"))
   };
@@ -609,12 +601,12 @@ async fn copies_over_the_server_limit_stream_through(backend: Backend) -> Option
   let provider = backend.provider("bigcopy", |o| {
     if let Options::S3(o) = o {
       o.max_server_copy = Some(1024);
-      o.multipart = MultipartSettings {
+      o.settings.multipart = MultipartSettings {
         threshold: 1024 * 1024,
         part_size: 5 * 1024 * 1024,
         max_concurrency: 2,
       };
-      prefix = o.prefix.clone();
+      prefix = o.settings.prefix.clone();
     }
   })?;
   let prefix = prefix?;
@@ -727,9 +719,12 @@ async fn an_unreachable_endpoint_is_a_retryable_eio_without_secrets() {
     endpoint: Some("http://127.0.0.1:1".into()),
     access_key_id: Some("AKIDUNREACHABLE".into()),
     secret_access_key: Some("UnreachableSecretValue".into()),
-    retry: RetrySettings {
-      max_retries: 1,
-      retry_timeout: Duration::from_secs(2),
+    settings: ObjectSettings {
+      retry: RetrySettings {
+        max_retries: 1,
+        retry_timeout: Duration::from_secs(2),
+        ..Default::default()
+      },
       ..Default::default()
     },
     ..Default::default()

@@ -5,15 +5,11 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 
-use super::object::{
-  env_var, ErrorContext, MarkerEncoding, MultipartSettings, ObjectStoreConfig, ObjectStoreProvider,
-  RetrySettings, DEFAULT_WRITE_CHECK_CACHE,
-};
-use super::s3::{key_prefix, nonempty};
+use super::object::{env_var, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider};
+use super::s3::nonempty;
 use crate::error::{Error, ErrorKind, Result};
 
 /// Azurite's well-known development account.
@@ -42,23 +38,8 @@ pub struct AzureOptions {
   /// The blob service URL (`https://acct.blob.core.windows.net`, or Azurite's
   /// `http://127.0.0.1:10000/devstoreaccount1`). Usually comes from the connection string.
   pub endpoint: Option<String>,
-  /// Every path lives under this blob-name prefix; none by default.
-  pub prefix: Option<String>,
-  /// Allow plain `http://`. Unset: allowed exactly when the endpoint starts with `http://`.
-  pub allow_http: Option<bool>,
-  pub retry: RetrySettings,
-  pub multipart: MultipartSettings,
-  /// Writes (`writeFile`, write streams, the destination of copy and move) skip the checks that
-  /// refuse a directory at the path (`EISDIR`) or a file in the way of a parent (`ENOTDIR`): one
-  /// PUT per write instead of a LIST and HEADs first. For callers that own their key layout.
-  /// Default `false`.
-  pub skip_write_checks: bool,
-  /// How long what the write checks found is remembered, so a burst of writes into one
-  /// directory is about one PUT each (see the module docs of `providers::object`). Within it,
-  /// another client's change can be seen late: a directory or file it made can be missed by a
-  /// write here, a directory it deleted can still refuse one. `None`: 2 s
-  /// ([`DEFAULT_WRITE_CHECK_CACHE`]); zero checks every write with the store.
-  pub write_check_cache: Option<Duration>,
+  /// Prefix (of blob names), retries, multipart (staged blocks) and write checks: as for S3.
+  pub settings: ObjectSettings,
 }
 
 impl fmt::Debug for AzureOptions {
@@ -72,12 +53,7 @@ impl fmt::Debug for AzureOptions {
         &self.connection_string.as_ref().map(|_| "***"),
       )
       .field("endpoint", &self.endpoint)
-      .field("prefix", &self.prefix)
-      .field("allow_http", &self.allow_http)
-      .field("retry", &self.retry)
-      .field("multipart", &self.multipart)
-      .field("skip_write_checks", &self.skip_write_checks)
-      .field("write_check_cache", &self.write_check_cache)
+      .field("settings", &self.settings)
       .finish()
   }
 }
@@ -168,7 +144,7 @@ impl ObjectStoreProvider {
   /// `AZURE_STORAGE_ACCOUNT` when either is missing; a container that does not exist is reported
   /// by the first operation.
   pub fn azure(options: AzureOptions) -> Result<Self> {
-    options.multipart.check()?;
+    options.settings.multipart.check()?;
     let parsed = match nonempty(&options.connection_string) {
       Some(text) => ConnectionString::parse(text)?,
       None => ConnectionString::default(),
@@ -200,14 +176,12 @@ impl ObjectStoreProvider {
       .map(str::to_string)
       .collect(),
     };
-    let allow_http = options
-      .allow_http
-      .unwrap_or_else(|| endpoint.is_some_and(|e| e.starts_with("http://")));
+    let (retry, client) = options.settings.client(endpoint);
     let mut builder = MicrosoftAzureBuilder::from_env()
       .with_account(account)
       .with_container_name(container)
-      .with_retry(options.retry.retry_config())
-      .with_client_options(options.retry.client_options(allow_http));
+      .with_retry(retry)
+      .with_client_options(client);
     if let Some(endpoint) = endpoint {
       builder = builder.with_endpoint(endpoint.to_string());
     }
@@ -222,18 +196,12 @@ impl ObjectStoreProvider {
         errors.sanitize(&format!("Azure Blob configuration: {e}")),
       )
     })?;
-    let config = ObjectStoreConfig {
-      name: "AZURE_BLOB",
-      markers: MarkerEncoding::EmptyLastPart,
-      prefix: key_prefix(options.prefix.as_deref())?,
-      multipart: options.multipart,
+    let config = options.settings.into_config(
+      "AZURE_BLOB",
+      MarkerEncoding::EmptyLastPart,
       errors,
-      skip_write_checks: options.skip_write_checks,
-      write_check_cache: options
-        .write_check_cache
-        .unwrap_or(DEFAULT_WRITE_CHECK_CACHE),
-      max_server_copy: u64::MAX,
-    };
+      u64::MAX,
+    )?;
     Ok(ObjectStoreProvider::new(Arc::new(store), config))
   }
 }

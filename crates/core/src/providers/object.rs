@@ -43,6 +43,7 @@ use tokio::sync::OnceCell;
 use self::checks::WriteChecks;
 pub use self::checks::DEFAULT_WRITE_CHECK_CACHE;
 pub(crate) use self::error::ErrorContext;
+use super::s3::key_prefix;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
 use crate::path::{PathRules, StoragePath};
@@ -147,6 +148,63 @@ impl Default for MultipartSettings {
       part_size: DEFAULT_PART_SIZE,
       max_concurrency: 4,
     }
+  }
+}
+
+/// What S3 and Azure Blob share beyond how to reach the store: where the keys live, the client's
+/// retries and timeouts, how large writes go up, and the write checks. The `settings` of
+/// [`S3Options`](super::s3::S3Options) and [`AzureOptions`](super::azure::AzureOptions).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ObjectSettings {
+  /// Every path lives under this key prefix (`tenant-a/` …); none by default.
+  pub prefix: Option<String>,
+  /// Allow plain `http://`. Unset: allowed exactly when the endpoint starts with `http://`.
+  pub allow_http: Option<bool>,
+  pub retry: RetrySettings,
+  pub multipart: MultipartSettings,
+  /// Writes (`writeFile`, write streams, the destination of copy and move) skip the checks that
+  /// refuse a directory at the path (`EISDIR`) or a file in the way of a parent (`ENOTDIR`): one
+  /// PUT per write instead of a LIST and HEADs first. For callers that own their key layout.
+  /// Default `false`.
+  pub skip_write_checks: bool,
+  /// How long what the write checks found is remembered, so a burst of writes into one
+  /// directory is about one PUT each (see the module docs). Within it, another client's change
+  /// can be seen late: a directory or file it made can be missed by a write here, a directory it
+  /// deleted can still refuse one. `None`: 2 s ([`DEFAULT_WRITE_CHECK_CACHE`]); zero checks
+  /// every write with the store.
+  pub write_check_cache: Option<Duration>,
+}
+
+impl ObjectSettings {
+  /// The retry policy and client options of a store at `endpoint`.
+  pub(crate) fn client(&self, endpoint: Option<&str>) -> (RetryConfig, ClientOptions) {
+    let allow_http = self
+      .allow_http
+      .unwrap_or_else(|| endpoint.is_some_and(|e| e.starts_with("http://")));
+    (
+      self.retry.retry_config(),
+      self.retry.client_options(allow_http),
+    )
+  }
+
+  /// The provider's configuration: these settings, and what the store itself decides.
+  pub(crate) fn into_config(
+    self,
+    name: &'static str,
+    markers: MarkerEncoding,
+    errors: ErrorContext,
+    max_server_copy: u64,
+  ) -> Result<ObjectStoreConfig> {
+    Ok(ObjectStoreConfig {
+      name,
+      markers,
+      prefix: key_prefix(self.prefix.as_deref())?,
+      multipart: self.multipart,
+      errors,
+      skip_write_checks: self.skip_write_checks,
+      write_check_cache: self.write_check_cache.unwrap_or(DEFAULT_WRITE_CHECK_CACHE),
+      max_server_copy,
+    })
   }
 }
 

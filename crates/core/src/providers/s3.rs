@@ -5,14 +5,10 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
 
 use object_store::aws::AmazonS3Builder;
 
-use super::object::{
-  env_var, ErrorContext, MarkerEncoding, MultipartSettings, ObjectStoreConfig, ObjectStoreProvider,
-  RetrySettings, DEFAULT_WRITE_CHECK_CACHE,
-};
+use super::object::{env_var, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider};
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::{PathRules, StoragePath};
 
@@ -39,23 +35,8 @@ pub struct S3Options {
   pub session_token: Option<String>,
   /// `AWS_ENDPOINT_URL`: an S3-compatible endpoint; path-style addressing is used then.
   pub endpoint: Option<String>,
-  /// Every path lives under this key prefix (`tenant-a/` …); none by default.
-  pub prefix: Option<String>,
-  /// Allow plain `http://`. Unset: allowed exactly when `endpoint` starts with `http://`.
-  pub allow_http: Option<bool>,
-  pub retry: RetrySettings,
-  pub multipart: MultipartSettings,
-  /// Writes (`writeFile`, write streams, the destination of copy and move) skip the checks that
-  /// refuse a directory at the path (`EISDIR`) or a file in the way of a parent (`ENOTDIR`): one
-  /// PUT per write instead of a LIST and HEADs first. For callers that own their key layout.
-  /// Default `false`.
-  pub skip_write_checks: bool,
-  /// How long what the write checks found is remembered, so a burst of writes into one
-  /// directory is about one PUT each (see the module docs of `providers::object`). Within it,
-  /// another client's change can be seen late: a directory or file it made can be missed by a
-  /// write here, a directory it deleted can still refuse one. `None`: 2 s
-  /// ([`DEFAULT_WRITE_CHECK_CACHE`]); zero checks every write with the store.
-  pub write_check_cache: Option<Duration>,
+  /// Prefix, retries, multipart and write checks: as for Azure Blob.
+  pub settings: ObjectSettings,
   /// Largest object `copyFile`/`moveFile` copy on the server (`CopyObject`); a larger one is
   /// streamed through the process as a multipart upload. `None`: S3's limit,
   /// [`MAX_COPY_OBJECT`]. Lower only to test that path.
@@ -74,12 +55,8 @@ impl fmt::Debug for S3Options {
       )
       .field("session_token", &self.session_token.as_ref().map(|_| "***"))
       .field("endpoint", &self.endpoint)
-      .field("prefix", &self.prefix)
-      .field("allow_http", &self.allow_http)
-      .field("retry", &self.retry)
-      .field("multipart", &self.multipart)
-      .field("skip_write_checks", &self.skip_write_checks)
-      .field("write_check_cache", &self.write_check_cache)
+      .field("settings", &self.settings)
+      .field("max_server_copy", &self.max_server_copy)
       .finish()
   }
 }
@@ -131,8 +108,8 @@ impl ObjectStoreProvider {
         "S3 needs a bucket: set AWS_S3_BUCKET or the `bucket` option",
       )
     })?;
-    options.multipart.check()?;
-    if options.multipart.part_size < MIN_S3_PART_SIZE {
+    options.settings.multipart.check()?;
+    if options.settings.multipart.part_size < MIN_S3_PART_SIZE {
       return Err(Error::new(
         ErrorKind::InvalidInput,
         "S3 multipart part size must be at least 5 MiB",
@@ -144,14 +121,12 @@ impl ObjectStoreProvider {
       secrets: options.secrets(),
     };
     let endpoint = nonempty(&options.endpoint);
-    let allow_http = options
-      .allow_http
-      .unwrap_or_else(|| endpoint.is_some_and(|e| e.starts_with("http://")));
+    let (retry, client) = options.settings.client(endpoint);
     // The builder's own environment reading supplies the credential chain's settings.
     let mut builder = AmazonS3Builder::from_env()
       .with_bucket_name(bucket)
-      .with_retry(options.retry.retry_config())
-      .with_client_options(options.retry.client_options(allow_http));
+      .with_retry(retry)
+      .with_client_options(client);
     if let Some(region) = nonempty(&options.region) {
       builder = builder.with_region(region);
     }
@@ -177,18 +152,12 @@ impl ObjectStoreProvider {
         errors.sanitize(&format!("S3 configuration: {e}")),
       )
     })?;
-    let config = ObjectStoreConfig {
-      name: "S3",
-      markers: MarkerEncoding::TrailingSlash,
-      prefix: key_prefix(options.prefix.as_deref())?,
-      multipart: options.multipart,
+    let config = options.settings.into_config(
+      "S3",
+      MarkerEncoding::TrailingSlash,
       errors,
-      skip_write_checks: options.skip_write_checks,
-      write_check_cache: options
-        .write_check_cache
-        .unwrap_or(DEFAULT_WRITE_CHECK_CACHE),
-      max_server_copy: options.max_server_copy.unwrap_or(MAX_COPY_OBJECT),
-    };
+      options.max_server_copy.unwrap_or(MAX_COPY_OBJECT),
+    )?;
     Ok(ObjectStoreProvider::new(Arc::new(store), config))
   }
 }
