@@ -142,34 +142,33 @@ fn out_of_range(env: &Env, message: String) -> Failure {
   Failure::Js(napi::Error::from(js))
 }
 
-pub fn copy_file<'e>(
-  env: &'e Env,
-  s: &Storage,
-  src: Unknown,
-  dest: Unknown,
-) -> Result<PromiseRaw<'e, ()>> {
-  let src = checked!(env, args::path("src", &src));
-  let dest = checked!(env, args::path("dest", &dest));
-  let s = s.clone();
-  spawn(
-    env,
-    async move { Ok(s.copy_file(&src, &dest).await?) },
-    |_, v| Ok(v),
-  )
+/// Which of `copyFile` and `moveFile`.
+#[derive(Clone, Copy)]
+pub enum Relocation {
+  Copy,
+  Move,
 }
 
-pub fn move_file<'e>(
+/// `copyFile` or `moveFile` of `src` to `dest`.
+pub fn relocate<'e>(
   env: &'e Env,
   s: &Storage,
   src: Unknown,
   dest: Unknown,
+  how: Relocation,
 ) -> Result<PromiseRaw<'e, ()>> {
   let src = checked!(env, args::path("src", &src));
   let dest = checked!(env, args::path("dest", &dest));
   let s = s.clone();
   spawn(
     env,
-    async move { Ok(s.move_file(&src, &dest).await?) },
+    async move {
+      let done = match how {
+        Relocation::Copy => s.copy_file(&src, &dest).await,
+        Relocation::Move => s.move_file(&src, &dest).await,
+      };
+      Ok(done?)
+    },
     |_, v| Ok(v),
   )
 }

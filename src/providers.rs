@@ -178,7 +178,13 @@ macro_rules! storage_methods {
         src: Unknown,
         dest: Unknown,
       ) -> Result<PromiseRaw<'e, ()>> {
-        crate::files::copy_file(env, &self.storage, src, dest)
+        crate::files::relocate(
+          env,
+          &self.storage,
+          src,
+          dest,
+          crate::files::Relocation::Copy,
+        )
       }
 
       /// Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there).
@@ -192,7 +198,13 @@ macro_rules! storage_methods {
         src: Unknown,
         dest: Unknown,
       ) -> Result<PromiseRaw<'e, ()>> {
-        crate::files::move_file(env, &self.storage, src, dest)
+        crate::files::relocate(
+          env,
+          &self.storage,
+          src,
+          dest,
+          crate::files::Relocation::Move,
+        )
       }
 
       /// The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms.
