@@ -164,6 +164,9 @@ pub fn write_file<'e>(
   let path = checked!(env, args::path("path", &path));
   let data = checked!(env, args::data_view(env, &data));
   match data {
+    // Only where the write is local work (`runs_inline`: LOCAL, MEMORY) does the copy take about
+    // as long as the write itself, so that overlapping the two pays; S3 and Azure wait on the
+    // network and keep their own multipart path for a whole buffer.
     args::Data::Borrowed(view) if view.len() >= PIECEWISE_WRITE && s.runs_inline() => {
       write_in_pieces(env, s, path, view)
     }
