@@ -8,8 +8,9 @@ use std::sync::Arc;
 
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 
-use super::object::{env_var, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider};
-use super::s3::nonempty;
+use super::object::{
+  env_var, nonempty, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider,
+};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Azurite's well-known development account.

@@ -43,7 +43,6 @@ use tokio::sync::OnceCell;
 use self::checks::WriteChecks;
 pub use self::checks::DEFAULT_WRITE_CHECK_CACHE;
 pub(crate) use self::error::ErrorContext;
-use super::s3::key_prefix;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
 use crate::path::{PathRules, StoragePath};
@@ -551,6 +550,20 @@ pub(crate) fn env_var(name: &str) -> Option<String> {
   std::env::var(name).ok().filter(|v| !v.is_empty())
 }
 
+/// An option's value; unset and empty are the same.
+pub(crate) fn nonempty(value: &Option<String>) -> Option<&str> {
+  value.as_deref().filter(|v| !v.is_empty())
+}
+
+/// A user's key prefix, normalized like a path (`/a/b/` → `a/b`); `..` and control characters are
+/// refused as they are in paths.
+fn key_prefix(prefix: Option<&str>) -> Result<String> {
+  match prefix.filter(|p| !p.is_empty()) {
+    None => Ok(String::new()),
+    Some(p) => Ok(StoragePath::parse(p, &PathRules::Keyed)?.key().to_string()),
+  }
+}
+
 /// The raw path of the marker object `full/`.
 fn marker_path(full: &str, encoding: MarkerEncoding) -> Path {
   let raw = match encoding {
@@ -821,6 +834,13 @@ impl Provider for ObjectStoreProvider {
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[test]
+  fn prefixes_normalize_like_paths() {
+    assert_eq!(key_prefix(Some("/tenant/a/")).unwrap(), "tenant/a");
+    assert_eq!(key_prefix(None).unwrap(), "");
+    assert_eq!(key_prefix(Some("../x")).unwrap_err().code(), "EACCES");
+  }
 
   #[test]
   fn marker_paths_keep_their_trailing_slash() {

@@ -8,9 +8,10 @@ use std::sync::Arc;
 
 use object_store::aws::AmazonS3Builder;
 
-use super::object::{env_var, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider};
+use super::object::{
+  env_var, nonempty, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider,
+};
 use crate::error::{Error, ErrorKind, Result};
-use crate::path::{PathRules, StoragePath};
 
 /// S3 parts other than the last must be at least this large.
 pub const MIN_S3_PART_SIZE: usize = 5 * 1024 * 1024;
@@ -162,19 +163,6 @@ impl ObjectStoreProvider {
   }
 }
 
-pub(crate) fn nonempty(value: &Option<String>) -> Option<&str> {
-  value.as_deref().filter(|v| !v.is_empty())
-}
-
-/// A user's key prefix, normalized like a path (`/a/b/` → `a/b`); `..` and control characters are
-/// refused as they are in paths.
-pub(crate) fn key_prefix(prefix: Option<&str>) -> Result<String> {
-  match prefix.filter(|p| !p.is_empty()) {
-    None => Ok(String::new()),
-    Some(p) => Ok(StoragePath::parse(p, &PathRules::Keyed)?.key().to_string()),
-  }
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
@@ -202,13 +190,6 @@ mod tests {
       !text.contains("AKIDEXAMPLE") && !text.contains("wJalrXUtnFEMI"),
       "{text}"
     );
-  }
-
-  #[test]
-  fn prefixes_normalize_like_paths() {
-    assert_eq!(key_prefix(Some("/tenant/a/")).unwrap(), "tenant/a");
-    assert_eq!(key_prefix(None).unwrap(), "");
-    assert_eq!(key_prefix(Some("../x")).unwrap_err().code(), "EACCES");
   }
 
   #[test]
