@@ -145,7 +145,6 @@ impl ObjectStoreProvider {
   /// `AZURE_STORAGE_ACCOUNT` when either is missing; a container that does not exist is reported
   /// by the first operation.
   pub fn azure(options: AzureOptions) -> Result<Self> {
-    options.settings.multipart.check()?;
     let parsed = match nonempty(&options.connection_string) {
       Some(text) => ConnectionString::parse(text)?,
       None => ConnectionString::default(),

@@ -186,7 +186,7 @@ impl ObjectSettings {
     )
   }
 
-  /// The provider's configuration: these settings, and what the store itself decides.
+  /// The provider's configuration: these settings, checked, and what the store itself decides.
   pub(crate) fn into_config(
     self,
     name: &'static str,
@@ -194,6 +194,7 @@ impl ObjectSettings {
     errors: ErrorContext,
     max_server_copy: u64,
   ) -> Result<ObjectStoreConfig> {
+    self.multipart.check()?;
     Ok(ObjectStoreConfig {
       name,
       markers,

@@ -109,7 +109,6 @@ impl ObjectStoreProvider {
         "S3 needs a bucket: set AWS_S3_BUCKET or the `bucket` option",
       )
     })?;
-    options.settings.multipart.check()?;
     if options.settings.multipart.part_size < MIN_S3_PART_SIZE {
       return Err(Error::new(
         ErrorKind::InvalidInput,
