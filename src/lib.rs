@@ -5,7 +5,6 @@ mod args;
 #[macro_use]
 mod providers;
 mod cloud;
-mod copy;
 mod dispatch;
 mod errors;
 mod files;

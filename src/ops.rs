@@ -182,33 +182,29 @@ pub fn write_file<'e>(
   }
 }
 
-/// From this size on, `writeFile` on LOCAL and MEMORY writes a buffer while it copies it.
+/// From this size on, `writeFile` on LOCAL and MEMORY writes a buffer from both ends (`meet`).
 const PIECEWISE_WRITE: usize = 32 << 20;
-/// The pieces it copies and hands over one at a time.
-const PIECE: usize = 8 << 20;
 
-/// A large buffer's `writeFile`: the write starts at once, on the runtime, and takes the copy
-/// piece by piece as this (JS) thread makes it, so copying and writing overlap. Every piece is
-/// copied before this returns, as with any `writeFile`; one that fails early stops the copying.
+/// A large buffer's `writeFile`: the write starts at once, taking its pieces straight from the
+/// caller's buffer while this (JS) thread waits, copying from the back when the write falls
+/// behind (`meet`). Returns once nothing of the caller's buffer is still to be read, as with any
+/// `writeFile`; a write that fails early stops the copying.
 fn write_in_pieces<'e>(
   env: &'e Env,
   s: &Storage,
   path: String,
   view: &[u8],
 ) -> Result<PromiseRaw<'e, ()>> {
-  let (pieces, received) = futures::channel::mpsc::unbounded();
-  let s = s.clone();
-  let promise = spawn(
-    env,
-    async move { Ok(s.write_file_in_pieces(&path, received).await?) },
-    |_, v| Ok(v),
-  )?;
-  for piece in view.chunks(PIECE) {
-    if pieces.unbounded_send(crate::copy::snapshot(piece)).is_err() {
-      break; // the write failed already
-    }
-  }
-  Ok(promise)
+  stowage_core::meet::from_both_ends(view, |pieces| {
+    // On the pool (`run`), so that every piece is one `write` in place, with no hand-off to a
+    // blocking thread between pieces.
+    run(
+      env,
+      s,
+      move |s| async move { Ok(s.write_file_in_pieces(&path, pieces).await?) },
+      |_, v| Ok(v),
+    )
+  })
 }
 
 /// Removes `.stowage-tmp-*` files that interrupted writes left under `dirPath` (at any depth),

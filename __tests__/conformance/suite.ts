@@ -248,7 +248,7 @@ export function conformance(makeTarget: () => Target | Promise<Target>): void {
       expect((await t.provider.readFile(p('f.txt'))).toString()).toBe('short');
       expect(await t.provider.listFiles(dir)).toEqual(['f.txt']);
     });
-    // 33 MiB: LOCAL and MEMORY write such a buffer while they copy it (src/ops.rs, PIECEWISE_WRITE).
+    // 33 MiB: LOCAL and MEMORY write such a buffer from both ends (src/ops.rs, PIECEWISE_WRITE).
     it('writes and replaces a 33 MiB buffer whole, and refuses it over a directory or under a file', async () => {
       const big = Buffer.alloc(33 << 20);
       for (let i = 0; i < big.length; i += 4096) big.writeUInt32LE(i, i);

@@ -3,10 +3,12 @@
 
 pub mod cancel;
 pub mod checksum;
+pub mod copy;
 pub mod error;
 mod files;
 pub mod inline;
 pub mod listing;
+pub mod meet;
 pub mod names;
 pub mod path;
 pub mod provider;
