@@ -256,9 +256,7 @@ pub fn thrown(env: sys::napi_env, e: napi::Error) -> Failure {
   if status != sys::Status::napi_ok || exception.is_null() {
     return Failure::Type(e.to_string());
   }
-  Failure::Js(napi::Error::from(unsafe {
-    Unknown::from_raw_unchecked(env, exception)
-  }))
+  Failure::thrown(env, exception)
 }
 
 /// A `Date` (or a number of milliseconds since the epoch). An invalid date is `EINVAL`.

@@ -39,6 +39,16 @@ type Work = Box<dyn FnOnce() -> Output + Send>;
 /// Turns a job's output into the value to resolve with (`Ok`) or to reject with (`Err`).
 type Settle =
   Box<dyn FnOnce(&Env, Output) -> std::result::Result<sys::napi_value, sys::napi_value>>;
+/// Takes a job's intermediate outputs on the JS thread, in order, before its promise settles.
+type OnProgress = Box<dyn FnMut(&Env, Output)>;
+
+/// What a job hands its JS thread.
+enum Item {
+  /// Something on the way, for the job's [`OnProgress`].
+  Progress(Output),
+  /// The end: settles the job's promise.
+  Done(Output),
+}
 
 struct Job {
   id: u64,
@@ -56,7 +66,7 @@ struct Home {
 struct Done {
   /// `None` once Node has finalized the threadsafe function (the environment is going away).
   tsfn: Option<Tsfn>,
-  items: Vec<(u64, Output)>,
+  items: Vec<(u64, Item)>,
   /// A drain is on its way; finishing jobs need not ask for another.
   scheduled: bool,
 }
@@ -78,11 +88,15 @@ impl Home {
 
   /// Called on a pool thread: queue the output and wake the JS thread unless a drain is due.
   fn finish(&self, id: u64, output: Output) {
+    self.hand_over(id, Item::Done(output));
+  }
+
+  fn hand_over(&self, id: u64, item: Item) {
     let mut done = self.lock();
     let Some(tsfn) = done.tsfn else {
       return; // the environment is gone: nobody is waiting
     };
-    done.items.push((id, output));
+    done.items.push((id, item));
     if !done.scheduled {
       done.scheduled = true;
       // Under the lock, so the finalizer cannot run in between.
@@ -197,6 +211,23 @@ struct Local {
 struct Pending {
   deferred: sys::napi_deferred,
   settle: Settle,
+  /// Taken out while it runs.
+  progress: Option<OnProgress>,
+}
+
+/// Sends a job's intermediate outputs to its JS thread ([`submit_with_progress`]); they arrive
+/// in the order sent, all before the job's promise settles.
+pub struct Progress {
+  id: u64,
+  home: Arc<Home>,
+}
+
+impl Progress {
+  pub fn send<P: Send + 'static>(&self, value: P) {
+    self
+      .home
+      .hand_over(self.id, Item::Progress(Box::new(value)));
+  }
 }
 
 thread_local! {
@@ -287,6 +318,11 @@ unsafe extern "C" fn finalized(_env: sys::napi_env, data: *mut c_void, _hint: *m
   home.closed.store(true, Ordering::Release);
 }
 
+/// Runs `f` on this JS thread's pending promises (none when Stowage never ran here).
+fn with_pending<T>(f: impl FnOnce(&mut HashMap<u64, Pending>) -> Option<T>) -> Option<T> {
+  LOCAL.with(|local| f(&mut local.borrow_mut().as_mut()?.pending))
+}
+
 /// On the JS thread: settles every promise whose job finished.
 unsafe extern "C" fn drain(
   env: sys::napi_env,
@@ -297,30 +333,38 @@ unsafe extern "C" fn drain(
   if env.is_null() {
     return; // the environment is being torn down
   }
-  let finished: Vec<(Pending, Output)> = LOCAL.with(|local| {
-    let mut local = local.borrow_mut();
-    let Some(local) = local.as_mut() else {
+  let items = LOCAL.with(|local| {
+    let local = local.borrow();
+    let Some(local) = local.as_ref() else {
       return Vec::new();
     };
-    let items = {
-      let mut done = local.home.lock();
-      done.scheduled = false;
-      std::mem::take(&mut done.items)
-    };
-    items
-      .into_iter()
-      .filter_map(|(id, output)| local.pending.remove(&id).map(|p| (p, output)))
-      .collect()
+    let mut done = local.home.lock();
+    done.scheduled = false;
+    std::mem::take(&mut done.items)
   });
-  // Settling may run JS (a listFiles filter) that starts more work: no borrow held here.
+  // Settling may run JS (a listFiles filter) that starts more work: no borrow held while an
+  // item is handled.
   let js = Env::from_raw(env);
-  for (pending, output) in finished {
+  for (id, item) in items {
     let mut scope = ptr::null_mut();
     unsafe { sys::napi_open_handle_scope(env, &mut scope) };
-    match (pending.settle)(&js, output) {
-      Ok(value) => unsafe { sys::napi_resolve_deferred(env, pending.deferred, value) },
-      Err(error) => unsafe { sys::napi_reject_deferred(env, pending.deferred, error) },
-    };
+    match item {
+      Item::Done(output) => {
+        if let Some(pending) = with_pending(|pending| pending.remove(&id)) {
+          match (pending.settle)(&js, output) {
+            Ok(value) => unsafe { sys::napi_resolve_deferred(env, pending.deferred, value) },
+            Err(error) => unsafe { sys::napi_reject_deferred(env, pending.deferred, error) },
+          };
+        }
+      }
+      Item::Progress(output) => {
+        let taken = with_pending(|pending| pending.get_mut(&id)?.progress.take());
+        if let Some(mut progress) = taken {
+          progress(&js, output);
+          with_pending(|pending| pending.get_mut(&id).map(|p| p.progress = Some(progress)));
+        }
+      }
+    }
     unsafe { sys::napi_close_handle_scope(env, scope) };
   }
   LOCAL.with(|local| {
@@ -355,6 +399,50 @@ where
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
   let (promise, id, home) = register(env, convert)?;
+  start(on, id, home, fut);
+  Ok(promise)
+}
+
+/// [`submit`] for a job that also sends intermediate outputs: `start` makes its future from a
+/// [`Progress`], and `on_progress` takes each value sent on the JS thread, in order, before
+/// `convert` takes the outcome.
+pub fn submit_with_progress<'env, T, V, P, S, Fut, G, C>(
+  env: &'env Env,
+  on: On,
+  start_with: S,
+  mut on_progress: G,
+  convert: C,
+) -> Result<PromiseRaw<'env, V>>
+where
+  T: Send + 'static,
+  V: ToNapiValue,
+  P: Send + 'static,
+  S: FnOnce(Progress) -> Fut,
+  Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
+  G: FnMut(&Env, P) + 'static,
+  C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
+{
+  let (promise, id, home) = register(env, convert)?;
+  let progress: OnProgress = Box::new(move |env, output| {
+    if let Ok(value) = output.downcast::<P>() {
+      on_progress(env, *value);
+    }
+  });
+  with_pending(|pending| pending.get_mut(&id).map(|p| p.progress = Some(progress)));
+  let fut = start_with(Progress {
+    id,
+    home: home.clone(),
+  });
+  start(on, id, home, fut);
+  Ok(promise)
+}
+
+/// Runs a registered job's future where `on` says and hands its outcome home.
+fn start<T, Fut>(on: On, id: u64, home: Arc<Home>, fut: Fut)
+where
+  T: Send + 'static,
+  Fut: Future<Output = std::result::Result<T, Failure>> + Send + 'static,
+{
   match on {
     On::Pool => pool().push(Job {
       id,
@@ -372,7 +460,6 @@ where
       });
     }
   }
-  Ok(promise)
 }
 
 /// Creates the promise and files how to settle it; the caller starts the work and hands its
@@ -394,11 +481,11 @@ where
         "internal error: the operation panicked",
       ))),
     };
-    let value = outcome
-      .and_then(|value| convert(env, value))
-      .map_err(|failure| failure.into_napi(env))
-      .and_then(|value| unsafe { V::to_napi_value(env.raw(), value) });
-    value.map_err(|e| unsafe { JsError::from(e).into_value(env.raw()) })
+    match outcome.and_then(|value| convert(env, value)) {
+      Ok(value) => unsafe { V::to_napi_value(env.raw(), value) }
+        .map_err(|e| unsafe { JsError::from(e).into_value(env.raw()) }),
+      Err(failure) => Err(failure.into_rejection(env)),
+    }
   });
 
   let mut deferred = ptr::null_mut();
@@ -421,7 +508,14 @@ where
     }
     let id = local.next_id;
     local.next_id += 1;
-    local.pending.insert(id, Pending { deferred, settle });
+    local.pending.insert(
+      id,
+      Pending {
+        deferred,
+        settle,
+        progress: None,
+      },
+    );
     local.keep_alive(env.raw());
     Ok((id, local.home.clone()))
   })?;

@@ -29,6 +29,32 @@ const SPLIT: &str = "(function (joined, separator, filter) {
 /// Between the names in the joined string: never in a file name.
 const SEPARATOR: &[u8; 1] = &[0];
 
+/// `(names, piece, filter)`: appends the NUL-joined names of `piece` to the array `names`, each
+/// as itself when `filter` keeps it (by truthiness, like `Array#filter`) and as `undefined`
+/// when not, so that positions stay those of the names as found.
+const APPEND: &str = "(function (names, piece, filter) {
+  const split = piece.split('\\0');
+  if (filter === undefined) {
+    for (let i = 0; i < split.length; i++) names.push(split[i]);
+  } else {
+    for (let i = 0; i < split.length; i++) {
+      const name = split[i];
+      names.push(filter(name) ? name : undefined);
+    }
+  }
+})";
+
+/// `(names, order)` → the kept names (not `undefined`) in `order`, a `Uint32Array` of
+/// positions in `names`.
+const ASSEMBLE: &str = "(function (names, order) {
+  const kept = [];
+  for (let i = 0; i < order.length; i++) {
+    const name = names[order[i]];
+    if (name !== undefined) kept.push(name);
+  }
+  return kept;
+})";
+
 /// `(size, mtime, ctime)` (times in ms since the epoch) → `{ size, mtime: Date, ctime: Date }`.
 const STATS: &str = "(function (size, mtime, ctime) {
   return { size, mtime: new Date(mtime), ctime: new Date(ctime) };
@@ -57,6 +83,8 @@ thread_local! {
   /// The compiled `SPLIT` and `STATS` of this thread's environment.
   static SPLIT_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
   static STATS_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
+  static APPEND_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
+  static ASSEMBLE_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
 }
 
 fn ok(status: sys::napi_status) -> std::result::Result<(), Failure> {
@@ -131,38 +159,155 @@ pub fn joined_to_js(
   filter: Option<sys::napi_value>,
 ) -> std::result::Result<JsValue, Failure> {
   let raw = env.raw();
-  let mut string = ptr::null_mut();
-  ok(unsafe {
-    match joined.is_ascii() {
-      true => sys::napi_create_string_latin1(
-        raw,
-        joined.as_ptr().cast(),
-        joined.len() as isize,
-        &mut string,
-      ),
-      false => sys::napi_create_string_utf8(
-        raw,
-        joined.as_ptr().cast(),
-        joined.len() as isize,
-        &mut string,
-      ),
-    }
-  })?;
+  let string = string(raw, &joined)?;
   let mut separator = ptr::null_mut();
   ok(unsafe { sys::napi_create_string_latin1(raw, SEPARATOR.as_ptr().cast(), 1, &mut separator) })?;
-  let filter = match filter {
-    Some(f) => f,
-    None => {
-      let mut undefined = ptr::null_mut();
-      ok(unsafe { sys::napi_get_undefined(raw, &mut undefined) })?;
-      undefined
-    }
-  };
+  let filter = or_undefined(raw, filter)?;
   call(
     raw,
     compiled(raw, &SPLIT_FN, SPLIT)?,
     &[string, separator, filter],
   )
+}
+
+/// A JS string of `text` (Latin-1 when it is ASCII: cheaper for V8 to take).
+fn string(env: sys::napi_env, text: &str) -> std::result::Result<sys::napi_value, Failure> {
+  let mut string = ptr::null_mut();
+  ok(unsafe {
+    match text.is_ascii() {
+      true => {
+        sys::napi_create_string_latin1(env, text.as_ptr().cast(), text.len() as isize, &mut string)
+      }
+      false => {
+        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut string)
+      }
+    }
+  })?;
+  Ok(string)
+}
+
+fn or_undefined(
+  env: sys::napi_env,
+  value: Option<sys::napi_value>,
+) -> std::result::Result<sys::napi_value, Failure> {
+  match value {
+    Some(v) => Ok(v),
+    None => {
+      let mut undefined = ptr::null_mut();
+      ok(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
+      Ok(undefined)
+    }
+  }
+}
+
+/// The JS array a listing's pieces go into while the directory is read ([`append_piece`],
+/// then [`assemble`]), held by a reference between the calls.
+#[derive(Default)]
+pub struct Gathered {
+  names: Option<sys::napi_ref>,
+  /// The first failure to take a piece (a filter that threw): the listing fails with it, and
+  /// no later piece is looked at.
+  failed: Option<Failure>,
+}
+
+impl Gathered {
+  /// Fails the listing with `failure` unless it failed already.
+  pub fn fail(&mut self, failure: Failure) {
+    self.failed.get_or_insert(failure);
+  }
+}
+
+/// Splits `piece` (NUL-joined names) onto the end of the gathered names, through `filter`.
+pub fn append_piece(
+  env: &Env,
+  gathered: &mut Gathered,
+  piece: &str,
+  filter: Option<sys::napi_value>,
+) {
+  if gathered.failed.is_some() {
+    return;
+  }
+  let appended = (|| {
+    let raw = env.raw();
+    let names = gathered_array(raw, &mut gathered.names)?;
+    let piece = string(raw, piece)?;
+    let filter = or_undefined(raw, filter)?;
+    call(
+      raw,
+      compiled(raw, &APPEND_FN, APPEND)?,
+      &[names, piece, filter],
+    )
+    .map(drop)
+  })();
+  if let Err(failure) = appended {
+    gathered.fail(failure);
+  }
+}
+
+/// The listing's array: the gathered names and `rest` (NUL-joined, through `filter` too), the
+/// kept ones in `order`.
+pub fn assemble(
+  env: &Env,
+  mut gathered: Gathered,
+  rest: &str,
+  order: &[u32],
+  filter: Option<sys::napi_value>,
+) -> std::result::Result<JsValue, Failure> {
+  let raw = env.raw();
+  if !rest.is_empty() {
+    append_piece(env, &mut gathered, rest, filter);
+  }
+  let names = gathered_array(raw, &mut gathered.names);
+  if let Some(reference) = gathered.names.take() {
+    unsafe { sys::napi_delete_reference(raw, reference) };
+  }
+  if let Some(failure) = gathered.failed {
+    return Err(failure);
+  }
+  let names = names?;
+  let mut data = ptr::null_mut();
+  let mut buffer = ptr::null_mut();
+  ok(unsafe {
+    sys::napi_create_arraybuffer(raw, std::mem::size_of_val(order), &mut data, &mut buffer)
+  })?;
+  if !order.is_empty() {
+    // SAFETY: a fresh ArrayBuffer of exactly `order`'s bytes, suitably aligned by V8.
+    unsafe { ptr::copy_nonoverlapping(order.as_ptr(), data.cast::<u32>(), order.len()) };
+  }
+  let mut order_array = ptr::null_mut();
+  ok(unsafe {
+    sys::napi_create_typedarray(
+      raw,
+      sys::TypedarrayType::uint32_array,
+      order.len(),
+      buffer,
+      0,
+      &mut order_array,
+    )
+  })?;
+  call(
+    raw,
+    compiled(raw, &ASSEMBLE_FN, ASSEMBLE)?,
+    &[names, order_array],
+  )
+}
+
+/// The array `slot` refers to, made (and referred to) on first use.
+fn gathered_array(
+  env: sys::napi_env,
+  slot: &mut Option<sys::napi_ref>,
+) -> std::result::Result<sys::napi_value, Failure> {
+  let mut array = ptr::null_mut();
+  match slot {
+    Some(reference) => ok(unsafe { sys::napi_get_reference_value(env, *reference, &mut array) })?,
+    None => {
+      ok(unsafe { sys::napi_create_array(env, &mut array) })?;
+      let mut reference = ptr::null_mut();
+      ok(unsafe { sys::napi_create_reference(env, array, 1, &mut reference) })?;
+      *slot = Some(reference);
+    }
+  }
+  Ok(array)
 }
 
 /// Calls `func` with `args`; what it throws comes back as the failure.
@@ -179,8 +324,7 @@ fn call(
   if status == sys::Status::napi_pending_exception {
     let mut thrown = ptr::null_mut();
     ok(unsafe { sys::napi_get_and_clear_last_exception(env, &mut thrown) })?;
-    let thrown = unsafe { Unknown::from_napi_value(env, thrown) }.map_err(Failure::Js)?;
-    return Err(Failure::Js(Error::from(thrown)));
+    return Err(Failure::thrown(env, thrown));
   }
   ok(status)?;
   Ok(JsValue(result))

@@ -4,11 +4,14 @@
 use napi::bindgen_prelude::*;
 use napi::{Env, JsValue, ValueType};
 use napi_derive::napi;
-use stowage_core::{NameList, Storage};
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use stowage_core::{Listed, NameList, NamePieces, Storage};
 
 use crate::args::{self, DateValue};
 use crate::errors::Failure;
-use crate::promise::{reject, run, spawn};
+use crate::promise::{on, reject, run, spawn};
 
 /// What `getFileStats` resolves to. May grow fields; never loses these.
 #[napi(object, object_from_js = false)]
@@ -85,6 +88,12 @@ pub fn file_exists<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<Promi
 /// Lists in Rust, then applies the caller's `filter` on the JS thread (it is a JS function).
 /// A filter that throws rejects with what it threw; its result counts by truthiness, as in
 /// `Array.prototype.filter`.
+///
+/// A long LOCAL listing comes in pieces while the directory is read: each piece of names is
+/// split into a JS array and put through the filter on the JS thread as it arrives, while the
+/// kernel reads on, and the end brings the rest and the order by name (`Listed::Order`), in
+/// which the kept names are returned. So the strings are made and filtered alongside the
+/// reading instead of after it, and the filter sees the names in no particular order.
 pub fn list_files<'e>(
   env: &'e Env,
   s: &Storage,
@@ -96,29 +105,58 @@ pub fn list_files<'e>(
     Some(o) => checked!(env, filter_of(&o)),
     None => (None, false),
   };
-  run(
+  if recursive {
+    return run(
+      env,
+      s,
+      move |s| async move { Ok(s.list_files_recursive(&path).await?) },
+      move |env, names| crate::js::to_js(env, names, borrowed(env, filter.as_ref())?),
+    );
+  }
+  // The filter goes with the gathered names: the pieces go through it as they arrive.
+  let gathered = Rc::new(RefCell::new((crate::js::Gathered::default(), filter)));
+  let pieces = gathered.clone();
+  let s = s.clone();
+  crate::dispatch::submit_with_progress(
     env,
-    s,
-    move |s| async move {
-      Ok(match recursive {
-        true => NameList::Names(s.list_files_recursive(&path).await?),
-        false => s.list_names(&path).await?,
-      })
+    on(&s),
+    move |progress| async move {
+      let pieces: NamePieces = Box::new(move |piece: String| progress.send(piece));
+      Ok(s.list_names_in_pieces(&path, pieces).await?)
     },
-    move |env, names| {
-      let filter = match filter {
-        Some(f) => Some(f.borrow_back(env).map_err(Failure::Js)?.raw()),
-        None => None,
-      };
-      match names {
-        NameList::Joined { joined, .. } => crate::js::joined_to_js(env, joined, filter),
-        NameList::Names(names) => crate::js::to_js(env, names, filter),
+    move |env, piece: String| {
+      let (gathered, filter) = &mut *pieces.borrow_mut();
+      match borrowed(env, filter.as_ref()) {
+        Ok(filter) => crate::js::append_piece(env, gathered, &piece, filter),
+        Err(failure) => gathered.fail(failure),
+      }
+    },
+    move |env, listed| {
+      let (gathered, filter) = gathered.take();
+      let filter = borrowed(env, filter.as_ref())?;
+      match listed {
+        Listed::Order { order, rest } => crate::js::assemble(env, gathered, &rest, &order, filter),
+        Listed::Sorted(NameList::Joined { joined, .. }) => {
+          crate::js::joined_to_js(env, joined, filter)
+        }
+        Listed::Sorted(NameList::Names(names)) => crate::js::to_js(env, names, filter),
       }
     },
   )
 }
 
 type Filter = FunctionRef<String, Unknown<'static>>;
+
+/// The filter, back on the JS thread.
+fn borrowed(
+  env: &Env,
+  filter: Option<&Filter>,
+) -> std::result::Result<Option<napi::sys::napi_value>, Failure> {
+  match filter {
+    Some(f) => Ok(Some(f.borrow_back(env).map_err(Failure::Js)?.raw())),
+    None => Ok(None),
+  }
+}
 
 /// `options.filter` and `options.recursive`.
 fn filter_of(options: &Unknown) -> std::result::Result<(Option<Filter>, bool), Failure> {

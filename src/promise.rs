@@ -28,11 +28,15 @@ where
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
   let fut = op(storage.clone());
-  let on = match storage.runs_inline() {
+  crate::dispatch::submit(env, on(storage), fut, convert)
+}
+
+/// Where [`run`] runs `storage`'s short operations.
+pub fn on(storage: &Storage) -> On {
+  match storage.runs_inline() {
     true => On::Pool,
     false => On::Runtime,
-  };
-  crate::dispatch::submit(env, on, fut, convert)
+  }
 }
 
 /// Runs `fut` on the tokio runtime; `convert` turns its value into JS on the JS thread, where

@@ -15,7 +15,7 @@ export interface DeleteDirectoryOptions {
 
 /** Options of `listFiles`. */
 export interface ListFilesOptions {
-  /** Keeps a name when it returns true (truthy). A filter that throws rejects `listFiles` with what it threw. */
+  /** Keeps a name when it returns true (truthy); called once per name, in no particular order. A filter that throws rejects `listFiles` with what it threw. */
   filter?: (filename: string) => boolean
   /** Every file and directory at any depth, as paths relative to `dirPath` (`/`-separated, sorted by byte order); `filter` then gets those paths. Default `false`. */
   recursive?: boolean

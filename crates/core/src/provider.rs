@@ -89,10 +89,10 @@ pub trait Provider: Send + Sync + Debug + 'static {
   /// Missing is `ENOENT`; a file is `ENOTDIR`.
   async fn list_dir(&self, path: &StoragePath, detail: ListDetail) -> Result<Vec<DirEntry>>;
 
-  /// The names of the direct children as [`Provider::list_dir`] gives them, held compactly,
-  /// where the provider can do that cheaper than `list_dir`; `None` (the default): the facade
-  /// takes the names from `list_dir`.
-  async fn list_names(&self, _path: &StoragePath) -> Result<Option<NameBuf>> {
+  /// The names of the direct children as [`Provider::list_dir`] gives them, pushed into `names`
+  /// (which may pass them on in pieces) and finished, where the provider can do that cheaper
+  /// than `list_dir`; `None` (the default): the facade takes the names from `list_dir`.
+  async fn list_names(&self, _path: &StoragePath, _names: NameBuf) -> Result<Option<NameBuf>> {
     Ok(None)
   }
 

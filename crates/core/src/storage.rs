@@ -8,7 +8,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::names::NameList;
+use crate::names::{Listed, NameBuf, NameList, NamePieces};
 use crate::path::StoragePath;
 use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
 
@@ -166,13 +166,38 @@ impl Storage {
   pub async fn list_names(&self, path: &str) -> Result<NameList> {
     self
       .run(&LIST_FILES, path, |p, path| async move {
-        if let Some(names) = p.list_names(&path).await? {
+        if let Some(names) = p.list_names(&path, NameBuf::default()).await? {
           return Ok(names.sorted());
         }
         let entries = p.list_dir(&path, ListDetail::Names).await?;
         Ok(NameList::from_names(
           entries.into_iter().map(|e| e.name).collect(),
         ))
+      })
+      .await
+  }
+
+  /// [`Storage::list_files`] for a caller that builds its list while the directory is read:
+  /// where the provider lists compactly (LOCAL), the names go to `pieces` as they are found
+  /// (NUL-joined, in the order found, [`crate::names::PIECE_NAMES`] at a time), and once any
+  /// did, the result is [`Listed::Order`]: the rest of the names and the order of them all. A
+  /// shorter listing, or another provider's, is [`Listed::Sorted`], and nothing went to `pieces`.
+  pub async fn list_names_in_pieces(&self, path: &str, pieces: NamePieces) -> Result<Listed> {
+    self
+      .run(&LIST_FILES, path, |p, path| async move {
+        if let Some(names) = p.list_names(&path, NameBuf::with_pieces(pieces)).await? {
+          if names.sent() == 0 {
+            return Ok(Listed::Sorted(names.sorted()));
+          }
+          return Ok(Listed::Order {
+            order: names.order(),
+            rest: names.unsent().to_string(),
+          });
+        }
+        let entries = p.list_dir(&path, ListDetail::Names).await?;
+        Ok(Listed::Sorted(NameList::from_names(
+          entries.into_iter().map(|e| e.name).collect(),
+        )))
       })
       .await
   }

@@ -241,7 +241,7 @@ fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
 
 /// [`list`]'s names only, compactly: a link (or an entry of unknown type) is followed like
 /// `fs.stat` does and left out when it leads nowhere.
-fn list_names(dir: &Path) -> io::Result<NameBuf> {
+fn list_names(dir: &Path, names: NameBuf) -> io::Result<NameBuf> {
   use rustix::fs::{self as rfs, AtFlags, Mode, OFlags, CWD};
   let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
   let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
@@ -252,6 +252,7 @@ fn list_names(dir: &Path) -> io::Result<NameBuf> {
       Err(rustix::io::Errno::NOENT) => Ok(false),
       Err(e) => Err(e.into()),
     },
+    names,
   )
 }
 
@@ -352,11 +353,11 @@ impl Provider for LocalProvider {
       .await
   }
 
-  async fn list_names(&self, path: &StoragePath) -> Result<Option<NameBuf>> {
+  async fn list_names(&self, path: &StoragePath, names: NameBuf) -> Result<Option<NameBuf>> {
     let names = self
       .blocking(path, |place, _| match place {
-        Place::Native(p) => list_names(&p),
-        Place::Rooted(root, key) => beneath::list_names(&root, &key),
+        Place::Native(p) => list_names(&p, names),
+        Place::Rooted(root, key) => beneath::list_names(&root, &key, names),
       })
       .await?;
     Ok(Some(names))

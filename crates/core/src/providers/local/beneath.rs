@@ -258,10 +258,10 @@ pub(super) fn entries(dir: OwnedFd) -> io::Result<Vec<(OsString, FileType)>> {
 pub(super) fn names(
   dir: &OwnedFd,
   keep: &dyn Fn(&OsStr, FileType) -> io::Result<bool>,
+  mut names: NameBuf,
 ) -> io::Result<NameBuf> {
   let mut buf = Vec::with_capacity(DIRENT_BUFFER);
   let mut raw = rfs::RawDir::new(dir, buf.spare_capacity_mut());
-  let mut names = NameBuf::default();
   while let Some(entry) = raw.next() {
     let entry = entry.map_err(err)?;
     let bytes = entry.file_name().to_bytes();
@@ -285,10 +285,13 @@ pub(super) fn names(
 
 /// [`names`] of the directory `key` names, beneath the root; links are followed from the root
 /// like [`list`] does (one that leads outside is listed, a dangling one is not).
-pub fn list_names(root: &Root, key: &str) -> io::Result<NameBuf> {
-  Walk::new(root, key).at_last(false, true, |dir, name| {
-    let fd = open_dir(dir, name)?;
-    names(&fd, &|name, file_type| {
+pub fn list_names(root: &Root, key: &str, into: NameBuf) -> io::Result<NameBuf> {
+  // Only the opening follows links; the names are read once (they may be on their way as
+  // pieces already), never again after a failure.
+  let fd = Walk::new(root, key).at_last(false, true, open_dir)?;
+  names(
+    &fd,
+    &|name, file_type| {
       match see(&fd, name, file_type, ListDetail::Names)? {
         Seen::Gone => return Ok(false),
         Seen::Kind(_) | Seen::Stat(_) => return Ok(true),
@@ -311,8 +314,9 @@ pub fn list_names(root: &Root, key: &str) -> io::Result<NameBuf> {
         }
         Err(e) => Err(e),
       }
-    })
-  })
+    },
+    into,
+  )
 }
 
 /// A name as a `String`, without a copy when it is UTF-8 (lossy otherwise, as listings show it).

@@ -237,7 +237,7 @@ mod tests {
       names.sort();
       names
     };
-    let rooted = super::super::list_names(&root, "")
+    let rooted = super::super::list_names(&root, "", crate::NameBuf::default())
       .unwrap()
       .sorted()
       .into_vec();
@@ -249,7 +249,7 @@ mod tests {
       rooted,
       ["link-in", "link-out", "old-1", "old-2", "sub", "young"]
     );
-    let native = crate::providers::local::list_names(&dir)
+    let native = crate::providers::local::list_names(&dir, crate::NameBuf::default())
       .unwrap()
       .sorted()
       .into_vec();
