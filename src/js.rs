@@ -244,19 +244,13 @@ pub fn append_piece(
   }
 }
 
-/// The listing's array: the gathered names and `rest` (NUL-joined, through `filter` too), the
-/// kept ones in `order`.
+/// The listing's array: the kept ones of the gathered names, in `order`.
 pub fn assemble(
   env: &Env,
   mut gathered: Gathered,
-  rest: &str,
   order: &[u32],
-  filter: Option<sys::napi_value>,
 ) -> std::result::Result<JsValue, Failure> {
   let raw = env.raw();
-  if !rest.is_empty() {
-    append_piece(env, &mut gathered, rest, filter);
-  }
   let names = gathered_array(raw, &mut gathered.names);
   if let Some(reference) = gathered.names.take() {
     unsafe { sys::napi_delete_reference(raw, reference) };

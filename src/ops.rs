@@ -91,8 +91,8 @@ pub fn file_exists<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<Promi
 ///
 /// A long LOCAL listing comes in pieces while the directory is read: each piece of names is
 /// split into a JS array and put through the filter on the JS thread as it arrives, while the
-/// kernel reads on, and the end brings the rest and the order by name (`Listed::Order`), in
-/// which the kept names are returned. So the strings are made and filtered alongside the
+/// kernel reads on, and the end brings the order by name (`Listed::Order`), in which the kept
+/// names are returned. So the strings are made and filtered alongside the
 /// reading instead of after it, and the filter sees the names in no particular order.
 pub fn list_files<'e>(
   env: &'e Env,
@@ -135,7 +135,7 @@ pub fn list_files<'e>(
       let (gathered, filter) = gathered.take();
       let filter = borrowed(env, filter.as_ref())?;
       match listed {
-        Listed::Order { order, rest } => crate::js::assemble(env, gathered, &rest, &order, filter),
+        Listed::Order(order) => crate::js::assemble(env, gathered, &order),
         Listed::Sorted(NameList::Joined { joined, .. }) => {
           crate::js::joined_to_js(env, joined, filter)
         }

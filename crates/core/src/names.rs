@@ -40,7 +40,7 @@ impl fmt::Debug for NameBuf {
 
 impl NameBuf {
   /// A buffer that also gives its names to `pieces`, [`PIECE_NAMES`] at a time, as they are
-  /// pushed; the last ones (fewer than a piece) stay for [`NameBuf::unsent`].
+  /// pushed; the last ones (fewer than a piece) go on [`NameBuf::flush`].
   pub fn with_pieces(pieces: NamePieces) -> NameBuf {
     NameBuf {
       pieces: Some(pieces),
@@ -65,25 +65,21 @@ impl NameBuf {
     self.text.push_str(name);
     self.spans.push((start, name.len() as u32));
     if self.spans.len() - self.sent >= PIECE_NAMES {
-      if let Some(pieces) = &mut self.pieces {
-        let from = self.spans[self.sent].0 as usize;
-        pieces(self.text[from..].to_string());
-        self.sent = self.spans.len();
-      }
+      self.flush();
+    }
+  }
+
+  /// Gives the names not given out yet to the pieces, if there are pieces.
+  pub fn flush(&mut self) {
+    if let (Some(pieces), Some(&(from, _))) = (&mut self.pieces, self.spans.get(self.sent)) {
+      pieces(self.text[from as usize..].to_string());
+      self.sent = self.spans.len();
     }
   }
 
   /// How many names went out as pieces (the first ones found).
   pub fn sent(&self) -> usize {
     self.sent
-  }
-
-  /// The names that did not go out as pieces, NUL-joined ("" when none).
-  pub fn unsent(&self) -> &str {
-    match self.spans.get(self.sent) {
-      Some(&(from, _)) => &self.text[from as usize..],
-      None => "",
-    }
   }
 
   pub fn len(&self) -> usize {
@@ -152,9 +148,8 @@ fn name(text: &[u8], (start, len): (u32, u32)) -> &[u8] {
 /// What [`crate::Storage::list_names_in_pieces`] gives.
 #[derive(Debug)]
 pub enum Listed {
-  /// The first names went out in pieces, `rest` holds the others (NUL-joined), and `order` is
-  /// the order of them all by name, as indices in the order found.
-  Order { order: Vec<u32>, rest: String },
+  /// The names went out in pieces; this is their order by name, as indices in the order found.
+  Order(Vec<u32>),
   /// No pieces: the whole listing, sorted.
   Sorted(NameList),
 }
@@ -286,16 +281,25 @@ mod tests {
       for name in &found {
         buf.push(name);
       }
+      let before_flush = pieces.lock().unwrap().len();
+      assert_eq!(
+        before_flush,
+        len / PIECE_NAMES,
+        "{len} names: whole pieces as pushed"
+      );
+      assert_eq!(buf.sent(), before_flush * PIECE_NAMES);
+      buf.flush();
+      assert_eq!(buf.sent(), len);
       let pieces = pieces.lock().unwrap().clone();
-      assert_eq!(pieces.len(), len / PIECE_NAMES, "{len} names");
-      assert_eq!(buf.sent(), pieces.len() * PIECE_NAMES);
-      let mut received: Vec<String> = pieces
+      assert_eq!(
+        pieces.len(),
+        len.div_ceil(PIECE_NAMES),
+        "{len} names: and the rest"
+      );
+      let received: Vec<String> = pieces
         .iter()
         .flat_map(|p| p.split('\0').map(str::to_string))
         .collect();
-      if !buf.unsent().is_empty() {
-        received.extend(buf.unsent().split('\0').map(str::to_string));
-      }
       assert_eq!(received, found, "{len} names, as found");
       let by_order: Vec<String> = buf
         .order()

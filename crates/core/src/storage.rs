@@ -180,19 +180,19 @@ impl Storage {
   /// [`Storage::list_files`] for a caller that builds its list while the directory is read:
   /// where the provider lists compactly (LOCAL), the names go to `pieces` as they are found
   /// (NUL-joined, in the order found, [`crate::names::PIECE_NAMES`] at a time), and once any
-  /// did, the result is [`Listed::Order`]: the rest of the names and the order of them all. A
-  /// shorter listing, or another provider's, is [`Listed::Sorted`], and nothing went to `pieces`.
+  /// did, the rest follow as one more piece before the sort, and the result is
+  /// [`Listed::Order`]: the order of them all. A shorter listing, or another provider's, is
+  /// [`Listed::Sorted`], and nothing went to `pieces`.
   pub async fn list_names_in_pieces(&self, path: &str, pieces: NamePieces) -> Result<Listed> {
     self
       .run(&LIST_FILES, path, |p, path| async move {
-        if let Some(names) = p.list_names(&path, NameBuf::with_pieces(pieces)).await? {
+        if let Some(mut names) = p.list_names(&path, NameBuf::with_pieces(pieces)).await? {
           if names.sent() == 0 {
             return Ok(Listed::Sorted(names.sorted()));
           }
-          return Ok(Listed::Order {
-            order: names.order(),
-            rest: names.unsent().to_string(),
-          });
+          // The rest goes out first: the JS thread takes it in while the names are sorted here.
+          names.flush();
+          return Ok(Listed::Order(names.order()));
         }
         let entries = p.list_dir(&path, ListDetail::Names).await?;
         Ok(Listed::Sorted(NameList::from_names(
