@@ -30,8 +30,8 @@ async function warmUp(impl, base) {
   await impl.deleteDirectory(dir, { recursive: true, force: true });
 }
 
-function peakRssKiB() {
-  return Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))[1]);
+function statusKiB(field) {
+  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))[1]);
 }
 
 async function main() {
@@ -43,13 +43,14 @@ async function main() {
   const input = w.childSetup ? w.childSetup(p) : undefined;
   if (w.backend === 'local') await warmUp(impl, base);
   writeFileSync('/proc/self/clear_refs', '5'); // the peak counts from here: the workload, not the setup
+  const startRssKiB = statusKiB('VmRSS'); // what was resident before: the peak's growth over it is the workload's
   const start = process.hrtime.bigint();
   const cpuStart = process.cpuUsage(); // the whole process: JS, libuv and Rust threads, user and kernel
   const r = await w.run(impl, dir, p, input);
   const ms = Number(process.hrtime.bigint() - start) / 1e6;
   const cpu = process.cpuUsage(cpuStart);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  process.stdout.write(`${JSON.stringify({ ms, cpuMs, ops: r.ops, bytes: r.bytes, check: r.check, peakRssKiB: peakRssKiB() })}\n`);
+  process.stdout.write(`${JSON.stringify({ ms, cpuMs, ops: r.ops, bytes: r.bytes, check: r.check, peakRssKiB: statusKiB('VmHWM'), startRssKiB })}\n`);
 }
 
 main().catch((e) => {

@@ -29,9 +29,20 @@ function median(xs) {
 }
 
 /** Stowage's verdict against the issue's target for a workload, or null when it has none. */
-function verdict(w, row, byImpl) {
+function verdict(w, row, byImpl, earlier) {
   const t = w.target;
   if (!t || row.impl !== STOWAGE[w.backend]) return null;
+  if (t.asFastAs) {
+    // Another workload's fs/promises row (the checksum against readFile + createHash), and a cap
+    // on the memory the workload took (the peak RSS's growth, not Node's own resident memory).
+    const other = earlier[t.asFastAs] && earlier[t.asFastAs]['fs-promises'];
+    if (!other || row.growthMiB == null) return null;
+    const x = other.ms / row.ms;
+    return {
+      text: `as fast as ${t.asFastAs} on fs/promises (is ${x.toFixed(2)}x), peak RSS growth < ${t.maxGrowthMiB} MiB (is ${row.growthMiB.toFixed(0)})`,
+      met: x >= 1 && row.growthMiB < t.maxGrowthMiB,
+    };
+  }
   if (t.speedup) {
     if (row.speedup == null) return null; // the baseline was not measured in this run
     return { text: `≥${t.speedup}x ${t.of === 'sdk' ? 'the SDK' : 'fs/promises'}`, met: row.speedup >= t.speedup };
@@ -45,6 +56,7 @@ function verdict(w, row, byImpl) {
 
 function summarize(runs, workloads) {
   const rows = [];
+  const earlier = {};
   for (const w of workloads) {
     const byImpl = {};
     for (const impl of ORDER) {
@@ -63,6 +75,8 @@ function summarize(runs, workloads) {
         throughput: w.unit === 'MiB' ? bytes / MiB / (ms / 1000) : ops / (ms / 1000),
         unit: w.unit === 'MiB' ? 'MiB/s' : `${w.unit}/s`,
         peakRssMiB: median(mine.map((r) => r.peakRssKiB)) / 1024,
+        // The peak's growth over what was resident when the clock started (older files: none).
+        growthMiB: mine.every((r) => r.startRssKiB != null) ? median(mine.map((r) => r.peakRssKiB - r.startRssKiB)) / 1024 : null,
         // Older result files have no CPU time.
         cpuMs: mine.every((r) => r.cpuMs != null) ? median(mine.map((r) => r.cpuMs)) : null,
         serverCpuMs: mine.every((r) => r.serverCpuMs != null) ? median(mine.map((r) => r.serverCpuMs)) : null,
@@ -72,9 +86,10 @@ function summarize(runs, workloads) {
     for (const row of Object.values(byImpl)) {
       row.speedup = baseline ? baseline.ms / row.ms : null;
       row.vsFloor = byImpl.floor ? row.ms / byImpl.floor.ms : null;
-      row.target = verdict(w, row, byImpl);
+      row.target = verdict(w, row, byImpl, earlier);
       rows.push(row);
     }
+    earlier[w.name] = byImpl;
   }
   return rows;
 }
@@ -86,9 +101,9 @@ const fmtTarget = (t) => (!t ? '' : `${t.met === null ? '·' : t.met ? 'met' : '
 
 function cells(r) {
   const cpu = (r.cpuMs == null ? '—' : fmtMs(r.cpuMs)) + (r.serverCpuMs == null ? '' : ` / ${fmtMs(r.serverCpuMs)}`);
-  return [r.workload, NAMES[r.impl], fmtMs(r.ms), `${fmtMs(r.min)}–${fmtMs(r.max)}`, fmtTp(r), `${r.peakRssMiB.toFixed(0)} MiB`, cpu, fmtX(r.speedup), fmtTarget(r.target)];
+  return [r.workload, NAMES[r.impl], fmtMs(r.ms), `${fmtMs(r.min)}–${fmtMs(r.max)}`, fmtTp(r), `${r.peakRssMiB.toFixed(0)} MiB${r.growthMiB == null ? '' : ` (+${Math.max(0, r.growthMiB).toFixed(0)})`}`, cpu, fmtX(r.speedup), fmtTarget(r.target)];
 }
-const HEAD = ['workload', 'implementation', 'median', 'min–max', 'throughput', 'peak RSS', 'CPU time (cloud: client / server)', 'speedup vs fs/promises (cloud: vs SDK)', 'target'];
+const HEAD = ['workload', 'implementation', 'median', 'min–max', 'throughput', 'peak RSS (+ growth)', 'CPU time (cloud: client / server)', 'speedup vs fs/promises (cloud: vs SDK)', 'target'];
 
 function table(rows) {
   const all = [HEAD, ...rows.map(cells)];

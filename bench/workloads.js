@@ -364,7 +364,7 @@ const WORKLOADS = [
     backend: 'local',
     title: 'SHA-256 of a 256 MiB file: native checksum',
     unit: 'MiB',
-    target: { of: 'sha256_big', note: 'at least as fast as readFile + createHash, peak RSS < 40 MiB' },
+    target: { asFastAs: 'sha256_big', maxGrowthMiB: 40 },
     shared: 'big',
     onlyWith: 'checksum',
     async run(impl, dir, p) {
