@@ -29,27 +29,25 @@ const SPLIT: &str = "(function (joined, separator, filter) {
 /// Between the names in the joined string: never in a file name.
 const SEPARATOR: &[u8; 1] = &[0];
 
-/// `(names, piece, filter)`: appends the NUL-joined names of `piece` to the array `names`, each
-/// as itself when `filter` keeps it (by truthiness, like `Array#filter`) and as `undefined`
-/// when not, so that positions stay those of the names as found.
-const APPEND: &str = "(function (names, piece, filter) {
-  const split = piece.split('\\0');
-  if (filter === undefined) {
-    for (let i = 0; i < split.length; i++) names.push(split[i]);
-  } else {
-    for (let i = 0; i < split.length; i++) {
-      const name = split[i];
-      names.push(filter(name) ? name : undefined);
-    }
+/// `(pieces, piece, filter)`: splits the NUL-joined names of `piece` into an array, each name
+/// left as it is when `filter` keeps it (by truthiness, like `Array#filter`) and made
+/// `undefined` when not, and appends that array to `pieces`.
+const APPEND: &str = "(function (pieces, piece, filter) {
+  const names = piece.split('\\0');
+  if (filter !== undefined) {
+    for (let i = 0; i < names.length; i++) if (!filter(names[i])) names[i] = undefined;
   }
+  pieces.push(names);
 })";
 
-/// `(names, order)` → the kept names (not `undefined`) in `order`, a `Uint32Array` of
-/// positions in `names`.
-const ASSEMBLE: &str = "(function (names, order) {
+/// `(pieces, order, bits)` → the kept names (not `undefined`) in `order`, a `Uint32Array` of
+/// positions: position `p` is name `p & (2 ** bits - 1)` of piece `p >>> bits`.
+const ASSEMBLE: &str = "(function (pieces, order, bits) {
+  const mask = (1 << bits) - 1;
   const kept = [];
   for (let i = 0; i < order.length; i++) {
-    const name = names[order[i]];
+    const p = order[i];
+    const name = pieces[p >>> bits][p & mask];
     if (name !== undefined) kept.push(name);
   }
   return kept;
@@ -200,8 +198,8 @@ fn or_undefined(
   }
 }
 
-/// The JS array a listing's pieces go into while the directory is read ([`append_piece`],
-/// then [`assemble`]), held by a reference between the calls.
+/// The JS array of a listing's pieces (each an array of names) while the directory is read
+/// ([`append_piece`], then [`assemble`]), held by a reference between the calls.
 #[derive(Default)]
 pub struct Gathered {
   names: Option<sys::napi_ref>,
@@ -279,10 +277,12 @@ pub fn assemble(
       &mut order_array,
     )
   })?;
+  let mut bits = ptr::null_mut();
+  ok(unsafe { sys::napi_create_uint32(raw, stowage_core::PIECE_BITS, &mut bits) })?;
   call(
     raw,
     compiled(raw, &ASSEMBLE_FN, ASSEMBLE)?,
-    &[names, order_array],
+    &[names, order_array, bits],
   )
 }
 

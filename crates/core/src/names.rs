@@ -11,8 +11,11 @@ use std::fmt;
 /// Takes a listing's names in pieces, each the NUL-joined names found since the last piece.
 pub type NamePieces = Box<dyn FnMut(String) + Send>;
 
-/// Names per piece given to [`NamePieces`].
-pub const PIECE_NAMES: usize = 4096;
+/// Names per piece given to [`NamePieces`] (every piece but the last): `1 << PIECE_BITS`, so a
+/// consumer finds the name at position `i` as name `i & (PIECE_NAMES - 1)` of piece
+/// `i >> PIECE_BITS`.
+pub const PIECE_BITS: u32 = 12;
+pub const PIECE_NAMES: usize = 1 << PIECE_BITS;
 
 /// Names in the order they were found: one text (the names joined with NUL), and each name's
 /// span in it.
