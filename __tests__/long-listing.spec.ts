@@ -5,7 +5,7 @@
  * short path's: every name once, sorted by bytes, the filter called once per name, and a
  * throwing filter rejecting with what it threw.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorageProvider, MemoryStorageProvider } from '..';
@@ -115,6 +115,24 @@ describe.each([
     await expect(provider.listFiles(at(join(work, 'missing-long')))).rejects.toMatchObject({ code: 'ENOENT' });
     writeFileSync(join(work, 'plain-file'), 'x');
     await expect(provider.listFiles(at(join(work, 'plain-file')))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+});
+
+describe('LOCAL without a root: links that lead nowhere', () => {
+  it('are left out of a listing (short or long), which does not fail because of them', async () => {
+    const provider = new LocalStorageProvider();
+    for (const count of [3, PIECE + 3]) {
+      const dir = join(work, `broken-links-${count}`);
+      const names = namesFor(count).filter((n) => !n.startsWith('dir-'));
+      build(dir, names);
+      symlinkSync('loop', join(dir, 'loop')); // points at itself
+      symlinkSync('missing', join(dir, 'dangling'));
+      symlinkSync(`${names[0]}/below`, join(dir, 'through-a-file'));
+      symlinkSync(names[1], join(dir, 'good-link'));
+      const want = [...names, 'good-link'].sort(byBytes);
+      expect(await provider.listFiles(dir)).toEqual(want);
+      expect(await provider.listFiles(dir, { recursive: true })).toEqual(want);
+    }
   });
 });
 

@@ -243,13 +243,17 @@ fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
 /// `fs.stat` does and left out when it leads nowhere.
 fn list_names(dir: &Path, names: NameBuf) -> io::Result<NameBuf> {
   use rustix::fs::{self as rfs, AtFlags, Mode, OFlags, CWD};
+  use rustix::io::Errno;
   let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
   let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
   beneath::names(
     &fd,
+    // Only links get here (and names of unknown type): one that leads nowhere — dangling, a
+    // loop, through a file — is skipped, as `list` skips it; one into a place this process
+    // cannot look is listed.
     &|name, _| match rfs::statat(&fd, name, AtFlags::empty()) {
-      Ok(_) => Ok(true),
-      Err(rustix::io::Errno::NOENT) => Ok(false),
+      Ok(_) | Err(Errno::ACCESS) => Ok(true),
+      Err(Errno::NOENT | Errno::LOOP | Errno::NOTDIR) => Ok(false),
       Err(e) => Err(e.into()),
     },
     names,
