@@ -161,22 +161,6 @@ impl Storage {
       .await
   }
 
-  /// [`Storage::list_files`] as one NUL-joined string where the provider lists names compactly
-  /// (LOCAL): what the binding hands to JavaScript in one piece.
-  pub async fn list_names(&self, path: &str) -> Result<NameList> {
-    self
-      .run(&LIST_FILES, path, |p, path| async move {
-        if let Some(names) = p.list_names(&path, NameBuf::default()).await? {
-          return Ok(names.sorted());
-        }
-        let entries = p.list_dir(&path, ListDetail::Names).await?;
-        Ok(NameList::from_names(
-          entries.into_iter().map(|e| e.name).collect(),
-        ))
-      })
-      .await
-  }
-
   /// [`Storage::list_files`] for a caller that builds its list while the directory is read:
   /// where the provider lists compactly (LOCAL), the names go to `pieces` as they are found
   /// (NUL-joined, in the order found, [`crate::names::PIECE_NAMES`] at a time), and once any
