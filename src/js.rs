@@ -27,7 +27,7 @@ const SPLIT: &str = "(function (joined, separator, filter) {
 })";
 
 /// Between the names in the joined string: never in a file name.
-const SEPARATOR: &[u8; 1] = &[0];
+const SEPARATOR: &str = "\0";
 
 /// `(pieces, piece, filter)`: splits the NUL-joined names of `piece` into an array, each name
 /// left as it is when `filter` keeps it (by truthiness, like `Array#filter`) and made
@@ -157,14 +157,13 @@ pub fn joined_to_js(
   filter: Option<sys::napi_value>,
 ) -> std::result::Result<JsValue, Failure> {
   let raw = env.raw();
-  let string = string(raw, &joined)?;
-  let mut separator = ptr::null_mut();
-  ok(unsafe { sys::napi_create_string_latin1(raw, SEPARATOR.as_ptr().cast(), 1, &mut separator) })?;
+  let separator = string(raw, SEPARATOR)?;
+  let joined = string(raw, &joined)?;
   let filter = or_undefined(raw, filter)?;
   call(
     raw,
     compiled(raw, &SPLIT_FN, SPLIT)?,
-    &[string, separator, filter],
+    &[joined, separator, filter],
   )
 }
 
@@ -310,8 +309,7 @@ fn call(
   func: sys::napi_value,
   args: &[sys::napi_value],
 ) -> std::result::Result<JsValue, Failure> {
-  let mut this = ptr::null_mut();
-  ok(unsafe { sys::napi_get_undefined(env, &mut this) })?;
+  let this = or_undefined(env, None)?;
   let mut result = ptr::null_mut();
   let status =
     unsafe { sys::napi_call_function(env, this, func, args.len(), args.as_ptr(), &mut result) };
@@ -335,12 +333,9 @@ fn slow(
   ok(unsafe { sys::napi_create_array(raw, &mut array) })?;
   let mut kept = 0;
   for name in names {
-    let mut string = ptr::null_mut();
-    ok(unsafe {
-      sys::napi_create_string_utf8(raw, name.as_ptr().cast(), name.len() as isize, &mut string)
-    })?;
+    let name = string(raw, &name)?;
     if let Some(f) = filter {
-      let verdict = call(raw, f, &[string])?;
+      let verdict = call(raw, f, &[name])?;
       let mut keep = false;
       let mut as_bool = ptr::null_mut();
       ok(unsafe { sys::napi_coerce_to_bool(raw, verdict.0, &mut as_bool) })?;
@@ -349,7 +344,7 @@ fn slow(
         continue;
       }
     }
-    ok(unsafe { sys::napi_set_element(raw, array, kept, string) })?;
+    ok(unsafe { sys::napi_set_element(raw, array, kept, name) })?;
     kept += 1;
   }
   Ok(JsValue(array))
