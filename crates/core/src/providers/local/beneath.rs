@@ -303,6 +303,8 @@ pub fn list_names(root: &Root, key: &str, into: NameBuf) -> io::Result<NameBuf> 
       };
       match stat(root, &child) {
         Ok(_) => Ok(true),
+        // A loop leads nowhere, as in a listing without a root: left out.
+        Err(e) if e.raw_os_error() == Some(Errno::LOOP.raw_os_error()) => Ok(false),
         Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(true),
         Err(e)
           if matches!(
