@@ -103,26 +103,24 @@ impl ReadStream for SlicedReader {
   }
 }
 
-/// Collects the chunks and writes the file in one `write_file` on finish (MEMORY).
+/// Collects the bytes and writes the file in one `write_file` on finish (MEMORY). Each chunk is
+/// copied as it comes and let go of at once: a chunk can be a piece of the caller's own memory
+/// (a large `writeFile`, see [`crate::meet`]), which the caller waits to have back.
 struct BufferedWriter {
   provider: Arc<dyn Provider>,
   path: StoragePath,
-  chunks: Vec<Bytes>,
+  data: Vec<u8>,
 }
 
 #[async_trait]
 impl WriteStream for BufferedWriter {
   async fn write(&mut self, data: Bytes) -> Result<()> {
-    self.chunks.push(data);
+    self.data.extend_from_slice(&data);
     Ok(())
   }
 
   async fn finish(&mut self) -> Result<()> {
-    let chunks = std::mem::take(&mut self.chunks);
-    let mut data = Vec::with_capacity(chunks.iter().map(Bytes::len).sum());
-    for chunk in chunks {
-      data.extend_from_slice(&chunk);
-    }
+    let data = std::mem::take(&mut self.data);
     self
       .provider
       .write_file(&self.path, Bytes::from(data))
@@ -130,7 +128,7 @@ impl WriteStream for BufferedWriter {
   }
 
   async fn abort(&mut self) -> Result<()> {
-    self.chunks.clear();
+    self.data = Vec::new();
     Ok(())
   }
 }
@@ -150,7 +148,7 @@ async fn writer_at(provider: Arc<dyn Provider>, at: StoragePath) -> Result<Write
   Ok(Box::new(BufferedWriter {
     provider,
     path: at,
-    chunks: Vec::new(),
+    data: Vec::new(),
   }))
 }
 
@@ -373,6 +371,14 @@ mod tests {
   use super::*;
   use crate::providers::memory::MemoryProvider;
 
+  struct Lent(Arc<Vec<u8>>);
+
+  impl AsRef<[u8]> for Lent {
+    fn as_ref(&self) -> &[u8] {
+      &self.0
+    }
+  }
+
   async fn read_all(s: &Storage, path: &str, range: ByteRange, chunk: usize) -> Vec<Vec<u8>> {
     let mut reader = s.open_read(path, range, chunk).await.unwrap();
     let mut chunks = Vec::new();
@@ -419,6 +425,19 @@ mod tests {
     assert!(!s.file_exists("d/g").await.unwrap());
     let err = s.open_write("d").await.err().unwrap();
     assert_eq!(err.code(), "EISDIR");
+    // A chunk is let go of when `write` returns, not kept until `finish`.
+    let chunk = Arc::new(b"lent".to_vec());
+    let mut w = s.open_write("d/h").await.unwrap();
+    w.write(Bytes::from_owner(Lent(chunk.clone())))
+      .await
+      .unwrap();
+    assert_eq!(Arc::strong_count(&chunk), 1);
+    w.write(Bytes::from_static(b"!")).await.unwrap();
+    w.finish().await.unwrap();
+    assert_eq!(
+      s.read_file("d/h").await.unwrap(),
+      Bytes::from_static(b"lent!")
+    );
     let err = s
       .open_read("missing", ByteRange::default(), 1)
       .await
