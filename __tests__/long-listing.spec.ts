@@ -63,6 +63,12 @@ describe.each([
       });
       expect(seen.sort(byBytes)).toEqual(want);
       expect(kept).toEqual(want.filter((n) => n.endsWith('.ts') || n.startsWith('ü')));
+      // Kept by truthiness, like Array#filter; none and all.
+      const truthy = (name: string) => [0, 1, '', 'x', null, {}][name.length % 6];
+      const fromJs = truthy as unknown as (name: string) => boolean; // what a JS caller may pass
+      expect(await provider.listFiles(at(dir), { filter: fromJs })).toEqual(want.filter(truthy));
+      expect(await provider.listFiles(at(dir), { filter: () => false })).toEqual([]);
+      expect(await provider.listFiles(at(dir), { filter: () => true })).toEqual(want);
 
       // A filter that throws late (the last name by name; anywhere in the reading) rejects with
       // what it threw, and is not called again after it threw.

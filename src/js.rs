@@ -29,28 +29,29 @@ const SPLIT: &str = "(function (joined, separator, filter) {
 /// Between the names in the joined string: never in a file name.
 const SEPARATOR: &str = "\0";
 
-/// `(pieces, piece, filter)`: splits the NUL-joined names of `piece` into an array, each name
-/// left as it is when `filter` keeps it (by truthiness, like `Array#filter`) and made
-/// `undefined` when not, and appends that array to `pieces`.
-const APPEND: &str = "(function (pieces, piece, filter) {
+/// `(kept, piece, filter, flags)`: splits the NUL-joined names of `piece` and pushes onto `kept`
+/// the ones `filter` keeps (by truthiness, like `Array#filter`; all when there is no filter),
+/// setting `flags[i]` for each kept name `i` of the piece.
+const APPEND: &str = "(function (kept, piece, filter, flags) {
   const names = piece.split('\\0');
-  if (filter !== undefined) {
-    for (let i = 0; i < names.length; i++) if (!filter(names[i])) names[i] = undefined;
+  if (filter === undefined) {
+    for (let i = 0; i < names.length; i++) kept.push(names[i]);
+    return;
   }
-  pieces.push(names);
+  for (let i = 0; i < names.length; i++) {
+    const name = names[i];
+    if (filter(name)) {
+      kept.push(name);
+      flags[i] = 1;
+    }
+  }
 })";
 
-/// `(pieces, order, bits)` → the kept names (not `undefined`) in `order`, a `Uint32Array` of
-/// positions: position `p` is name `p & (2 ** bits - 1)` of piece `p >>> bits`.
-const ASSEMBLE: &str = "(function (pieces, order, bits) {
-  const mask = (1 << bits) - 1;
-  const kept = [];
-  for (let i = 0; i < order.length; i++) {
-    const p = order[i];
-    const name = pieces[p >>> bits][p & mask];
-    if (name !== undefined) kept.push(name);
-  }
-  return kept;
+/// `(kept, order)` → the names of `kept` in `order`, a `Uint32Array` of indices into `kept`.
+const ASSEMBLE: &str = "(function (kept, order) {
+  const sorted = [];
+  for (let i = 0; i < order.length; i++) sorted.push(kept[order[i]]);
+  return sorted;
 })";
 
 /// `(size, mtime, ctime)` (times in ms since the epoch) → `{ size, mtime: Date, ctime: Date }`.
@@ -197,11 +198,15 @@ fn or_undefined(
   }
 }
 
-/// The JS array of a listing's pieces (each an array of names) while the directory is read
-/// ([`append_piece`], then [`assemble`]), held by a reference between the calls.
+/// A listing's kept names while the directory is read ([`append_piece`], then [`assemble`]): a
+/// JS array of them in the order found, held by a reference between the calls, and which names
+/// the filter kept.
 #[derive(Default)]
 pub struct Gathered {
-  names: Option<sys::napi_ref>,
+  kept: Option<sys::napi_ref>,
+  /// One byte per name found, non-zero for a kept one; `None` while there is no filter (all
+  /// are kept).
+  flags: Option<Vec<u8>>,
   /// The first failure to take a piece (a filter that threw): the listing fails with it, and
   /// no later piece is looked at.
   failed: Option<Failure>,
@@ -214,7 +219,7 @@ impl Gathered {
   }
 }
 
-/// Splits `piece` (NUL-joined names) onto the end of the gathered names, through `filter`.
+/// Splits `piece` (NUL-joined names) and keeps what `filter` keeps, in the order found.
 pub fn append_piece(
   env: &Env,
   gathered: &mut Gathered,
@@ -226,63 +231,82 @@ pub fn append_piece(
   }
   let appended = (|| {
     let raw = env.raw();
-    let names = gathered_array(raw, &mut gathered.names)?;
+    let kept = gathered_array(raw, &mut gathered.kept)?;
+    let len = piece.bytes().filter(|&b| b == 0).count() + 1;
+    let (flags, bytes) = match filter {
+      Some(_) => {
+        let (array, bytes) = typed_array(raw, sys::TypedarrayType::uint8_array, len, 1)?;
+        (array, Some(bytes))
+      }
+      None => (or_undefined(raw, None)?, None),
+    };
     let piece = string(raw, piece)?;
     let filter = or_undefined(raw, filter)?;
     call(
       raw,
       compiled(raw, &APPEND_FN, APPEND)?,
-      &[names, piece, filter],
-    )
-    .map(drop)
+      &[kept, piece, filter, flags],
+    )?;
+    if let Some(bytes) = bytes {
+      // SAFETY: `flags`' fresh ArrayBuffer of `len` bytes, alive in this scope; nothing else
+      // sees it (the filter is given names only).
+      let set = unsafe { std::slice::from_raw_parts(bytes.cast::<u8>(), len) };
+      gathered
+        .flags
+        .get_or_insert_with(Vec::new)
+        .extend_from_slice(set);
+    }
+    Ok(())
   })();
   if let Err(failure) = appended {
     gathered.fail(failure);
   }
 }
 
-/// The listing's array: the kept ones of the gathered names, in `order`.
+/// The listing's array: the kept names in `order` (indices in the order found, sorted by name).
 pub fn assemble(
   env: &Env,
   mut gathered: Gathered,
   order: &[u32],
 ) -> std::result::Result<JsValue, Failure> {
   let raw = env.raw();
-  let names = gathered_array(raw, &mut gathered.names);
-  if let Some(reference) = gathered.names.take() {
+  let kept = gathered_array(raw, &mut gathered.kept);
+  if let Some(reference) = gathered.kept.take() {
     unsafe { sys::napi_delete_reference(raw, reference) };
   }
   if let Some(failure) = gathered.failed {
     return Err(failure);
   }
-  let names = names?;
-  let mut data = ptr::null_mut();
-  let mut buffer = ptr::null_mut();
-  ok(unsafe {
-    sys::napi_create_arraybuffer(raw, std::mem::size_of_val(order), &mut data, &mut buffer)
-  })?;
+  let kept = kept?;
+  let order = stowage_core::kept_order(order, gathered.flags.as_deref());
+  if order.iter().enumerate().all(|(i, &at)| at as usize == i) {
+    return Ok(JsValue(kept)); // found in order (a MEMORY listing, a tmpfs directory written in order)
+  }
+  let (order_array, data) = typed_array(raw, sys::TypedarrayType::uint32_array, order.len(), 4)?;
   if !order.is_empty() {
     // SAFETY: a fresh ArrayBuffer of exactly `order`'s bytes, suitably aligned by V8.
     unsafe { ptr::copy_nonoverlapping(order.as_ptr(), data.cast::<u32>(), order.len()) };
   }
-  let mut order_array = ptr::null_mut();
-  ok(unsafe {
-    sys::napi_create_typedarray(
-      raw,
-      sys::TypedarrayType::uint32_array,
-      order.len(),
-      buffer,
-      0,
-      &mut order_array,
-    )
-  })?;
-  let mut bits = ptr::null_mut();
-  ok(unsafe { sys::napi_create_uint32(raw, stowage_core::PIECE_BITS, &mut bits) })?;
   call(
     raw,
     compiled(raw, &ASSEMBLE_FN, ASSEMBLE)?,
-    &[names, order_array, bits],
+    &[kept, order_array],
   )
+}
+
+/// A zeroed typed array of `len` elements of `size` bytes, and where its bytes are.
+fn typed_array(
+  env: sys::napi_env,
+  kind: sys::napi_typedarray_type,
+  len: usize,
+  size: usize,
+) -> std::result::Result<(sys::napi_value, *mut std::ffi::c_void), Failure> {
+  let mut data = ptr::null_mut();
+  let mut buffer = ptr::null_mut();
+  ok(unsafe { sys::napi_create_arraybuffer(env, len * size, &mut data, &mut buffer) })?;
+  let mut array = ptr::null_mut();
+  ok(unsafe { sys::napi_create_typedarray(env, kind, len, buffer, 0, &mut array) })?;
+  Ok((array, data))
 }
 
 /// The array `slot` refers to, made (and referred to) on first use.

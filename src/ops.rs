@@ -90,10 +90,11 @@ pub fn file_exists<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<Promi
 /// `Array.prototype.filter`.
 ///
 /// A long LOCAL listing comes in pieces while the directory is read: each piece of names is
-/// split into a JS array and put through the filter on the JS thread as it arrives, while the
-/// kernel reads on, and the end brings the order by name (`Listed::Order`), in which the kept
-/// names are returned. So the strings are made and filtered alongside the
-/// reading instead of after it, and the filter sees the names in no particular order.
+/// split and put through the filter on the JS thread as it arrives, the kept names gathered in
+/// one array, while the kernel reads on; the end brings the order by name (`Listed::Order`), in
+/// which the kept names are returned (as gathered when they came in that order). So the strings
+/// are made and filtered alongside the reading instead of after it, and the filter sees the
+/// names in no particular order.
 pub fn list_files<'e>(
   env: &'e Env,
   s: &Storage,

@@ -24,7 +24,7 @@ pub use checksum::Algorithm;
 pub use error::{Error, ErrorKind, Result};
 pub use files::CHECKSUM_CHUNK_SIZE;
 pub use listing::{ListEntry, Lister, Listing};
-pub use names::{Listed, NameBuf, NameList, NamePieces, PIECE_BITS};
+pub use names::{kept_order, Listed, NameBuf, NameList, NamePieces};
 pub use path::{PathRules, StoragePath};
 pub use provider::{
   DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
