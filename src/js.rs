@@ -19,16 +19,6 @@ use stowage_core::FileStats;
 use crate::args::millis;
 use crate::errors::Failure;
 
-/// `(joined, separator, filter)` → the names, filtered by truthiness like `Array#filter`
-/// (the filter sees only the name). A filter that throws makes the call throw that.
-const SPLIT: &str = "(function (joined, separator, filter) {
-  const names = joined === '' ? [] : joined.split(separator);
-  return filter === undefined ? names : names.filter((name) => filter(name));
-})";
-
-/// Between the names in the joined string: never in a file name.
-const SEPARATOR: &str = "\0";
-
 /// `(kept, piece, filter, flags)`: splits the NUL-joined names of `piece` and pushes onto `kept`
 /// the ones `filter` keeps (by truthiness, like `Array#filter`; all when there is no filter),
 /// setting `flags[i]` for each kept name `i` of the piece.
@@ -79,8 +69,7 @@ impl ToNapiValue for JsValue {
 }
 
 thread_local! {
-  /// The compiled `SPLIT` and `STATS` of this thread's environment.
-  static SPLIT_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
+  /// The compiled `STATS`, `APPEND` and `ASSEMBLE` of this thread's environment.
   static STATS_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
   static APPEND_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
   static ASSEMBLE_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
@@ -151,21 +140,18 @@ pub fn to_js(
   joined_to_js(env, names.join("\0"), filter)
 }
 
-/// Names already joined with NUL (none of them holding one) as a JS array, kept by `filter`.
+/// Names already joined with NUL (none of them holding one) as a JS array, kept by `filter`:
+/// one piece, gathered as a long listing's are.
 pub fn joined_to_js(
   env: &Env,
   joined: String,
   filter: Option<sys::napi_value>,
 ) -> std::result::Result<JsValue, Failure> {
-  let raw = env.raw();
-  let separator = string(raw, SEPARATOR)?;
-  let joined = string(raw, &joined)?;
-  let filter = or_undefined(raw, filter)?;
-  call(
-    raw,
-    compiled(raw, &SPLIT_FN, SPLIT)?,
-    &[joined, separator, filter],
-  )
+  let mut gathered = Gathered::default();
+  if !joined.is_empty() {
+    append_piece(env, &mut gathered, &joined, filter);
+  }
+  gathered.into_kept(env).map(|(kept, _)| JsValue(kept))
 }
 
 /// A JS string of `text` (Latin-1 when it is ASCII: cheaper for V8 to take).
@@ -217,6 +203,22 @@ impl Gathered {
   pub fn fail(&mut self, failure: Failure) {
     self.failed.get_or_insert(failure);
   }
+
+  /// The kept names' array (lets go of its reference) and the filter's marks, or the failure.
+  fn into_kept(
+    mut self,
+    env: &Env,
+  ) -> std::result::Result<(sys::napi_value, Option<Vec<u8>>), Failure> {
+    let raw = env.raw();
+    let kept = gathered_array(raw, &mut self.kept);
+    if let Some(reference) = self.kept.take() {
+      unsafe { sys::napi_delete_reference(raw, reference) };
+    }
+    match self.failed {
+      Some(failure) => Err(failure),
+      None => Ok((kept?, self.flags)),
+    }
+  }
 }
 
 /// Splits `piece` (NUL-joined names) and keeps what `filter` keeps, in the order found.
@@ -266,19 +268,12 @@ pub fn append_piece(
 /// The listing's array: the kept names in `order` (indices in the order found, sorted by name).
 pub fn assemble(
   env: &Env,
-  mut gathered: Gathered,
+  gathered: Gathered,
   order: &[u32],
 ) -> std::result::Result<JsValue, Failure> {
   let raw = env.raw();
-  let kept = gathered_array(raw, &mut gathered.kept);
-  if let Some(reference) = gathered.kept.take() {
-    unsafe { sys::napi_delete_reference(raw, reference) };
-  }
-  if let Some(failure) = gathered.failed {
-    return Err(failure);
-  }
-  let kept = kept?;
-  let order = stowage_core::kept_order(order, gathered.flags.as_deref());
+  let (kept, flags) = gathered.into_kept(env)?;
+  let order = stowage_core::kept_order(order, flags.as_deref());
   if order.iter().enumerate().all(|(i, &at)| at as usize == i) {
     return Ok(JsValue(kept)); // found in order (a MEMORY listing, a tmpfs directory written in order)
   }

@@ -134,13 +134,15 @@ pub fn list_files<'e>(
     },
     move |env, listed| {
       let (gathered, filter) = gathered.take();
-      let filter = borrowed(env, filter.as_ref())?;
       match listed {
+        // The pieces went through the filter already.
         Listed::Order(order) => crate::js::assemble(env, gathered, &order),
         Listed::Sorted(NameList::Joined { joined, .. }) => {
-          crate::js::joined_to_js(env, joined, filter)
+          crate::js::joined_to_js(env, joined, borrowed(env, filter.as_ref())?)
         }
-        Listed::Sorted(NameList::Names(names)) => crate::js::to_js(env, names, filter),
+        Listed::Sorted(NameList::Names(names)) => {
+          crate::js::to_js(env, names, borrowed(env, filter.as_ref())?)
+        }
       }
     },
   )
