@@ -297,28 +297,38 @@ pub fn list_names(root: &Root, key: &str, into: NameBuf) -> io::Result<NameBuf> 
         Seen::Kind(_) | Seen::Stat(_) => return Ok(true),
         Seen::Link => {}
       }
-      let child = match key.is_empty() {
-        true => name.to_string_lossy().into_owned(),
-        false => format!("{key}/{}", name.to_string_lossy()),
-      };
-      match stat(root, &child) {
-        Ok(_) => Ok(true),
-        // A loop leads nowhere, as in a listing without a root: left out.
-        Err(e) if e.raw_os_error() == Some(Errno::LOOP.raw_os_error()) => Ok(false),
+      match follow_link(root, key, &name.to_string_lossy()) {
+        Ok(found) => Ok(found.is_some()),
         Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(true),
-        Err(e)
-          if matches!(
-            kind_of_io(&e),
-            ErrorKind::NotFound | ErrorKind::NotADirectory
-          ) =>
-        {
-          Ok(false)
-        }
         Err(e) => Err(e),
       }
     },
     into,
   )
+}
+
+/// The link `name` in the directory `key`, followed like `fs.stat` does, beneath the root: what
+/// it leads to, or `None` when it leads nowhere (dangling, a loop, through a file), which a
+/// listing leaves out. One that leads outside the root, or where this process cannot look, is
+/// `PermissionDenied`, which a listing shows as a file nobody can read.
+fn follow_link(root: &Root, key: &str, name: &str) -> io::Result<Option<Stat>> {
+  let child = match key.is_empty() {
+    true => name.to_string(),
+    false => format!("{key}/{name}"),
+  };
+  match stat(root, &child) {
+    Ok(st) => Ok(Some(st)),
+    Err(e) if e.raw_os_error() == Some(Errno::LOOP.raw_os_error()) => Ok(None),
+    Err(e)
+      if matches!(
+        kind_of_io(&e),
+        ErrorKind::NotFound | ErrorKind::NotADirectory
+      ) =>
+    {
+      Ok(None)
+    }
+    Err(e) => Err(e),
+  }
 }
 
 /// A name as a `String`, without a copy when it is UTF-8 (lossy otherwise, as listings show it).
@@ -536,35 +546,19 @@ pub fn list(root: &Root, key: &str, detail: ListDetail) -> io::Result<Vec<DirEnt
       }
       Seen::Gone => continue,
       Seen::Stat(st) => st,
-      Seen::Link => {
-        // Followed like fs.stat does, beneath the root: a link that leads outside is listed as a
-        // file nobody can read; a dangling one is skipped (as if removed meanwhile).
-        let child = if key.is_empty() {
-          name.clone()
-        } else {
-          format!("{key}/{name}")
-        };
-        match stat(root, &child) {
-          Ok(st) => st,
-          Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => {
-            listed.push(DirEntry {
-              name,
-              is_dir: false,
-              mtime: None,
-            });
-            continue;
-          }
-          Err(e)
-            if matches!(
-              kind_of_io(&e),
-              ErrorKind::NotFound | ErrorKind::NotADirectory
-            ) =>
-          {
-            continue
-          }
-          Err(e) => return Err(e),
+      Seen::Link => match follow_link(root, key, &name) {
+        Ok(Some(st)) => st,
+        Ok(None) => continue,
+        Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => {
+          listed.push(DirEntry {
+            name,
+            is_dir: false,
+            mtime: None,
+          });
+          continue;
         }
-      }
+        Err(e) => return Err(e),
+      },
     };
     let mtime = (detail == ListDetail::ModificationTimes).then(|| stats_of(&st).mtime);
     listed.push(DirEntry {
@@ -711,6 +705,30 @@ mod tests {
       .unwrap()
       .file_type()
       .is_symlink());
+  }
+
+  #[test]
+  fn both_listings_leave_out_links_that_lead_nowhere_and_show_outside_ones() {
+    let f = fixture();
+    write(&f.root, "d/file", b"f", false).unwrap();
+    let d = f.root.path().join("d");
+    symlink("loop", d.join("loop")).unwrap();
+    symlink("missing", d.join("dangling")).unwrap();
+    symlink("file/below", d.join("through-a-file")).unwrap();
+    symlink("file", d.join("good")).unwrap();
+    symlink(&f.canary, d.join("out")).unwrap();
+    let want = ["file", "good", "out"];
+    for detail in [ListDetail::Names, ListDetail::ModificationTimes] {
+      let mut listed: Vec<String> = list(&f.root, "d", detail)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+      listed.sort();
+      assert_eq!(listed, want, "{detail:?}");
+    }
+    let names = list_names(&f.root, "d", NameBuf::default()).unwrap();
+    assert_eq!(names.sorted().into_vec(), want);
   }
 
   #[test]
