@@ -207,7 +207,7 @@ fn temp_name(name: &str) -> String {
 }
 
 fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
-  use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, CWD};
+  use rustix::fs::{self as rfs, FileType, Mode, OFlags, CWD};
   let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
   let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
   let mut entries = Vec::new();
@@ -219,14 +219,15 @@ fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
     let mut mtime = None;
     let unknown = matches!(file_type, FileType::Symlink | FileType::Unknown);
     if unknown || detail == ListDetail::ModificationTimes {
-      // Follow links like fs.stat does.
-      match rfs::statat(&fd, &name, AtFlags::empty()) {
-        Ok(st) => {
+      match follow_at(&fd, &name) {
+        Ok(Some(st)) => {
           is_dir = FileType::from_raw_mode(st.st_mode) == FileType::Directory;
           mtime = Some(beneath::stats_of(&st).mtime);
         }
-        // Removed meanwhile, or a dangling link: not listed.
-        Err(rustix::io::Errno::NOENT) => continue,
+        // Removed meanwhile, or a link that leads nowhere: not listed.
+        Ok(None) => continue,
+        // A link into a place this process cannot look: a file nobody can read.
+        Err(rustix::io::Errno::ACCESS) => {}
         Err(e) => return Err(e.into()),
       }
     }
@@ -242,22 +243,35 @@ fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
 /// [`list`]'s names only, compactly: a link (or an entry of unknown type) is followed like
 /// `fs.stat` does and left out when it leads nowhere.
 fn list_names(dir: &Path, names: NameBuf) -> io::Result<NameBuf> {
-  use rustix::fs::{self as rfs, AtFlags, Mode, OFlags, CWD};
-  use rustix::io::Errno;
+  use rustix::fs::{self as rfs, Mode, OFlags, CWD};
   let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
   let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
   beneath::names(
     &fd,
-    // Only links get here (and names of unknown type): one that leads nowhere — dangling, a
-    // loop, through a file — is skipped, as `list` skips it; one into a place this process
-    // cannot look is listed.
-    &|name, _| match rfs::statat(&fd, name, AtFlags::empty()) {
-      Ok(_) | Err(Errno::ACCESS) => Ok(true),
-      Err(Errno::NOENT | Errno::LOOP | Errno::NOTDIR) => Ok(false),
+    // Only links get here (and names of unknown type).
+    &|name, _| match follow_at(&fd, name) {
+      Ok(found) => Ok(found.is_some()),
+      Err(rustix::io::Errno::ACCESS) => Ok(true),
       Err(e) => Err(e.into()),
     },
     names,
   )
+}
+
+/// The entry `name` of the directory `dir`, a link followed like `fs.stat` does: what it leads
+/// to, or `None` when it is gone or leads nowhere (dangling, a loop, through a file), which a
+/// listing leaves out. One into a place this process cannot look is `EACCES`, which a listing
+/// shows as a file nobody can read.
+fn follow_at(
+  dir: &std::os::fd::OwnedFd,
+  name: &std::ffi::OsStr,
+) -> rustix::io::Result<Option<rustix::fs::Stat>> {
+  use rustix::io::Errno;
+  match rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty()) {
+    Ok(st) => Ok(Some(st)),
+    Err(Errno::NOENT | Errno::LOOP | Errno::NOTDIR) => Ok(None),
+    Err(e) => Err(e),
+  }
 }
 
 fn delete_dir(path: &Path, recursive: bool) -> io::Result<()> {

@@ -231,6 +231,8 @@ mod tests {
   fn compact_names_are_the_names_a_listing_gives() {
     let (_base, dir) = fixture();
     symlink("nowhere", dir.join("dangling")).unwrap();
+    symlink("loop", dir.join("loop")).unwrap();
+    symlink("young/below", dir.join("through-a-file")).unwrap();
     let root = Root::open(dir.clone()).unwrap();
     let listed = |entries: Vec<crate::provider::DirEntry>| {
       let mut names: Vec<String> = entries.into_iter().map(|e| e.name).collect();
@@ -257,5 +259,17 @@ mod tests {
       native, rooted,
       "without a root, the same names (the outside link leads somewhere)"
     );
+    for detail in [ListDetail::Names, ListDetail::ModificationTimes] {
+      assert_eq!(
+        listed(crate::providers::local::list(&dir, detail).unwrap()),
+        native,
+        "{detail:?}"
+      );
+      assert_eq!(
+        listed(super::super::list(&root, "", detail).unwrap()),
+        rooted,
+        "{detail:?}"
+      );
+    }
   }
 }
