@@ -128,7 +128,7 @@ describe('LOCAL with and without a root: links that lead nowhere', () => {
   it.each([
     ['without a root', () => new LocalStorageProvider(), (dir: string) => dir],
     ['with a root', () => new LocalStorageProvider({ root: work }), (dir: string) => relative(work, dir)],
-  ])('are left out of a listing (short or long), which does not fail because of them: %s', async (label, make, at) => {
+  ])('are left out of a listing (short or long) and deleteOldFiles, which do not fail because of them: %s', async (label, make, at) => {
     const provider = make();
     for (const count of [3, PIECE + 3]) {
       const dir = join(work, `broken-links-${label.replace(/ /g, '-')}-${count}`);
@@ -137,6 +137,7 @@ describe('LOCAL with and without a root: links that lead nowhere', () => {
       symlinkSync('loop', join(dir, 'loop')); // points at itself
       symlinkSync('missing', join(dir, 'dangling'));
       symlinkSync(`${names[0]}/below`, join(dir, 'through-a-file'));
+      symlinkSync('n'.repeat(300), join(dir, 'too-long')); // ENAMETOOLONG when followed
       symlinkSync(names[1], join(dir, 'good-link'));
       const want = [...names, 'good-link'].sort(byBytes);
       expect(await provider.listFiles(at(dir))).toEqual(want);
@@ -144,6 +145,10 @@ describe('LOCAL with and without a root: links that lead nowhere', () => {
       const listed: string[] = [];
       for await (const entry of provider.list(at(dir))) listed.push(entry.path);
       expect(listed.sort(byBytes)).toEqual(want);
+      // Nothing is older than the epoch: nothing deleted, the links that lead nowhere included.
+      const entries = readdirSync(dir).sort();
+      await expect(provider.deleteOldFiles(at(dir), new Date(0))).resolves.toBe(0);
+      expect(readdirSync(dir).sort()).toEqual(entries);
     }
   });
 });

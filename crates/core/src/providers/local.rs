@@ -259,17 +259,16 @@ fn list_names(dir: &Path, names: NameBuf) -> io::Result<NameBuf> {
 }
 
 /// The entry `name` of the directory `dir`, a link followed like `fs.stat` does: what it leads
-/// to, or `None` when it is gone or leads nowhere (dangling, a loop, through a file), which a
+/// to, or `None` when it is gone or leads nowhere ([`beneath::nowhere`]), which a
 /// listing leaves out. One into a place this process cannot look is `EACCES`, which a listing
 /// shows as a file nobody can read.
 fn follow_at(
   dir: &std::os::fd::OwnedFd,
   name: &std::ffi::OsStr,
 ) -> rustix::io::Result<Option<rustix::fs::Stat>> {
-  use rustix::io::Errno;
   match rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty()) {
     Ok(st) => Ok(Some(st)),
-    Err(Errno::NOENT | Errno::LOOP | Errno::NOTDIR) => Ok(None),
+    Err(e) if beneath::nowhere(e) => Ok(None),
     Err(e) => Err(e),
   }
 }

@@ -68,6 +68,22 @@ fn err(e: Errno) -> io::Error {
   io::Error::from_raw_os_error(e.raw_os_error())
 }
 
+/// Following a link failed because it leads nowhere: dangling, a loop, through a file, or to a
+/// name too long to be one. Every listing and `deleteOldFiles` leaves such a link out, instead
+/// of failing as a whole.
+pub(crate) fn nowhere(e: Errno) -> bool {
+  matches!(
+    e,
+    Errno::NOENT | Errno::NOTDIR | Errno::LOOP | Errno::NAMETOOLONG
+  )
+}
+
+/// [`nowhere`] for an `io::Error`.
+pub(crate) fn leads_nowhere(e: &io::Error) -> bool {
+  e.raw_os_error()
+    .is_some_and(|n| nowhere(Errno::from_raw_os_error(n)))
+}
+
 /// A resolution in progress: the directories entered so far and the names still to resolve.
 struct Walk<'r> {
   root: &'r Root,
@@ -308,7 +324,7 @@ pub fn list_names(root: &Root, key: &str, into: NameBuf) -> io::Result<NameBuf> 
 }
 
 /// The link `name` in the directory `key`, followed like `fs.stat` does, beneath the root: what
-/// it leads to, or `None` when it leads nowhere (dangling, a loop, through a file), which a
+/// it leads to, or `None` when it leads nowhere ([`nowhere`]), which a
 /// listing leaves out. One that leads outside the root, or where this process cannot look, is
 /// `PermissionDenied`, which a listing shows as a file nobody can read.
 fn follow_link(root: &Root, key: &str, name: &str) -> io::Result<Option<Stat>> {
@@ -318,15 +334,7 @@ fn follow_link(root: &Root, key: &str, name: &str) -> io::Result<Option<Stat>> {
   };
   match stat(root, &child) {
     Ok(st) => Ok(Some(st)),
-    Err(e) if e.raw_os_error() == Some(Errno::LOOP.raw_os_error()) => Ok(None),
-    Err(e)
-      if matches!(
-        kind_of_io(&e),
-        ErrorKind::NotFound | ErrorKind::NotADirectory
-      ) =>
-    {
-      Ok(None)
-    }
+    Err(e) if leads_nowhere(&e) => Ok(None),
     Err(e) => Err(e),
   }
 }
@@ -715,6 +723,7 @@ mod tests {
     symlink("loop", d.join("loop")).unwrap();
     symlink("missing", d.join("dangling")).unwrap();
     symlink("file/below", d.join("through-a-file")).unwrap();
+    symlink("n".repeat(300), d.join("too-long")).unwrap(); // ENAMETOOLONG when followed
     symlink("file", d.join("good")).unwrap();
     symlink(&f.canary, d.join("out")).unwrap();
     let want = ["file", "good", "out"];

@@ -71,7 +71,7 @@ pub fn stat_entry(
   };
   match followed {
     Ok(st) => Ok(Some(st)),
-    Err(e) if matches!(e.raw_os_error(), Some(2) | Some(20) | Some(40)) => Ok(None),
+    Err(e) if super::leads_nowhere(&e) => Ok(None),
     Err(e) => Err(e),
   }
 }
