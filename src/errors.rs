@@ -102,6 +102,16 @@ impl Failure {
   }
 }
 
+impl Failure {
+  /// Drops the failure on the JS thread of `env`, letting go of a thrown value's reference (any
+  /// other failure holds none).
+  pub fn let_go(self, env: sys::napi_env) {
+    if let Failure::Thrown(thrown) = self {
+      thrown.take(env);
+    }
+  }
+}
+
 impl Thrown {
   /// The thrown value; lets go of the reference.
   fn take(self, env: sys::napi_env) -> sys::napi_value {

@@ -186,9 +186,12 @@ fn or_undefined(
 
 /// A listing's kept names while the directory is read ([`append_piece`], then [`assemble`]): a
 /// JS array of them in the order found, held by a reference between the calls, and which names
-/// the filter kept.
+/// the filter kept. Lives on its JS thread only; whatever it still holds when dropped (a listing
+/// that failed, or never settled) is let go of there.
 #[derive(Default)]
 pub struct Gathered {
+  /// The environment the references below belong to (set with the first of them).
+  env: Option<sys::napi_env>,
   kept: Option<sys::napi_ref>,
   /// One byte per name found, non-zero for a kept one; `None` while there is no filter (all
   /// are kept).
@@ -199,9 +202,22 @@ pub struct Gathered {
 }
 
 impl Gathered {
-  /// Fails the listing with `failure` unless it failed already.
-  pub fn fail(&mut self, failure: Failure) {
-    self.failed.get_or_insert(failure);
+  /// Fails the listing with `failure` unless it failed already (a later failure is let go of).
+  pub fn fail(&mut self, env: &Env, failure: Failure) {
+    match self.failed {
+      Some(_) => failure.let_go(env.raw()),
+      None => {
+        self.env = Some(env.raw());
+        self.failed = Some(failure);
+      }
+    }
+  }
+
+  /// The listing failed with `failure` after pieces may have come: lets go of what was gathered
+  /// and gives the failure to reject with — a filter's throw before it wins, as it came first.
+  pub fn abandon(mut self, env: &Env, failure: Failure) -> Failure {
+    self.fail(env, failure);
+    self.failed.take().expect("set by fail")
   }
 
   /// The kept names' array (lets go of its reference) and the filter's marks, or the failure.
@@ -209,14 +225,26 @@ impl Gathered {
     mut self,
     env: &Env,
   ) -> std::result::Result<(sys::napi_value, Option<Vec<u8>>), Failure> {
+    if let Some(failure) = self.failed.take() {
+      return Err(failure);
+    }
     let raw = env.raw();
-    let kept = gathered_array(raw, &mut self.kept);
+    let kept = gathered_array(raw, &mut self.kept)?;
     if let Some(reference) = self.kept.take() {
       unsafe { sys::napi_delete_reference(raw, reference) };
     }
-    match self.failed {
-      Some(failure) => Err(failure),
-      None => Ok((kept?, self.flags)),
+    Ok((kept, self.flags.take()))
+  }
+}
+
+impl Drop for Gathered {
+  fn drop(&mut self) {
+    let Some(env) = self.env else { return };
+    if let Some(reference) = self.kept.take() {
+      unsafe { sys::napi_delete_reference(env, reference) };
+    }
+    if let Some(failure) = self.failed.take() {
+      failure.let_go(env);
     }
   }
 }
@@ -231,6 +259,7 @@ pub fn append_piece(
   if gathered.failed.is_some() {
     return;
   }
+  gathered.env = Some(env.raw());
   let appended = (|| {
     let raw = env.raw();
     let kept = gathered_array(raw, &mut gathered.kept)?;
@@ -261,7 +290,7 @@ pub fn append_piece(
     Ok(())
   })();
   if let Err(failure) = appended {
-    gathered.fail(failure);
+    gathered.fail(env, failure);
   }
 }
 

@@ -123,24 +123,26 @@ pub fn list_files<'e>(
     on(&s),
     move |progress| async move {
       let pieces: NamePieces = Box::new(move |piece: String| progress.send(piece));
-      Ok(s.list_names_in_pieces(&path, pieces).await?)
+      // A failure too goes to the end below, which lets go of what the pieces gathered.
+      Ok(s.list_names_in_pieces(&path, pieces).await)
     },
     move |env, piece: String| {
       let (gathered, filter) = &mut *pieces.borrow_mut();
       match borrowed(env, filter.as_ref()) {
         Ok(filter) => crate::js::append_piece(env, gathered, &piece, filter),
-        Err(failure) => gathered.fail(failure),
+        Err(failure) => gathered.fail(env, failure),
       }
     },
     move |env, listed| {
       let (gathered, filter) = gathered.take();
-      match listed {
+      match listed.map_err(Failure::from) {
+        Err(failure) => Err(gathered.abandon(env, failure)),
         // The pieces went through the filter already.
-        Listed::Order(order) => crate::js::assemble(env, gathered, &order),
-        Listed::Sorted(NameList::Joined { joined, .. }) => {
+        Ok(Listed::Order(order)) => crate::js::assemble(env, gathered, &order),
+        Ok(Listed::Sorted(NameList::Joined { joined, .. })) => {
           crate::js::joined_to_js(env, joined, borrowed(env, filter.as_ref())?)
         }
-        Listed::Sorted(NameList::Names(names)) => {
+        Ok(Listed::Sorted(NameList::Names(names))) => {
           crate::js::to_js(env, names, borrowed(env, filter.as_ref())?)
         }
       }
