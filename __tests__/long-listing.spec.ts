@@ -5,7 +5,7 @@
  * short path's: every name once, sorted by bytes, the filter called once per name, and a
  * throwing filter rejecting with what it threw.
  */
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, opendirSync, readdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { LocalStorageProvider, MemoryStorageProvider } from '..';
@@ -121,6 +121,48 @@ describe.each([
     await expect(provider.listFiles(at(join(work, 'missing-long')))).rejects.toMatchObject({ code: 'ENOENT' });
     writeFileSync(join(work, 'plain-file'), 'x');
     await expect(provider.listFiles(at(join(work, 'plain-file')))).rejects.toMatchObject({ code: 'ENOTDIR' });
+  });
+});
+
+/** The names of `dir` in the order the filesystem gives them (`readdirSync` sorts them). */
+function found(dir: string): string[] {
+  const handle = opendirSync(dir);
+  const names: string[] = [];
+  try {
+    for (let entry = handle.readSync(); entry; entry = handle.readSync()) names.push(entry.name);
+  } finally {
+    handle.closeSync();
+  }
+  return names;
+}
+
+const TMPFS_MAGIC = 0x01021994;
+const shm = existsSync('/dev/shm') && statfsSync('/dev/shm').type === TMPFS_MAGIC;
+
+describe('LOCAL: a long listing found in order by name, or backwards', () => {
+  // tmpfs lists a directory newest first: names made in order come backwards, names made
+  // backwards come in order — the two orders a long listing returns without reordering its names.
+  (shm ? it : it.skip)('is returned sorted, filtered or not (on the tmpfs at /dev/shm)', async () => {
+    const base = mkdtempSync('/dev/shm/stowage-long-list-');
+    try {
+      const names = Array.from({ length: 2 * PIECE + 5 }, (_, i) => `seg-${String(i).padStart(6, '0')}.${i % 2 ? 'm4s' : 'ts'}`);
+      for (const [label, made] of [
+        ['in-order', names],
+        ['backwards', [...names].reverse()],
+      ] as const) {
+        const dir = join(base, label);
+        mkdirSync(dir);
+        for (const name of made) writeFileSync(join(dir, name), '');
+        expect(found(dir)).toEqual([...made].reverse()); // newest first, as assumed
+        const provider = new LocalStorageProvider();
+        expect(await provider.listFiles(dir)).toEqual(names);
+        expect(await provider.listFiles(dir, { filter: (n) => n.endsWith('.ts') })).toEqual(names.filter((n) => n.endsWith('.ts')));
+        expect(await provider.listFiles(dir, { filter: (n) => n < 'seg-000100' })).toEqual(names.slice(0, 100));
+        expect(await provider.listFiles(dir, { filter: () => false })).toEqual([]);
+      }
+    } finally {
+      rmSync(base, { recursive: true, force: true });
+    }
   });
 });
 

@@ -37,8 +37,11 @@ const APPEND: &str = "(function (kept, piece, filter, flags) {
   }
 })";
 
-/// `(kept, order)` → the names of `kept` in `order`, a `Uint32Array` of indices into `kept`.
+/// `(kept, order)` → the names of `kept` in `order`, a `Uint32Array` of indices into `kept`; or
+/// `kept` backwards when `order` is `undefined` (a builtin, where the loop runs cold in a fresh
+/// process: ~0.1 against ~2.5 ms for 50,000 names).
 const ASSEMBLE: &str = "(function (kept, order) {
+  if (order === undefined) return kept.reverse();
   const sorted = [];
   for (let i = 0; i < order.length; i++) sorted.push(kept[order[i]]);
   return sorted;
@@ -304,13 +307,24 @@ pub fn assemble(
   let (kept, flags) = gathered.into_kept(env)?;
   let order = stowage_core::kept_order(order, flags.as_deref());
   if order.iter().enumerate().all(|(i, &at)| at as usize == i) {
-    return Ok(JsValue(kept)); // found in order (a MEMORY listing, a tmpfs directory written in order)
+    return Ok(JsValue(kept)); // found in order (a MEMORY listing)
   }
-  let (order_array, data) = typed_array(raw, sys::TypedarrayType::uint32_array, order.len(), 4)?;
-  if !order.is_empty() {
-    // SAFETY: a fresh ArrayBuffer of exactly `order`'s bytes, suitably aligned by V8.
-    unsafe { ptr::copy_nonoverlapping(order.as_ptr(), data.cast::<u32>(), order.len()) };
-  }
+  // Found backwards: tmpfs lists newest first, so names made in order come in reverse.
+  let backwards = order
+    .iter()
+    .rev()
+    .enumerate()
+    .all(|(i, &at)| at as usize == i);
+  let order_array = match backwards {
+    true => or_undefined(raw, None)?,
+    false => {
+      let (array, data) = typed_array(raw, sys::TypedarrayType::uint32_array, order.len(), 4)?;
+      // SAFETY: a fresh ArrayBuffer of exactly `order`'s bytes (not empty: an empty order is
+      // in order), suitably aligned by V8.
+      unsafe { ptr::copy_nonoverlapping(order.as_ptr(), data.cast::<u32>(), order.len()) };
+      array
+    }
+  };
   call(
     raw,
     compiled(raw, &ASSEMBLE_FN, ASSEMBLE)?,
