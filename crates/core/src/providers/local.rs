@@ -11,6 +11,7 @@
 //! directory for a link mid-operation can reach outside it.
 
 mod beneath;
+mod dirents;
 mod extended;
 mod stream;
 mod walk;

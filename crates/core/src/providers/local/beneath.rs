@@ -20,6 +20,7 @@ use std::time::SystemTime;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Stat, CWD};
 use rustix::io::Errno;
 
+use super::dirents::{self, DIRENT_BUFFER};
 use super::{is_temp, system_time, temp_name};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::names::NameBuf;
@@ -251,9 +252,6 @@ fn open_dir(dir: BorrowedFd<'_>, name: Option<&OsStr>) -> io::Result<OwnedFd> {
   )?)
 }
 
-/// Bytes of directory entries read per `getdents64`: a 100,000-entry directory in a few calls.
-const DIRENT_BUFFER: usize = 256 * 1024;
-
 /// The entries of `dir` (without `.` and `..`), in the order the filesystem gives them.
 pub(super) fn entries(dir: OwnedFd) -> io::Result<Vec<(OsString, FileType)>> {
   let mut buf = Vec::with_capacity(DIRENT_BUFFER);
@@ -270,33 +268,31 @@ pub(super) fn entries(dir: OwnedFd) -> io::Result<Vec<(OsString, FileType)>> {
 }
 
 /// The names in `dir` as a listing shows them (no temp files; a link or an entry of unknown
-/// type only when `keep` says so), straight from `getdents64` into one [`NameBuf`].
+/// type only when `keep` says so), straight from `getdents64` into one [`NameBuf`]; a large
+/// directory's names are taken on a thread of their own while it is read on ([`dirents::read`]).
 pub(super) fn names(
   dir: &OwnedFd,
-  keep: &dyn Fn(&OsStr, FileType) -> io::Result<bool>,
-  mut names: NameBuf,
+  keep: &(dyn Fn(&OsStr, FileType) -> io::Result<bool> + Sync),
+  names: NameBuf,
 ) -> io::Result<NameBuf> {
-  let mut buf = Vec::with_capacity(DIRENT_BUFFER);
-  let mut raw = rfs::RawDir::new(dir, buf.spare_capacity_mut());
-  while let Some(entry) = raw.next() {
-    let entry = entry.map_err(err)?;
-    let bytes = entry.file_name().to_bytes();
-    if bytes == b"." || bytes == b".." {
-      continue;
+  dirents::read(dir.as_fd(), names, |names, records| {
+    for (bytes, file_type) in dirents::records(records) {
+      if bytes == b"." || bytes == b".." {
+        continue;
+      }
+      let name = String::from_utf8_lossy(bytes);
+      if is_temp(&name) {
+        continue;
+      }
+      if matches!(file_type, FileType::Symlink | FileType::Unknown)
+        && !keep(OsStr::from_bytes(bytes), file_type)?
+      {
+        continue;
+      }
+      names.push(&name);
     }
-    let name = String::from_utf8_lossy(bytes);
-    if is_temp(&name) {
-      continue;
-    }
-    let file_type = entry.file_type();
-    if matches!(file_type, FileType::Symlink | FileType::Unknown)
-      && !keep(OsStr::from_bytes(bytes), file_type)?
-    {
-      continue;
-    }
-    names.push(&name);
-  }
-  Ok(names)
+    Ok(())
+  })
 }
 
 /// [`names`] of the directory `key` names, beneath the root; links are followed from the root
