@@ -269,7 +269,7 @@ pub fn append_piece(
     let len = piece.bytes().filter(|&b| b == 0).count() + 1;
     let (flags, bytes) = match filter {
       Some(_) => {
-        let (array, bytes) = typed_array(raw, sys::TypedarrayType::uint8_array, len, 1)?;
+        let (array, bytes) = typed_array::<u8>(raw, len)?;
         (array, Some(bytes))
       }
       None => (or_undefined(raw, None)?, None),
@@ -284,7 +284,7 @@ pub fn append_piece(
     if let Some(bytes) = bytes {
       // SAFETY: `flags`' fresh ArrayBuffer of `len` bytes, alive in this scope; nothing else
       // sees it (the filter is given names only).
-      let set = unsafe { std::slice::from_raw_parts(bytes.cast::<u8>(), len) };
+      let set = unsafe { std::slice::from_raw_parts(bytes, len) };
       gathered
         .flags
         .get_or_insert_with(Vec::new)
@@ -318,10 +318,10 @@ pub fn assemble(
   let order_array = match backwards {
     true => or_undefined(raw, None)?,
     false => {
-      let (array, data) = typed_array(raw, sys::TypedarrayType::uint32_array, order.len(), 4)?;
+      let (array, data) = typed_array::<u32>(raw, order.len())?;
       // SAFETY: a fresh ArrayBuffer of exactly `order`'s bytes (not empty: an empty order is
       // in order), suitably aligned by V8.
-      unsafe { ptr::copy_nonoverlapping(order.as_ptr(), data.cast::<u32>(), order.len()) };
+      unsafe { ptr::copy_nonoverlapping(order.as_ptr(), data, order.len()) };
       array
     }
   };
@@ -332,19 +332,31 @@ pub fn assemble(
   )
 }
 
-/// A zeroed typed array of `len` elements of `size` bytes, and where its bytes are.
-fn typed_array(
+/// A number type a typed array holds.
+trait Element {
+  const KIND: sys::napi_typedarray_type;
+}
+
+impl Element for u8 {
+  const KIND: sys::napi_typedarray_type = sys::TypedarrayType::uint8_array;
+}
+
+impl Element for u32 {
+  const KIND: sys::napi_typedarray_type = sys::TypedarrayType::uint32_array;
+}
+
+/// A zeroed typed array of `len` elements, and where they are.
+fn typed_array<T: Element>(
   env: sys::napi_env,
-  kind: sys::napi_typedarray_type,
   len: usize,
-  size: usize,
-) -> std::result::Result<(sys::napi_value, *mut std::ffi::c_void), Failure> {
+) -> std::result::Result<(sys::napi_value, *mut T), Failure> {
   let mut data = ptr::null_mut();
   let mut buffer = ptr::null_mut();
-  ok(unsafe { sys::napi_create_arraybuffer(env, len * size, &mut data, &mut buffer) })?;
+  let bytes = len * std::mem::size_of::<T>();
+  ok(unsafe { sys::napi_create_arraybuffer(env, bytes, &mut data, &mut buffer) })?;
   let mut array = ptr::null_mut();
-  ok(unsafe { sys::napi_create_typedarray(env, kind, len, buffer, 0, &mut array) })?;
-  Ok((array, data))
+  ok(unsafe { sys::napi_create_typedarray(env, T::KIND, len, buffer, 0, &mut array) })?;
+  Ok((array, data.cast()))
 }
 
 /// The array `slot` refers to, made (and referred to) on first use.
