@@ -20,7 +20,7 @@ use std::time::SystemTime;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Stat, CWD};
 use rustix::io::Errno;
 
-use super::dirents::{self, DIRENT_BUFFER};
+use super::dirents;
 use super::{is_temp, system_time, temp_name};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::names::NameBuf;
@@ -254,17 +254,11 @@ fn open_dir(dir: BorrowedFd<'_>, name: Option<&OsStr>) -> io::Result<OwnedFd> {
 
 /// The entries of `dir` (without `.` and `..`), in the order the filesystem gives them.
 pub(super) fn entries(dir: OwnedFd) -> io::Result<Vec<(OsString, FileType)>> {
-  let mut buf = Vec::with_capacity(DIRENT_BUFFER);
-  let mut raw = rfs::RawDir::new(&dir, buf.spare_capacity_mut());
-  let mut out = Vec::new();
-  while let Some(entry) = raw.next() {
-    let entry = entry.map_err(err)?;
-    let name = entry.file_name().to_bytes();
-    if name != b"." && name != b".." {
-      out.push((OsString::from_vec(name.to_vec()), entry.file_type()));
-    }
-  }
-  Ok(out)
+  dirents::read(dir.as_fd(), Vec::new(), |out, records| {
+    let found = dirents::records(records).filter(|(name, _)| *name != b"." && *name != b"..");
+    out.extend(found.map(|(name, file_type)| (OsString::from_vec(name.to_vec()), file_type)));
+    Ok(())
+  })
 }
 
 /// The names in `dir` as a listing shows them (no temp files; a link or an entry of unknown

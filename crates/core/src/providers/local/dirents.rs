@@ -10,31 +10,39 @@ use std::sync::mpsc;
 use rustix::fs::FileType;
 
 /// Bytes of directory entries read per `getdents64`: a 100,000-entry directory in a few calls.
-pub const DIRENT_BUFFER: usize = 256 * 1024;
+const DIRENT_BUFFER: usize = 256 * 1024;
 
 /// Buffers on their way to the taking thread at once (each [`DIRENT_BUFFER`] bytes).
 const IN_FLIGHT: usize = 4;
 
-/// One `getdents64` of `dir` into `buf`: how many bytes of records it filled (0: no more).
-fn getdents(dir: BorrowedFd<'_>, buf: &mut [u8]) -> io::Result<usize> {
+/// A buffer for [`getdents`] (not zeroed: the kernel writes what is read).
+fn buffer() -> Vec<u8> {
+  Vec::with_capacity(DIRENT_BUFFER)
+}
+
+/// One `getdents64` of `dir` into `buf` (its contents replaced by the records read): how many
+/// bytes it filled (0: no more).
+fn getdents(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
+  buf.clear();
+  let spare = buf.spare_capacity_mut();
   loop {
-    // SAFETY: `buf` is writable for `buf.len()` bytes; the kernel writes at most that many.
+    // SAFETY: `spare` is writable for `spare.len()` bytes; the kernel writes at most that many.
     let n = unsafe {
       libc::syscall(
         libc::SYS_getdents64,
         dir.as_raw_fd(),
-        buf.as_mut_ptr(),
-        buf.len(),
+        spare.as_mut_ptr(),
+        spare.len(),
       )
     };
-    match n {
-      n if n >= 0 => return Ok(n as usize),
-      _ => {
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-          return Err(e);
-        }
-      }
+    if n >= 0 {
+      // SAFETY: the kernel wrote the first `n` bytes.
+      unsafe { buf.set_len(n as usize) };
+      return Ok(n as usize);
+    }
+    let e = io::Error::last_os_error();
+    if e.kind() != io::ErrorKind::Interrupted {
+      return Err(e);
     }
   }
 }
@@ -79,17 +87,16 @@ where
   T: Send,
   F: Fn(&mut T, &[u8]) -> io::Result<()> + Sync,
 {
-  let mut buf = vec![0u8; DIRENT_BUFFER];
-  let mut filled = getdents(dir, &mut buf)?;
-  if filled > DIRENT_BUFFER / 2 {
-    match overlapped(dir, &mut state, &take, buf, filled) {
+  let mut buf = buffer();
+  if getdents(dir, &mut buf)? > DIRENT_BUFFER / 2 {
+    match overlapped(dir, &mut state, &take, buf) {
       Ok(read) => return read.map(|()| state),
       Err(first) => buf = first,
     }
   }
-  while filled > 0 {
-    take(&mut state, &buf[..filled])?;
-    filled = getdents(dir, &mut buf)?;
+  while !buf.is_empty() {
+    take(&mut state, &buf)?;
+    getdents(dir, &mut buf)?;
   }
   Ok(state)
 }
@@ -101,20 +108,19 @@ fn overlapped<T, F>(
   state: &mut T,
   take: &F,
   first: Vec<u8>,
-  filled: usize,
 ) -> Result<io::Result<()>, Vec<u8>>
 where
   T: Send,
   F: Fn(&mut T, &[u8]) -> io::Result<()> + Sync,
 {
   std::thread::scope(|scope| {
-    let (full, to_take) = mpsc::sync_channel::<(Vec<u8>, usize)>(IN_FLIGHT);
+    let (full, to_take) = mpsc::sync_channel::<Vec<u8>>(IN_FLIGHT);
     let (taken, empty) = mpsc::channel::<Vec<u8>>();
     let taker = std::thread::Builder::new()
       .name("stowage-io-names".to_string())
       .spawn_scoped(scope, move || -> io::Result<()> {
-        for (buf, filled) in to_take {
-          take(state, &buf[..filled])?;
+        for buf in to_take {
+          take(state, &buf)?;
           let _ = taken.send(buf);
         }
         Ok(())
@@ -122,20 +128,15 @@ where
     let Ok(taker) = taker else {
       return Err(first);
     };
-    let mut next = Some((first, filled));
+    let mut next = first;
     let read = loop {
-      let Some(filled) = next.take() else {
-        break Ok(());
-      };
-      if full.send(filled).is_err() {
+      if full.send(next).is_err() {
         break Ok(()); // the taker failed: its error is the one to give
       }
-      let mut buf = empty
-        .try_recv()
-        .unwrap_or_else(|_| vec![0u8; DIRENT_BUFFER]);
-      match getdents(dir, &mut buf) {
+      next = empty.try_recv().unwrap_or_else(|_| buffer());
+      match getdents(dir, &mut next) {
         Ok(0) => break Ok(()),
-        Ok(n) => next = Some((buf, n)),
+        Ok(_) => {}
         Err(e) => break Err(e),
       }
     };
