@@ -40,4 +40,12 @@ describe('the I/O pool', () => {
     expect(out).toContain('"tag":"worker","ok":true,"missing":"ENOENT"');
     expect(out).toContain('worker last written');
   });
+
+  it('survives worker threads torn down with long listings and other calls in flight', () => {
+    const out = execFileSync(process.execPath, [join(__dirname, 'fixtures', 'worker-teardown.js'), join(work, 'teardown'), '12'], {
+      timeout: 120_000,
+      encoding: 'utf8',
+    });
+    expect(out).toBe('done 12 rounds, 2000 names\n');
+  });
 });
