@@ -20,7 +20,8 @@ pub enum Failure {
 }
 
 /// A thrown value, held through an object (a reference cannot hold every kind of value) until
-/// the rejection takes it, on the JS thread it was thrown on.
+/// the rejection takes it, on the JS thread it was thrown on; one that does not become a
+/// rejection is let go of there with [`Failure::let_go`] (merely dropped, it would leak).
 pub struct Thrown(sys::napi_ref);
 
 // SAFETY: the reference is only made and used on its JS thread; moving it through a job's
