@@ -4,13 +4,13 @@
 
 use std::ffi::{OsStr, OsString};
 use std::io;
-use std::os::fd::{AsFd, OwnedFd};
+use std::os::fd::OwnedFd;
 use std::path::Path;
 use std::time::SystemTime;
 
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Stat, CWD};
 
-use super::{entries, err, is_dir, open_dir, see, stat, stats_of, Root, Seen, Walk};
+use super::{entries, err, is_dir, open_dir, see, stats_of, Root, Seen, Walk};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::provider::ListDetail;
 use crate::providers::local::is_temp;
@@ -25,19 +25,14 @@ pub fn delete_old(root: &Root, key: &str, cutoff: SystemTime) -> io::Result<Swep
     let fd = open_dir(dir, name)?;
     // A link is followed from the root, like every path here; one that leads outside or
     // nowhere is left alone.
-    pass(fd, cutoff, &|link| {
-      let child = match key.is_empty() {
-        true => link.to_string_lossy().into_owned(),
-        false => format!("{key}/{}", link.to_string_lossy()),
-      };
-      match stat(root, &child) {
-        Ok(st) => Ok(Some(st)),
-        Err(e) if super::leads_nowhere(&e) || kind_of_io(&e) == ErrorKind::PermissionDenied => {
-          Ok(None)
-        }
-        Err(e) => Err(e),
-      }
-    })
+    pass(
+      fd,
+      cutoff,
+      &|link| match super::follow_link(root, key, &link.to_string_lossy()) {
+        Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(None),
+        followed => followed,
+      },
+    )
   })
 }
 
@@ -46,15 +41,9 @@ pub fn delete_old_at(path: &Path, cutoff: SystemTime) -> io::Result<Swept> {
   let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
   let fd = rfs::openat(CWD, path, flags, Mode::empty())?;
   let dir = fd.try_clone()?;
-  pass(
-    fd,
-    cutoff,
-    &|link| match rfs::statat(dir.as_fd(), link, AtFlags::empty()) {
-      Ok(st) => Ok(Some(st)),
-      Err(e) if super::nowhere(e) => Ok(None),
-      Err(e) => Err(err(e)),
-    },
-  )
+  pass(fd, cutoff, &|link| {
+    crate::providers::local::follow_at(&dir, link).map_err(err)
+  })
 }
 
 /// Up to this many threads share a pass over a large directory (the stats run in parallel; the
