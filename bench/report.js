@@ -128,6 +128,7 @@ function markdown(result) {
     `Measured ${env.date.slice(0, 10)} on ${env.cpus}, ${env.memory}, Linux ${env.kernel}, Node ${env.node};`,
     ...(local ? [`files on ${env.filesystem};`] : []),
     ...(servers ? [`object stores on local servers (127.0.0.1): ${servers}; SDKs ${sdks}; ${params.objectsInFlight} objects in flight;`] : []),
+    ...(servers && env.loopbackDelayedAcks ? [`delayed ACKs on the loopback routes: ${env.loopbackDelayedAcks};`] : []),
     `Stowage ${env.stowageCommit} (release build); median of ${rounds} rounds, each measurement a fresh process;`,
     ...(local ? [`floor pool: ${floorThreads} threads; ${params.inFlight} in flight for the JS runs;`] : []),
     `load average (1/5/15 min) ${env.loadAverageAtStart} at the start, ${env.loadAverageAtEnd} at the end.`,

@@ -10,6 +10,7 @@ const { join, resolve } = require('node:path');
 const { spawnSync, execFileSync } = require('node:child_process');
 const { WORKLOADS, SHARED, CLOUD_SHARED, PARAMS } = require('./workloads');
 const cloud = require('./cloud');
+const loopback = require('./loopback');
 const { summarize, table, markdown, svg } = require('./report');
 
 const HELP = `node bench/run.js [options]   (npm run bench -- [options])
@@ -31,6 +32,9 @@ const HELP = `node bench/run.js [options]   (npm run bench -- [options])
   --floor-threads N  threads of the floor's pool (default 4)
   --out PREFIX       write PREFIX.json, PREFIX.md, PREFIX.svg (default bench/results/latest)
   --keep             leave the files in --dir
+  --loopback-quickack  for the cloud workloads, turn delayed ACKs off on the loopback routes
+                     (\`ip route ... quickack 1\`, root only) and put them back afterwards: see
+                     README, "Why s3s-fs answers a small GET in ~40 ms"
   --render PREFIX    only redraw PREFIX.md and PREFIX.svg from PREFIX.json (no measuring)
 env STOWAGE_NODE=path/to/x.node  measure that addon instead of bench/.build/*.node`;
 
@@ -62,6 +66,7 @@ function parseArgs(argv) {
     else if (a === '--floor-threads') o.floorThreads = Number(value());
     else if (a === '--out') o.out = resolve(value());
     else if (a === '--keep') o.keep = true;
+    else if (a === '--loopback-quickack') o.loopbackQuickack = true;
     else if (a === '--render') o.render = resolve(value());
     else throw new Error(`unknown option ${a} (see --help)`);
   }
@@ -205,8 +210,12 @@ async function main() {
       throw e;
     }
   }
+  let putBackRoutes = () => {};
   try {
     if (backends.length) {
+      if (o.loopbackQuickack) putBackRoutes = loopback.quickack();
+      env.loopbackDelayedAcks = loopback.state();
+      console.log(`  delayed ACKs on the loopback routes: ${env.loopbackDelayedAcks}`);
       env.servers = Object.fromEntries(backends.map((b) => [b, `${cloud.SERVERS[b].label} ${cloud.serverVersions()[cloud.SERVERS[b].label]}`]));
       env.sdks = cloud.sdkVersions();
       console.log(`  servers (${servers.started ? 'started by this run' : servers.source}): ${backends.map((b) => env.servers[b]).join(', ')}`);
@@ -214,6 +223,7 @@ async function main() {
     }
     await measureAll(o, chosen, base, p, env, admins);
   } finally {
+    putBackRoutes();
     if (servers.started) cloud.stopServers();
   }
 }
