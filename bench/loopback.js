@@ -40,7 +40,7 @@ function replace(line) {
  */
 function quickack() {
   const before = routes();
-  if (!before.length) throw new Error('--loopback-quickack: no loopback route in `ip route show table local`');
+  if (!before.length) throw Object.assign(new Error('--loopback-quickack: no loopback route in `ip route show table local`'), { usage: true });
   const changed = [];
   const restore = () => {
     for (const line of changed.splice(0)) {
@@ -63,7 +63,9 @@ function quickack() {
     }
   } catch (e) {
     restore();
-    throw new Error(`--loopback-quickack needs root (ip route replace): ${String(e.stderr || e.message).trim()}`);
+    const refused = new Error(`--loopback-quickack needs root (ip route replace): ${String(e.stderr || e.message).trim()}`);
+    refused.usage = true; // printed as it is, without a stack
+    throw refused;
   }
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
