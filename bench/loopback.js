@@ -10,6 +10,8 @@
 
 const { execFileSync } = require('node:child_process');
 
+const QUICKACK = /\bquickack 1\b/;
+
 /** The `local` routes to 127.0.0.0/8 and 127.0.0.1, as `ip route show table local` prints them. */
 function routes() {
   const out = execFileSync('ip', ['route', 'show', 'table', 'local'], { encoding: 'utf8' });
@@ -21,8 +23,8 @@ function state() {
   try {
     const r = routes();
     if (!r.length) return 'unknown (no loopback route found)';
-    if (r.every((l) => /\bquickack 1\b/.test(l))) return 'off (quickack 1 on the loopback routes)';
-    if (r.some((l) => /\bquickack 1\b/.test(l))) return 'off on some loopback routes only';
+    if (r.every((l) => QUICKACK.test(l))) return 'off (quickack 1 on the loopback routes)';
+    if (r.some((l) => QUICKACK.test(l))) return 'off on some loopback routes only';
     return "on (the kernel's default)";
   } catch (e) {
     return `unknown (${e.message.split('\n')[0]})`;
@@ -57,7 +59,7 @@ function quickack() {
   };
   try {
     for (const line of before) {
-      if (/\bquickack 1\b/.test(line)) continue;
+      if (QUICKACK.test(line)) continue;
       replace(`${line.replace(/\s+quickack \d+/, '')} quickack 1`);
       changed.push(line);
     }
