@@ -37,6 +37,15 @@ if [ -n "${CI:-}" ] && [ -d .git ]; then
   step "generated index.js and index.d.ts are committed as built" git diff --exit-code --stat -- index.js index.d.ts
 fi
 
+# A long-listing test fails getdents64 on purpose, with strace (`-e inject`): Debian's package.
+if ! command -v strace >/dev/null 2>&1; then
+  as_root=()
+  [ "$(id -u)" -eq 0 ] || as_root=(sudo -n)
+  step "install strace (apt-get)" "${as_root[@]}" bash -c \
+    'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -qq strace >/dev/null 2>&1 ||
+      { apt-get update -qq && apt-get install -y -qq strace >/dev/null; }'
+fi
+
 # --- servers ----------------------------------------------------------------------------------
 if [ -z "${STOWAGE_SKIP_SERVERS:-}" ]; then
   must "install the S3 and Azure test servers" bash scripts/test-servers.sh install
