@@ -6,7 +6,6 @@
  * throwing filter rejecting with what it threw.
  */
 import { existsSync, mkdirSync, mkdtempSync, opendirSync, readdirSync, rmSync, statfsSync, symlinkSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { LocalStorageProvider, MemoryStorageProvider } from '..';
@@ -227,41 +226,6 @@ describe('a filter or an options getter that throws', () => {
       await expect(provider.listFiles(short, options)).rejects.toBe(value);
     });
   }
-});
-
-// strace can fail a chosen syscall (`-e inject`), here every second getdents64 of a thread; it
-// needs ptrace (scripts/test.sh installs strace where it is missing).
-const STRACE = ['-f', '-qq', '--seccomp-bpf', '-e', 'trace=getdents64', '-o', '/dev/null'];
-const strace = spawnSync('strace', [...STRACE, 'true']).status === 0;
-
-describe('LOCAL: a long listing that fails halfway through the directory', () => {
-  const dir = join(work, 'failing');
-  beforeAll(() => build(dir, Array.from({ length: 20_000 }, (_, i) => `entry-${String(i).padStart(6, '0')}.ts`)));
-  /** 100 listings in a child whose pool thread's every second getdents64 fails with EIO. */
-  function failing(mode = ''): { codes: Record<string, number>; seen: number; growthMiB: number } {
-    const child = join(__dirname, 'fixtures', 'failing-listing.js');
-    const out = execFileSync(
-      'strace',
-      [...STRACE, '-e', 'inject=getdents64:error=EIO:when=2+2', process.execPath, '--expose-gc', child, dir, '100', mode],
-      { env: { ...process.env, STOWAGE_LOCAL_THREADS: '1' }, timeout: 120_000, encoding: 'utf8' },
-    );
-    return JSON.parse(out);
-  }
-
-  (strace ? it : it.skip)('rejects with EIO after a piece went through the filter, and leaves nothing behind', () => {
-    const { codes, seen, growthMiB } = failing();
-    expect(codes).toEqual({ EIO: 100 });
-    expect(seen).toBe(100 * PIECE); // each failed after its first piece of names was filtered
-    // The names gathered before the failure are let go of (they were ~200 KiB a listing).
-    expect(growthMiB).toBeLessThan(5);
-  });
-
-  (strace ? it : it.skip)('rejects with what the filter threw, which came before the EIO', () => {
-    const { codes, seen, growthMiB } = failing('throw');
-    expect(codes).toEqual({ THROWN: 100 });
-    expect(seen).toBe(100); // the filter saw no name after it threw
-    expect(growthMiB).toBeLessThan(5);
-  });
 });
 
 describe('MEMORY: a long listing', () => {

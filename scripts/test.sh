@@ -37,7 +37,7 @@ if [ -n "${CI:-}" ] && [ -d .git ]; then
   step "generated index.js and index.d.ts are committed as built" git diff --exit-code --stat -- index.js index.d.ts
 fi
 
-# A long-listing test fails getdents64 on purpose, with strace (`-e inject`): Debian's package.
+# The syscall-fault tests fail syscalls on purpose with strace (`-e inject`): Debian's package.
 if ! command -v strace >/dev/null 2>&1; then
   as_root=()
   [ "$(id -u)" -eq 0 ] || as_root=(sudo -n)

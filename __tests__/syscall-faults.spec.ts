@@ -1,0 +1,74 @@
+/**
+ * LOCAL operations whose syscalls fail: strace fails chosen syscalls of a child process
+ * (`-e inject`, counted per thread; the child runs one pool thread, STOWAGE_LOCAL_THREADS=1), as a
+ * full disk or a failing device would. What must hold: the promise rejects with a coded error,
+ * nothing is left behind (no temp file, no half-written file, no names kept in memory), the old
+ * content survives, and the next call works. Needs strace and ptrace; scripts/test.sh installs
+ * strace where it is missing.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const work = mkdtempSync(join(tmpdir(), 'stowage-faults-'));
+afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+const TRACE = ['-f', '-qq', '--seccomp-bpf', '-o', '/dev/null'];
+const strace = spawnSync('strace', [...TRACE, '-e', 'trace=getdents64', 'true']).status === 0;
+const withStrace = strace ? it : it.skip;
+
+/** Runs `fixture` (in fixtures/) with `args` under strace, failing what `inject` says; its JSON. */
+function underStrace(syscalls: string, inject: string, fixture: string, args: string[], node: string[] = []): any {
+  const out = execFileSync(
+    'strace',
+    [...TRACE, '-e', `trace=${syscalls}`, '-e', `inject=${syscalls}:${inject}`, process.execPath, ...node, join(__dirname, 'fixtures', fixture), ...args],
+    { env: { ...process.env, STOWAGE_LOCAL_THREADS: '1' }, timeout: 120_000, encoding: 'utf8' },
+  );
+  return JSON.parse(out);
+}
+
+describe('LOCAL: a long listing that fails halfway through the directory', () => {
+  const PIECE = 4096;
+  const dir = join(work, 'listing');
+  beforeAll(() => {
+    mkdirSync(dir);
+    for (let i = 0; i < 20_000; i += 1) writeFileSync(join(dir, `entry-${String(i).padStart(6, '0')}.ts`), '');
+  });
+  // Every second getdents64 of the pool thread fails: each listing reads its first 256 KiB.
+  const failing = (mode = '') =>
+    underStrace('getdents64', 'error=EIO:when=2+2', 'failing-listing.js', [dir, '100', mode], ['--expose-gc']);
+
+  withStrace('rejects with EIO after a piece went through the filter, and leaves nothing behind', () => {
+    const { codes, seen, growthMiB } = failing();
+    expect(codes).toEqual({ EIO: 100 });
+    expect(seen).toBe(100 * PIECE); // each failed after its first piece of names was filtered
+    // The names gathered before the failure are let go of (~200 KiB a listing otherwise).
+    expect(growthMiB).toBeLessThan(5);
+  });
+
+  withStrace('rejects with what the filter threw, which came before the EIO', () => {
+    const { codes, seen, growthMiB } = failing('throw');
+    expect(codes).toEqual({ THROWN: 100 });
+    expect(seen).toBe(100); // the filter saw no name after it threw
+    expect(growthMiB).toBeLessThan(5);
+  });
+});
+
+describe('LOCAL: a write that fails', () => {
+  withStrace('at the rename (by path for a small write, by directory for a large one): EIO, the old content kept, no temp file', () => {
+    const steps = underStrace('rename,renameat', 'error=EIO:when=1', 'failing-write.js', [join(work, 'rename'), 'rename']);
+    for (const step of [steps.small, steps.big]) {
+      expect(step).toMatchObject({ code: 'EIO', content: steps.old, entries: ['file.bin'] });
+      expect(step.message).toContain('writeFile');
+    }
+    expect(steps.again).toMatchObject({ code: null, content: steps.againExpected, entries: ['file.bin'] });
+  });
+
+  withStrace('with a full disk at its 30th MiB: EIO saying so, no file and no temp file, and the next write works', () => {
+    const steps = underStrace('write', 'error=ENOSPC:when=30', 'failing-write.js', [join(work, 'nospace'), 'nospace']);
+    expect(steps.big).toMatchObject({ code: 'EIO', content: null, entries: [] });
+    expect(steps.big.message).toContain('no space left on device');
+    expect(steps.again).toMatchObject({ code: null, content: steps.againExpected, entries: ['file.bin'] });
+  });
+});
