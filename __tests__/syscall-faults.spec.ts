@@ -7,7 +7,7 @@
  * strace where it is missing.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -70,5 +70,34 @@ describe('LOCAL: a write that fails', () => {
     expect(steps.big).toMatchObject({ code: 'EIO', content: null, entries: [] });
     expect(steps.big.message).toContain('no space left on device');
     expect(steps.again).toMatchObject({ code: null, content: steps.againExpected, entries: ['file.bin'] });
+  });
+});
+
+describe('LOCAL: deleteOldFiles while some deletes fail', () => {
+  withStrace.each([
+    ['without a root', ''],
+    ['with a root', 'root'],
+  ])('%s: a file that fails is logged and skipped, and the count is what was deleted', (_, mode) => {
+    const dir = join(work, `delete-${mode || 'native'}`);
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    const olds = Array.from({ length: 200 }, (_, i) => `old-${String(i).padStart(3, '0')}.ts`);
+    const news = Array.from({ length: 200 }, (_, i) => `new-${String(i).padStart(3, '0')}.ts`);
+    for (const name of olds) {
+      writeFileSync(join(dir, name), '');
+      utimesSync(join(dir, name), hourAgo, hourAgo);
+    }
+    for (const name of news) writeFileSync(join(dir, name), '');
+    // Every second unlink of each thread fails.
+    const r = underStrace('unlink,unlinkat', 'error=EIO:when=2+2', 'failing-delete.js', [dir, mode]);
+    expect(r.code).toBeNull();
+    const leftOld = r.left.filter((n: string) => n.startsWith('old-'));
+    expect(r.deleted).toBeGreaterThan(0);
+    expect(leftOld.length).toBeGreaterThan(0);
+    expect(r.deleted + leftOld.length).toBe(200);
+    // One warning per file left, naming it and the reason.
+    const named = r.warns.map((w: string) => /^Failed to delete old file .*\/(old-\d{3}\.ts): input\/output error$/.exec(w)?.[1]);
+    expect(named.sort()).toEqual(leftOld);
+    expect(r.left).toEqual([...leftOld, ...news, 'sub'].sort());
   });
 });
