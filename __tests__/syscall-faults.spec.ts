@@ -68,7 +68,7 @@ describe('LOCAL: a write that fails', () => {
   // Not strace here: a thread's Nth write is not a fixed MiB of a large write (the JS thread
   // copies pieces from the end when the writer falls behind), and every other thread's Nth write
   // would fail too. A file size limit stops the write at a fixed size instead, as a full disk would.
-  it('outgrowing the file size limit at 48 MiB of 64: EIO saying why, no file and no temp file, and the next write works', () => {
+  it('outgrowing the file size limit at 48 MiB of 64 (writeFile, and a write stream over an old file): EIO saying why, no temp file, the old content kept, and the next write works', () => {
     const out = execFileSync(
       'bash',
       ['-c', 'ulimit -f 49152 && exec "$0" "$@"', process.execPath, join(__dirname, 'fixtures', 'failing-write.js'), join(work, 'fsize'), 'fsize'],
@@ -77,6 +77,8 @@ describe('LOCAL: a write that fails', () => {
     const steps = JSON.parse(out);
     expect(steps.big).toMatchObject({ code: 'EIO', content: null, entries: [] });
     expect(steps.big.message).toContain('file too large');
+    expect(steps.stream).toMatchObject({ code: 'EIO', content: steps.stream.old, entries: ['stream.bin'] });
+    expect(steps.stream.message).toContain('file too large');
     expect(steps.again).toMatchObject({ code: null, content: steps.againExpected, entries: ['file.bin'] });
   });
 });
