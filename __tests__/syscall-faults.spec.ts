@@ -18,14 +18,23 @@ const TRACE = ['-f', '-qq', '--seccomp-bpf', '-o', '/dev/null'];
 const strace = spawnSync('strace', [...TRACE, '-e', 'trace=getdents64', 'true']).status === 0;
 const withStrace = strace ? it : it.skip;
 
-/** Runs `fixture` (in fixtures/) with `args` under strace, failing what `inject` says; its JSON. */
-function underStrace(syscalls: string, inject: string, fixture: string, args: string[], node: string[] = []): any {
-  const out = execFileSync(
-    'strace',
-    [...TRACE, '-e', `trace=${syscalls}`, '-e', `inject=${syscalls}:${inject}`, process.execPath, ...node, join(__dirname, 'fixtures', fixture), ...args],
-    { env: { ...process.env, STOWAGE_LOCAL_THREADS: '1' }, timeout: 120_000, encoding: 'utf8' },
-  );
+/**
+ * Runs `fixture` (in fixtures/) on one pool thread, behind `wrapper` (the command and arguments
+ * that start it: strace, or a shell setting a limit), with `node` options and `args`; its JSON.
+ */
+function runFixture(wrapper: string[], fixture: string, args: string[], node: string[] = []): any {
+  const [command, ...wrapperArgs] = wrapper;
+  const out = execFileSync(command, [...wrapperArgs, process.execPath, ...node, join(__dirname, 'fixtures', fixture), ...args], {
+    env: { ...process.env, STOWAGE_LOCAL_THREADS: '1' },
+    timeout: 120_000,
+    encoding: 'utf8',
+  });
   return JSON.parse(out);
+}
+
+/** `runFixture` under strace, failing the `syscalls` as `inject` says. */
+function underStrace(syscalls: string, inject: string, fixture: string, args: string[], node: string[] = []): any {
+  return runFixture(['strace', ...TRACE, '-e', `trace=${syscalls}`, '-e', `inject=${syscalls}:${inject}`], fixture, args, node);
 }
 
 describe('LOCAL: a long listing that fails halfway through the directory', () => {
@@ -69,12 +78,7 @@ describe('LOCAL: a write that fails', () => {
   // copies pieces from the end when the writer falls behind), and every other thread's Nth write
   // would fail too. A file size limit stops the write at a fixed size instead, as a full disk would.
   it('outgrowing the file size limit at 48 MiB of 64 (writeFile, and a write stream over an old file): EIO saying why, no temp file, the old content kept, and the next write works', () => {
-    const out = execFileSync(
-      'bash',
-      ['-c', 'ulimit -f 49152 && exec "$0" "$@"', process.execPath, join(__dirname, 'fixtures', 'failing-write.js'), join(work, 'fsize'), 'fsize'],
-      { env: { ...process.env, STOWAGE_LOCAL_THREADS: '1' }, timeout: 120_000, encoding: 'utf8' },
-    );
-    const steps = JSON.parse(out);
+    const steps = runFixture(['bash', '-c', 'ulimit -f 49152 && exec "$0" "$@"'], 'failing-write.js', [join(work, 'fsize'), 'fsize']);
     expect(steps.big).toMatchObject({ code: 'EIO', content: null, entries: [] });
     expect(steps.big.message).toContain('file too large');
     expect(steps.stream).toMatchObject({ code: 'EIO', content: steps.stream.old, entries: ['stream.bin'] });
