@@ -132,6 +132,25 @@ function azureSettings() {
   return { connectionString: e.STOWAGE_TEST_AZURE_CONNECTION_STRING, container: e.STOWAGE_TEST_AZURE_CONTAINER };
 }
 
+/**
+ * The object-store floor's store (bench/floor-cloud), as FLOOR_* variables for its process: the
+ * same server and credentials as the other rows of `backend`.
+ */
+function floorEnv(backend) {
+  if (backend !== 'azure') {
+    const s = s3Settings(backend);
+    return { FLOOR_STORE: 's3', FLOOR_ENDPOINT: s.endpoint, FLOOR_BUCKET: s.bucket, FLOOR_REGION: s.region, FLOOR_KEY_ID: s.accessKeyId, FLOOR_SECRET: s.secretAccessKey };
+  }
+  const s = azureSettings();
+  const parts = Object.fromEntries(
+    s.connectionString.split(';').filter(Boolean).map((kv) => [kv.slice(0, kv.indexOf('=')), kv.slice(kv.indexOf('=') + 1)]),
+  );
+  if (!parts.AccountName || !parts.AccountKey || !parts.BlobEndpoint) {
+    throw new Error('the object-store floor needs AccountName, AccountKey and BlobEndpoint in STOWAGE_TEST_AZURE_CONNECTION_STRING');
+  }
+  return { FLOOR_STORE: 'azure', FLOOR_ENDPOINT: parts.BlobEndpoint.replace(/\/+$/, ''), FLOOR_BUCKET: s.container, FLOOR_KEY_ID: parts.AccountName, FLOOR_SECRET: parts.AccountKey };
+}
+
 /** The official SDK's client, configured the way an application would (defaults kept). */
 function s3Client(backend) {
   const { S3Client } = require('@aws-sdk/client-s3');
@@ -213,4 +232,4 @@ function admin(backend) {
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
-module.exports = { SERVERS, ensureServers, stopServers, serverCpuMs, serverVersions, sdkVersions, s3Settings, azureSettings, s3Client, azureContainer, streamToBuffer, admin, sha256 };
+module.exports = { SERVERS, ensureServers, stopServers, serverCpuMs, serverVersions, sdkVersions, s3Settings, azureSettings, s3Client, azureContainer, streamToBuffer, admin, sha256, floorEnv };

@@ -14,8 +14,9 @@ const NAMES = {
   'stowage-azure': 'Stowage',
   'stowage-s3-nocheck': 'Stowage, skipWriteChecks',
   'stowage-azure-nocheck': 'Stowage, skipWriteChecks',
+  'floor-object-store': 'floor (object_store, no JS)',
 };
-const ORDER = ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor', 'aws-sdk', 'azure-sdk', 'stowage-s3', 'stowage-azure', 'stowage-s3-nocheck', 'stowage-azure-nocheck'];
+const ORDER = ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor', 'aws-sdk', 'azure-sdk', 'stowage-s3', 'stowage-azure', 'stowage-s3-nocheck', 'stowage-azure-nocheck', 'floor-object-store'];
 /** The row every ratio of a workload is against: fs/promises on LOCAL, the official SDK on a cloud. */
 const BASELINE = { local: 'fs-promises', s3: 'aws-sdk', s3s: 'aws-sdk', azure: 'azure-sdk' };
 /** Stowage's row of a workload: the one its target is checked on. */
@@ -150,7 +151,7 @@ function esc(s) {
 /** Speedup over the baseline per workload (fs/promises; the SDK on S3/Azure), log scale, with Stowage's target marked. */
 function svg(result) {
   const { rows, env } = result;
-  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44', 'aws-sdk': '#7048e8', 'azure-sdk': '#0c8599', 'stowage-s3': '#d9480f', 'stowage-azure': '#d9480f', 'stowage-s3-nocheck': '#f08c00', 'stowage-azure-nocheck': '#f08c00' };
+  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44', 'aws-sdk': '#7048e8', 'azure-sdk': '#0c8599', 'stowage-s3': '#d9480f', 'stowage-azure': '#d9480f', 'stowage-s3-nocheck': '#f08c00', 'stowage-azure-nocheck': '#f08c00', 'floor-object-store': '#2f9e44' };
   const workloads = [...new Set(rows.map((r) => r.workload))];
   const implsOf = (wl) => ORDER.filter((i) => rows.some((r) => r.workload === wl && r.impl === i));
   // One legend entry per name (Stowage is one colour on every backend).

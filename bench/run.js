@@ -28,7 +28,9 @@ const HELP = `node bench/run.js [options]   (npm run bench -- [options])
                      stowage-root: Stowage with STORAGE_LOCAL_ROOT-style confinement, opt-in;
                      cloud: aws-sdk, stowage-s3, azure-sdk, stowage-azure, and on the puts
                      stowage-s3-nocheck / stowage-azure-nocheck (skipWriteChecks: true);
-                     \`stowage\` also selects the cloud Stowage rows)
+                     floor-object-store: object_store from Rust, no JS, on the small-object
+                     workloads; \`stowage\` also selects the cloud Stowage rows, \`floor\`
+                     the object-store floor)
   --floor-threads N  threads of the floor's pool (default 4)
   --out PREFIX       write PREFIX.json, PREFIX.md, PREFIX.svg (default bench/results/latest)
   --keep             leave the files in --dir
@@ -41,14 +43,15 @@ env STOWAGE_NODE=path/to/x.node  measure that addon instead of bench/.build/*.no
 /** The implementations of each backend, the baseline (ratio 1.00x) first. */
 const BACKENDS = {
   local: ['fs-promises', 'stowage', 'opendal', 'floor'],
-  s3: ['aws-sdk', 'stowage-s3', 'stowage-s3-nocheck'],
-  s3s: ['aws-sdk', 'stowage-s3', 'stowage-s3-nocheck'],
-  azure: ['azure-sdk', 'stowage-azure', 'stowage-azure-nocheck'],
+  s3: ['aws-sdk', 'stowage-s3', 'stowage-s3-nocheck', 'floor-object-store'],
+  s3s: ['aws-sdk', 'stowage-s3', 'stowage-s3-nocheck', 'floor-object-store'],
+  azure: ['azure-sdk', 'stowage-azure', 'stowage-azure-nocheck', 'floor-object-store'],
 };
 const IMPLS = [...new Set(Object.values(BACKENDS).flat())];
 const GROUPS = { local: ['local'], s3: ['s3'], s3s: ['s3s'], azure: ['azure'], cloud: ['s3', 's3s', 'azure'] };
 const DEFAULT_BACKENDS = ['local', 's3', 'azure'];
 const FLOOR = join(__dirname, 'floor', 'target', 'release', 'stowage-bench-floor');
+const FLOOR_CLOUD = join(__dirname, 'floor-cloud', 'target', 'release', 'stowage-bench-floor-cloud');
 
 function parseArgs(argv) {
   const o = { rounds: 5, floorThreads: 4, out: join(__dirname, 'results', 'latest'), impls: IMPLS };
@@ -116,9 +119,11 @@ function ensureBuilt(impls) {
       throw new Error('no release build in bench/.build: run bench/build.sh (see bench/README.md)');
     }
   }
-  if (impls.includes('floor') && !fs.existsSync(FLOOR)) {
-    console.log('building the floor (bench/floor) ...');
-    execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', join(__dirname, 'floor', 'Cargo.toml')], { stdio: 'inherit' });
+  const floors = [['floor', FLOOR, 'floor'], ['floor-object-store', FLOOR_CLOUD, 'floor-cloud']];
+  for (const [impl, binary, crate] of floors) {
+    if (!impls.includes(impl) || fs.existsSync(binary)) continue;
+    console.log(`building ${impl} (bench/${crate}) ...`);
+    execFileSync('cargo', ['build', '--release', '--quiet', '--manifest-path', join(__dirname, crate, 'Cargo.toml')], { stdio: 'inherit' });
   }
   if (impls.includes('opendal') && !fs.existsSync(join(__dirname, 'node_modules', 'opendal'))) {
     console.log('installing opendal@0.49.2 into bench/node_modules ...');
@@ -131,6 +136,8 @@ function measure(impl, w, dir, base, p, floorThreads) {
   const child =
     impl === 'floor'
       ? spawnSync(FLOOR, [w.name, dir, String(floorThreads), `files=${p.files}`, `dirs=${p.dirs}`, `size=${w.unit === 'MiB' ? p.bigSize : p.size}`], { encoding: 'utf8', timeout: 300_000 })
+      : impl === 'floor-object-store'
+      ? spawnSync(FLOOR_CLOUD, [w.name, dir, `objects=${p.objects}`, `size=${p.size}`, `inflight=${p.objectsInFlight}`], { encoding: 'utf8', timeout: 300_000, env: { ...process.env, ...cloud.floorEnv(w.backend) } })
       : spawnSync(process.execPath, [join(__dirname, 'child.js'), impl, w.name, dir, base, JSON.stringify(p)], { encoding: 'utf8', timeout: 300_000, maxBuffer: 1 << 20, env: process.env });
   if (child.status !== 0) throw new Error(`${impl} ${w.name} failed (${child.status ?? child.signal}):\n${child.stderr}`);
   return JSON.parse(child.stdout.trim().split('\n').pop());
@@ -144,7 +151,8 @@ function implsFor(w, impls) {
   if (w.backend === 'local') return impls.filter((i) => BACKENDS.local.includes(i) || i === 'stowage-root');
   return BACKENDS[w.backend]
     .filter((i) => !i.endsWith('-nocheck') || w.name.includes('_put_')) // the option only changes writes
-    .filter((i) => impls.includes(i) || (i.startsWith('stowage-') && impls.includes('stowage')));
+    .filter((i) => i !== 'floor-object-store' || w.name.endsWith('_small')) // its only workloads
+    .filter((i) => impls.includes(i) || (i.startsWith('stowage-') && impls.includes('stowage')) || (i.startsWith('floor-') && impls.includes('floor')));
 }
 
 /** The workloads --only selects: names and groups; default DEFAULT_BACKENDS. */
