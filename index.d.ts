@@ -398,10 +398,11 @@ export interface AzureBlobStorageOptions {
    */
   skipWriteChecks?: boolean
   /**
-   * How long, in ms, what those checks found is remembered: parents are not asked about again,
-   * and from the second write into a directory on, one listing of its sub-directories answers
-   * for every write into it, so a burst of writes is about one PUT each. Within the window,
-   * another client's change can be seen late: a directory or file it made at a written path can
+   * How long, in ms, what those checks found is remembered: parents are not asked about again
+   * (writes asking about the same parent at once share one HEAD), and from the second write
+   * into a directory on, one listing of its sub-directories answers for every write into it,
+   * so a burst of writes is about one PUT each. Within the window, another client's change can
+   * be seen late: a directory or file it made at a written path can
    * be missed, and a directory it deleted can still refuse a write (`EISDIR`). Default 2,000;
    * 0 checks every write with the store.
    */
@@ -507,10 +508,11 @@ export interface S3StorageOptions {
    */
   skipWriteChecks?: boolean
   /**
-   * How long, in ms, what those checks found is remembered: parents are not asked about again,
-   * and from the second write into a directory on, one listing of its sub-directories answers
-   * for every write into it, so a burst of writes is about one PUT each. Within the window,
-   * another client's change can be seen late: a directory or file it made at a written path can
+   * How long, in ms, what those checks found is remembered: parents are not asked about again
+   * (writes asking about the same parent at once share one HEAD), and from the second write
+   * into a directory on, one listing of its sub-directories answers for every write into it,
+   * so a burst of writes is about one PUT each. Within the window, another client's change can
+   * be seen late: a directory or file it made at a written path can
    * be missed, and a directory it deleted can still refuse a write (`EISDIR`). Default 2,000;
    * 0 checks every write with the store.
    */

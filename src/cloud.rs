@@ -127,10 +127,11 @@ pub struct S3StorageOptions {
   /// parent (`ENOTDIR`): one PUT per write instead of a LIST and a HEAD per parent level first.
   /// For applications that own their key layout. Default `false`.
   pub skip_write_checks: Option<bool>,
-  /// How long, in ms, what those checks found is remembered: parents are not asked about again,
-  /// and from the second write into a directory on, one listing of its sub-directories answers
-  /// for every write into it, so a burst of writes is about one PUT each. Within the window,
-  /// another client's change can be seen late: a directory or file it made at a written path can
+  /// How long, in ms, what those checks found is remembered: parents are not asked about again
+  /// (writes asking about the same parent at once share one HEAD), and from the second write
+  /// into a directory on, one listing of its sub-directories answers for every write into it,
+  /// so a burst of writes is about one PUT each. Within the window, another client's change can
+  /// be seen late: a directory or file it made at a written path can
   /// be missed, and a directory it deleted can still refuse a write (`EISDIR`). Default 2,000;
   /// 0 checks every write with the store.
   pub write_check_cache_ms: Option<f64>,
@@ -203,10 +204,11 @@ pub struct AzureBlobStorageOptions {
   /// parent (`ENOTDIR`): one PUT per write instead of a LIST and a HEAD per parent level first.
   /// For applications that own their key layout. Default `false`.
   pub skip_write_checks: Option<bool>,
-  /// How long, in ms, what those checks found is remembered: parents are not asked about again,
-  /// and from the second write into a directory on, one listing of its sub-directories answers
-  /// for every write into it, so a burst of writes is about one PUT each. Within the window,
-  /// another client's change can be seen late: a directory or file it made at a written path can
+  /// How long, in ms, what those checks found is remembered: parents are not asked about again
+  /// (writes asking about the same parent at once share one HEAD), and from the second write
+  /// into a directory on, one listing of its sub-directories answers for every write into it,
+  /// so a burst of writes is about one PUT each. Within the window, another client's change can
+  /// be seen late: a directory or file it made at a written path can
   /// be missed, and a directory it deleted can still refuse a write (`EISDIR`). Default 2,000;
   /// 0 checks every write with the store.
   pub write_check_cache_ms: Option<f64>,

@@ -6,7 +6,8 @@
 //! Every case gets its own key prefix, so cases run in parallel on one bucket.
 
 use std::io::Write;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
@@ -15,6 +16,8 @@ use stowage_core::{
   AzureOptions, DeleteDirectoryOptions, MultipartSettings, ObjectSettings, ObjectStoreProvider,
   RetrySettings, S3Options, Storage,
 };
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Backend {
@@ -594,6 +597,133 @@ async fn write_checks_remember_for_the_window_but_never_miss_their_own_changes(
   Some(())
 }
 
+/// A loopback TCP proxy in front of the server at `upstream` (`host:port`) that counts the HEAD
+/// requests going through it: how many questions a provider asks the store.
+struct HeadCounter {
+  endpoint: String,
+  heads: Arc<AtomicUsize>,
+}
+
+impl HeadCounter {
+  async fn start(upstream: String) -> HeadCounter {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let endpoint = format!("127.0.0.1:{}", listener.local_addr().unwrap().port());
+    let heads = Arc::new(AtomicUsize::new(0));
+    let count = heads.clone();
+    tokio::spawn(async move {
+      while let Ok((client, _)) = listener.accept().await {
+        let (upstream, count) = (upstream.clone(), count.clone());
+        tokio::spawn(async move {
+          let Ok(server) = TcpStream::connect(&upstream).await else {
+            return;
+          };
+          let (mut from_client, mut to_client) = client.into_split();
+          let (mut from_server, mut to_server) = server.into_split();
+          let requests = async {
+            let mut buf = vec![0; 64 * 1024];
+            while let Ok(n @ 1..) = from_client.read(&mut buf).await {
+              // A request's head comes in one write; bodies here never hold "HEAD /".
+              let heads = buf[..n].windows(6).filter(|w| w == b"HEAD /").count();
+              count.fetch_add(heads, Ordering::Relaxed);
+              if to_server.write_all(&buf[..n]).await.is_err() {
+                break;
+              }
+            }
+            let _ = to_server.shutdown().await;
+          };
+          let responses = async {
+            let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+            let _ = to_client.shutdown().await;
+          };
+          tokio::join!(requests, responses);
+        });
+      }
+    });
+    HeadCounter { endpoint, heads }
+  }
+
+  fn heads(&self) -> usize {
+    self.heads.load(Ordering::Relaxed)
+  }
+}
+
+/// The `host:port` of `backend`'s server, from its test variables.
+fn server_address(backend: Backend) -> Option<String> {
+  let url = match backend {
+    Backend::Azurite => {
+      let connection = var("STOWAGE_TEST_AZURE_CONNECTION_STRING")?;
+      let at = connection.find("BlobEndpoint=")? + "BlobEndpoint=".len();
+      connection[at..].split(';').next()?.to_string()
+    }
+    Backend::Moto => var("STOWAGE_TEST_S3_ENDPOINT")?,
+    Backend::S3sFs => var("STOWAGE_TEST_S3_STRICT_ENDPOINT")?,
+  };
+  let rest = url.strip_prefix("http://")?;
+  Some(rest.split('/').next()?.to_string())
+}
+
+/// Points `options` at `address` (`host:port`) instead of the server's own.
+fn through(options: &mut Options, server: &str, address: &str) {
+  match options {
+    Options::S3(o) => o.endpoint = o.endpoint.as_ref().map(|e| e.replace(server, address)),
+    Options::Azure(o) => {
+      o.connection_string = o
+        .connection_string
+        .as_ref()
+        .map(|c| c.replace(server, address))
+    }
+  }
+}
+
+/// Writes that check the same parent at the same time share one HEAD of it (per
+/// `write_check_cache` window): 16 writes at once into a new `a/b/c/` ask about `a`, `a/b` and
+/// `a/b/c` once each, where a zero window asks 16 times each. A file in the way is still seen by
+/// every one of them.
+async fn concurrent_writes_share_their_parent_checks(backend: Backend) -> Option<()> {
+  let server = server_address(backend)?;
+  let proxy = HeadCounter::start(server.clone()).await;
+  let storage = |window: Duration| {
+    let provider = backend.provider("shared-checks", |o| {
+      through(o, &server, &proxy.endpoint);
+      o.settings().write_check_cache = Some(window);
+    });
+    Storage::new(provider.expect("the same backend"))
+  };
+  let data = || Bytes::from_static(b"data");
+  // 16 writes into `dir` at once; each one's error code, if any.
+  let burst = |s: Storage, dir: &'static str| async move {
+    let names: Vec<String> = (0..16).map(|i| format!("{dir}/f{i}")).collect();
+    let writes = names.iter().map(|name| s.write_file(name, data()));
+    let results = futures::future::join_all(writes).await;
+    results
+      .into_iter()
+      .map(|r| r.err().map(|e| e.code()))
+      .collect::<Vec<_>>()
+  };
+
+  let shared = storage(Duration::from_secs(600));
+  let before = proxy.heads();
+  assert_eq!(burst(shared.clone(), "a/b/c").await, [None; 16]);
+  let heads = proxy.heads() - before;
+  // Three parents, and the marker of the new directory's first key (checked on its own; the
+  // other writes share one listing of `a/b/c`).
+  assert!(heads <= 5, "{heads} HEADs for 16 writes into a/b/c/");
+
+  let strict = storage(Duration::ZERO);
+  let before = proxy.heads();
+  assert_eq!(burst(strict, "x/y/z").await, [None; 16]);
+  let heads = proxy.heads() - before;
+  assert!(
+    heads >= 48,
+    "with a zero window every write asks for itself: {heads} HEADs"
+  );
+
+  // A file in the way of a parent: every write of the burst is refused.
+  shared.write_file("a/file", data()).await.unwrap();
+  assert_eq!(burst(shared, "a/file/under").await, [Some("ENOTDIR"); 16]);
+  Some(())
+}
+
 /// A source over `max_server_copy` is copied through the process (S3's `CopyObject` stops at
 /// 5 GiB): the bytes arrive whole, a move removes the source, a missing source is still ENOENT.
 async fn copies_over_the_server_limit_stream_through(backend: Backend) -> Option<()> {
@@ -787,8 +917,8 @@ macro_rules! conformance {
 }
 
 conformance! {
-  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes, copies_over_the_server_limit_stream_through];
-  azurite => Backend::Azurite, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes];
+  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes, concurrent_writes_share_their_parent_checks, copies_over_the_server_limit_stream_through];
+  azurite => Backend::Azurite, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes, concurrent_writes_share_their_parent_checks];
 }
 
 // s3s-fs maps keys to files: `dir/` markers become bare directories it cannot HEAD (500) or list,

@@ -4,7 +4,9 @@
 //! Each write must refuse a directory at its key (`EISDIR`) and a file in the way of a parent
 //! (`ENOTDIR`). Without this memory that is a one-key LIST (plus a HEAD of the marker) and a HEAD
 //! per parent level, for every write. With it, for [`WriteChecks::ttl`]:
-//! - a parent a check found not to be a file is not asked about again;
+//! - a parent a check found not to be a file is not asked about again, and writes that want to
+//!   know about the same parent at the same time share one HEAD (a burst of 16 writes into a new
+//!   `a/b/c/` asks about `a`, `a/b` and `a/b/c` three times, not 48);
 //! - `ensureDirectory` of a directory it made does nothing;
 //! - the second write into a directory reads one page of the directory's sub-directories (one LIST
 //!   with the `/` delimiter); writes after it look their name up in that page. A directory with
@@ -20,7 +22,7 @@ use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
 use object_store::list::PaginatedListOptions;
-use tokio::sync::OnceCell;
+use tokio::sync::{watch, OnceCell};
 
 use super::ObjectStoreProvider;
 use crate::error::{Error, ErrorKind, Result};
@@ -43,8 +45,15 @@ pub(super) struct WriteChecks {
 
 #[derive(Default)]
 struct State {
-  /// Keys a parent check found not to be files, and when.
+  /// Keys a parent check found not to be files, and when that check started.
   not_files: HashMap<String, Instant>,
+  /// Keys this provider wrote a file at, and when: a check that started before cannot say "not
+  /// a file" there.
+  files_made: HashMap<String, Instant>,
+  /// The last [`WriteChecks::forget`]: checks that started before it are not remembered.
+  forgotten: Option<Instant>,
+  /// Parent checks in flight, by key: writes that want the same answer wait for it.
+  asking: HashMap<String, watch::Receiver<Answer>>,
   /// Directories `ensureDirectory` made, and when.
   ensured: HashMap<String, Instant>,
   /// Directories written into, by key.
@@ -75,6 +84,57 @@ impl Dir {
   /// Whether `name` is a sub-directory, given the listing `subdirs`.
   pub(super) fn has_subdir(&self, subdirs: &HashSet<String>, name: &str) -> bool {
     subdirs.contains(name) || lock(&self.made).contains(name)
+  }
+}
+
+/// A parent check's answer, `None` until its HEAD is back: whether a file is at the key.
+type Answer = Option<Result<bool>>;
+
+/// What a write does about one parent key ([`WriteChecks::ask`]).
+pub(super) enum Flight<'a> {
+  /// Another write is asking the store about this key: wait for its answer. When that write is
+  /// dropped before the answer (the sender gone), ask the store yourself.
+  Follow(watch::Receiver<Answer>),
+  /// Ask the store, then give the answer to [`Leader::answer`].
+  Lead(Leader<'a>),
+}
+
+/// The write that asks the store about a parent key for every write that wants to know meanwhile.
+pub(super) struct Leader<'a> {
+  checks: &'a WriteChecks,
+  key: String,
+  started: Instant,
+  tx: watch::Sender<Answer>,
+}
+
+impl Leader<'_> {
+  /// Gives the answer to the writes that waited for it, and remembers "not a file" for the TTL
+  /// unless this provider wrote a file there, or forgot everything, since the check started.
+  pub(super) fn answer(self, answer: &Result<bool>) {
+    if matches!(answer, Ok(false)) {
+      let mut state = lock(&self.checks.state);
+      let since = |at: &Instant| *at >= self.started;
+      if !state.forgotten.as_ref().is_some_and(since)
+        && !state.files_made.get(&self.key).is_some_and(since)
+      {
+        state.not_files.insert(self.key.clone(), self.started);
+        self.checks.bound(&mut state);
+      }
+    }
+    self.tx.send_replace(Some(answer.clone()));
+  }
+}
+
+impl Drop for Leader<'_> {
+  /// The check is no longer in flight, answered or not (a write dropped mid-way: its followers see
+  /// the sender go and ask themselves). A newer flight for the key is left alone.
+  fn drop(&mut self) {
+    let mut state = lock(&self.checks.state);
+    if let Some(rx) = state.asking.get(&self.key) {
+      if rx.same_channel(&self.tx.subscribe()) {
+        state.asking.remove(&self.key);
+      }
+    }
   }
 }
 
@@ -131,17 +191,24 @@ impl WriteChecks {
     self.created(key, true);
   }
 
-  /// Remembers that `keys` are not files (a parent check found none there).
-  pub(super) fn not_files<'a>(&self, keys: impl IntoIterator<Item = &'a String>) {
+  /// How a write checks parent `key`: by waiting for a check of it already in flight, or as the
+  /// one that asks the store; `None` with a zero TTL (every write asks for itself).
+  pub(super) fn ask(&self, key: &str) -> Option<Flight<'_>> {
     if self.ttl.is_zero() {
-      return;
+      return None;
     }
-    let now = Instant::now();
     let mut state = lock(&self.state);
-    for key in keys {
-      state.not_files.insert(key.clone(), now);
+    if let Some(rx) = state.asking.get(key) {
+      return Some(Flight::Follow(rx.clone()));
     }
-    self.bound(&mut state);
+    let (tx, rx) = watch::channel(None);
+    state.asking.insert(key.to_string(), rx);
+    Some(Flight::Lead(Leader {
+      checks: self,
+      key: key.to_string(),
+      started: Instant::now(),
+      tx,
+    }))
   }
 
   /// The directory `dir`, when a write went into it within the TTL; otherwise notes this write
@@ -175,6 +242,7 @@ impl WriteChecks {
         .dirs
         .len()
         .max(state.not_files.len())
+        .max(state.files_made.len())
         .max(state.ensured.len())
     };
     if largest(state) <= state.prune_at.max(MAX_ENTRIES) {
@@ -182,12 +250,18 @@ impl WriteChecks {
     }
     state.dirs.retain(|_, d| self.fresh(d.since));
     state.not_files.retain(|_, at| self.fresh(*at));
+    state.files_made.retain(|_, at| self.fresh(*at));
     state.ensured.retain(|_, at| self.fresh(*at));
     if state.dirs.len() > 4 * MAX_ENTRIES {
       state.dirs.clear();
     }
     if state.not_files.len() > 4 * MAX_ENTRIES {
       state.not_files.clear();
+    }
+    if state.files_made.len() > 4 * MAX_ENTRIES {
+      // Only checks in flight longer than the TTL could still be misled by what this forgets.
+      state.files_made.clear();
+      state.forgotten = Some(Instant::now());
     }
     if state.ensured.len() > 4 * MAX_ENTRIES {
       state.ensured.clear();
@@ -196,7 +270,8 @@ impl WriteChecks {
   }
 
   /// After a write to `key` succeeded: every level above it is a directory now, and `key` itself
-  /// too when `is_dir`; a file at `key` is no longer "not a file".
+  /// too when `is_dir`; a file at `key` is no longer "not a file", and a check of `key` that
+  /// started before cannot make it one again, nor answer a write that starts after this.
   pub(super) fn created(&self, key: &str, is_dir: bool) {
     if self.ttl.is_zero() {
       return;
@@ -204,6 +279,9 @@ impl WriteChecks {
     let mut state = lock(&self.state);
     if !is_dir {
       state.not_files.remove(key);
+      state.asking.remove(key);
+      state.files_made.insert(key.to_string(), Instant::now());
+      self.bound(&mut state);
     }
     let count = levels(key).count();
     for (i, (dir, name)) in levels(key).enumerate() {
@@ -216,10 +294,14 @@ impl WriteChecks {
     }
   }
 
-  /// After a delete or a move: anything known may be gone.
+  /// After a delete or a move: anything known may be gone, and checks in flight may have been
+  /// answered before it (they still answer the writes already waiting, which ran alongside).
   pub(super) fn forget(&self) {
     let mut state = lock(&self.state);
     state.not_files.clear();
+    state.files_made.clear();
+    state.asking.clear();
+    state.forgotten = Some(Instant::now());
     state.ensured.clear();
     state.dirs.clear();
   }
@@ -230,13 +312,39 @@ const SUBDIRS_PAGE: usize = 1000;
 
 impl ObjectStoreProvider {
   /// [`Self::check_parents`] before a write: parents found not to be files within the
-  /// `write_check_cache` window are not asked about again.
+  /// `write_check_cache` window are not asked about again, and writes checking the same parent at
+  /// the same time share one HEAD.
   pub(super) async fn check_parents_for_write(&self, path: &StoragePath) -> Result<()> {
     let mut parents = self.parents(path);
     parents.retain(|p| !self.checks.known_not_file(p));
-    self.no_files_at(&parents).await?;
-    self.checks.not_files(&parents);
+    let found =
+      futures::future::try_join_all(parents.iter().map(|p| self.parent_is_file(p))).await?;
+    if found.contains(&true) {
+      return Err(Error::of(ErrorKind::NotADirectory));
+    }
     Ok(())
+  }
+
+  /// Whether a file is at the parent key `key`: the answer of a check already in flight, or of a
+  /// HEAD this write sends for all that ask meanwhile.
+  async fn parent_is_file(&self, key: &str) -> Result<bool> {
+    let head = || async { Ok(self.head_file(key).await?.is_some()) };
+    match self.checks.ask(key) {
+      None => head().await,
+      Some(Flight::Follow(mut rx)) => {
+        // Taken out of the channel's guard before anything else is awaited.
+        let answer = rx.wait_for(Option::is_some).await.map(|a| a.clone());
+        match answer {
+          Ok(Some(answer)) => answer,
+          _ => head().await,
+        }
+      }
+      Some(Flight::Lead(leader)) => {
+        let answer = head().await;
+        leader.answer(&answer);
+        answer
+      }
+    }
   }
 
   /// Whether a directory is at `full`, before a write there: from the second write into the same
@@ -300,6 +408,29 @@ impl ObjectStoreProvider {
 mod tests {
   use super::*;
 
+  /// A parent check of `key` that found no file there, as a write's would.
+  fn found_not_file(checks: &WriteChecks, key: &str) {
+    match checks.ask(key) {
+      Some(Flight::Lead(leader)) => leader.answer(&Ok(false)),
+      Some(Flight::Follow(_)) => panic!("a check of {key} is in flight"),
+      None => {}
+    }
+  }
+
+  fn leads<'a>(checks: &'a WriteChecks, key: &str) -> Leader<'a> {
+    match checks.ask(key) {
+      Some(Flight::Lead(leader)) => leader,
+      _ => panic!("expected to lead the check of {key}"),
+    }
+  }
+
+  fn follows(checks: &WriteChecks, key: &str) -> watch::Receiver<Answer> {
+    match checks.ask(key) {
+      Some(Flight::Follow(rx)) => rx,
+      _ => panic!("expected to follow a check of {key}"),
+    }
+  }
+
   #[test]
   fn levels_pair_each_name_with_its_directory() {
     let got: Vec<_> = levels("a/bc/d").collect();
@@ -341,7 +472,7 @@ mod tests {
   #[test]
   fn deletes_forget_and_a_zero_ttl_remembers_nothing() {
     let checks = WriteChecks::new(Duration::from_secs(60));
-    checks.not_files(&["a".to_string()]);
+    found_not_file(&checks, "a");
     checks.written_into("a");
     checks.note_ensured("e");
     assert!(checks.known_not_file("a") && checks.ensured("e"));
@@ -350,7 +481,11 @@ mod tests {
     assert!(checks.written_into("a").is_none());
 
     let off = WriteChecks::new(Duration::ZERO);
-    off.not_files(&["a".to_string()]);
+    assert!(
+      off.ask("a").is_none(),
+      "with a zero window every write asks for itself"
+    );
+    found_not_file(&off, "a");
     off.note_ensured("e");
     assert!(!off.known_not_file("a") && !off.ensured("e"));
     off.written_into("a");
@@ -360,7 +495,7 @@ mod tests {
   #[test]
   fn a_file_written_at_a_key_is_no_longer_known_as_not_a_file() {
     let checks = WriteChecks::new(Duration::from_secs(60));
-    checks.not_files(&["a/b".to_string()]);
+    found_not_file(&checks, "a/b");
     checks.created("a/b", false);
     assert!(!checks.known_not_file("a/b"));
   }
@@ -370,11 +505,19 @@ mod tests {
     let checks = WriteChecks::new(Duration::from_secs(600));
     for i in 0..5 * MAX_ENTRIES {
       checks.note_ensured(&format!("e{i}"));
-      checks.not_files(&[format!("p{i}")]);
+      found_not_file(&checks, &format!("p{i}"));
+      checks.created(&format!("f{i}"), false);
       checks.written_into(&format!("d{i}"));
     }
     let state = lock(&checks.state);
-    for len in [state.ensured.len(), state.not_files.len(), state.dirs.len()] {
+    let lens = [
+      state.ensured.len(),
+      state.not_files.len(),
+      state.files_made.len(),
+      state.dirs.len(),
+      state.asking.len(),
+    ];
+    for len in lens {
       assert!(len <= 4 * MAX_ENTRIES + 1, "{len} entries");
     }
   }
@@ -382,10 +525,87 @@ mod tests {
   #[test]
   fn entries_expire_after_the_ttl() {
     let checks = WriteChecks::new(Duration::from_millis(1));
-    checks.not_files(&["a".to_string()]);
+    found_not_file(&checks, "a");
     checks.written_into("d");
     std::thread::sleep(Duration::from_millis(5));
     assert!(!checks.known_not_file("a"));
     assert!(checks.written_into("d").is_none());
+  }
+
+  #[tokio::test]
+  async fn writes_asking_about_the_same_parent_share_one_check() {
+    let checks = WriteChecks::new(Duration::from_secs(60));
+    let leader = leads(&checks, "a");
+    let (mut first, mut second) = (follows(&checks, "a"), follows(&checks, "a"));
+    let other = leads(&checks, "b"); // another key is its own check
+    assert!(!checks.known_not_file("a"));
+    leader.answer(&Ok(false));
+    for rx in [&mut first, &mut second] {
+      let answer = rx.wait_for(Option::is_some).await.expect("answered");
+      assert!(matches!(*answer, Some(Ok(false))));
+    }
+    assert!(checks.known_not_file("a"));
+    // Answered and gone: the next check of `a` asks the store again.
+    drop(leads(&checks, "a"));
+    drop(other);
+
+    // A file found is shared and not remembered; so is a failure.
+    let leader = leads(&checks, "f");
+    let mut rx = follows(&checks, "f");
+    leader.answer(&Ok(true));
+    assert!(matches!(
+      *rx.wait_for(Option::is_some).await.unwrap(),
+      Some(Ok(true))
+    ));
+    let leader = leads(&checks, "e");
+    let mut rx = follows(&checks, "e");
+    leader.answer(&Err(Error::new(ErrorKind::Io, "the store failed")));
+    let answer = rx.wait_for(Option::is_some).await.unwrap().clone();
+    assert_eq!(answer.unwrap().unwrap_err().code(), "EIO");
+    assert!(!checks.known_not_file("f") && !checks.known_not_file("e"));
+  }
+
+  #[tokio::test]
+  async fn a_check_dropped_before_its_answer_lets_the_waiting_writes_ask_themselves() {
+    let checks = WriteChecks::new(Duration::from_secs(60));
+    let leader = leads(&checks, "a");
+    let mut rx = follows(&checks, "a");
+    drop(leader);
+    assert!(
+      rx.wait_for(Option::is_some).await.is_err(),
+      "the sender is gone"
+    );
+    // And the next write leads a new check.
+    drop(leads(&checks, "a"));
+  }
+
+  #[test]
+  fn a_check_that_started_before_this_provider_wrote_a_file_there_does_not_count() {
+    let checks = WriteChecks::new(Duration::from_secs(60));
+    let before = leads(&checks, "a/b");
+    checks.created("a/b", false);
+    // A write starting now does not wait for the older check: it asks anew.
+    let after = leads(&checks, "a/b");
+    before.answer(&Ok(false));
+    assert!(
+      !checks.known_not_file("a/b"),
+      "the older check's \"not a file\" is not kept"
+    );
+    // Its dropping leaves the newer check in place.
+    drop(follows(&checks, "a/b"));
+    after.answer(&Ok(true));
+    assert!(!checks.known_not_file("a/b"));
+
+    // The same for a delete or a move (forget) during a check.
+    let before = leads(&checks, "c");
+    checks.forget();
+    drop(leads(&checks, "c"));
+    before.answer(&Ok(false));
+    assert!(!checks.known_not_file("c"));
+    // A directory made at a key is no file there: a check of it still counts.
+    let check = leads(&checks, "d");
+    checks.created("d", true);
+    check.answer(&Ok(false));
+    assert!(checks.known_not_file("d"));
   }
 }
