@@ -19,21 +19,11 @@ use object_store::azure::MicrosoftAzureBuilder;
 use object_store::path::Path;
 use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload};
 
+#[path = "../../floor/src/common.rs"]
+mod common;
+use common::{arg, small_content, small_ok, status_kib};
+
 type Failure = Box<dyn std::error::Error + Send + Sync>;
-
-/// Content of small object `i`: its index at both ends (the same as bench/data.js).
-fn small_content(i: usize, size: usize) -> Vec<u8> {
-  let mut buf = vec![(i & 0xff) as u8; size];
-  buf[..4].copy_from_slice(&(i as u32).to_le_bytes());
-  buf[size - 4..].copy_from_slice(&((i as u32) ^ 0x5a5a_5a5a).to_le_bytes());
-  buf
-}
-
-fn small_ok(i: usize, size: usize, buf: &[u8]) -> bool {
-  buf.len() == size
-    && buf[..4] == (i as u32).to_le_bytes()
-    && buf[size - 4..] == ((i as u32) ^ 0x5a5a_5a5a).to_le_bytes()
-}
 
 /// Key of small object `i` under a prefix (the same as bench/workloads.js `objectKey`).
 fn object_key(prefix: &str, i: usize) -> Path {
@@ -70,27 +60,6 @@ fn store() -> Result<Arc<dyn ObjectStore>, Failure> {
     other => return Err(format!("FLOOR_STORE: no store \"{other}\" (s3 or azure)").into()),
   };
   Ok(store)
-}
-
-fn arg(args: &[String], key: &str, default: usize) -> usize {
-  args
-    .iter()
-    .find_map(|a| {
-      a.strip_prefix(&format!("{key}="))
-        .map(|v| v.parse().expect(key))
-    })
-    .unwrap_or(default)
-}
-
-/// A field of /proc/self/status in KiB (VmRSS, VmHWM); 0 when it cannot be read.
-fn status_kib(field: &str) -> u64 {
-  let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-  status
-    .lines()
-    .find(|l| l.starts_with(field))
-    .and_then(|l| l.split_whitespace().nth(1))
-    .and_then(|v| v.parse().ok())
-    .unwrap_or(0)
 }
 
 /// This process's CPU time so far (user + system, ms), from /proc (10 ms ticks).

@@ -12,19 +12,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use sha2::{Digest, Sha256};
 
-/// Content of small file `i`: its index at both ends, so a read proves it got the right file.
-fn small_content(i: usize, size: usize) -> Vec<u8> {
-  let mut buf = vec![(i & 0xff) as u8; size];
-  buf[..4].copy_from_slice(&(i as u32).to_le_bytes());
-  buf[size - 4..].copy_from_slice(&((i as u32) ^ 0x5a5a_5a5a).to_le_bytes());
-  buf
-}
-
-fn small_ok(i: usize, size: usize, buf: &[u8]) -> bool {
-  buf.len() == size
-    && buf[..4] == (i as u32).to_le_bytes()
-    && buf[size - 4..] == ((i as u32) ^ 0x5a5a_5a5a).to_le_bytes()
-}
+mod common;
+use common::{arg, small_content, small_ok, status_kib};
 
 /// Where small file `i` of a tree lives (the same layout as bench/workloads.js).
 fn small_path(root: &Path, i: usize, dirs: usize) -> PathBuf {
@@ -85,27 +74,10 @@ fn hex(bytes: &[u8]) -> String {
   bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn status_kib(field: &str) -> u64 {
-  let status = fs::read_to_string("/proc/self/status").unwrap_or_default();
-  status
-    .lines()
-    .find(|l| l.starts_with(field))
-    .and_then(|l| l.split_whitespace().nth(1))
-    .and_then(|v| v.parse().ok())
-    .unwrap_or(0)
-}
-
 struct Outcome {
   ops: u64,
   bytes: u64,
   check: String,
-}
-
-fn arg(args: &[String], key: &str, default: usize) -> usize {
-  args
-    .iter()
-    .find_map(|a| a.strip_prefix(&format!("{key}=")).map(|v| v.parse().expect(key)))
-    .unwrap_or(default)
 }
 
 fn main() {
