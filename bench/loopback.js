@@ -9,6 +9,7 @@
 'use strict';
 
 const { execFileSync } = require('node:child_process');
+const { onInterrupt } = require('./signals');
 
 const QUICKACK = /\bquickack 1\b/;
 
@@ -53,10 +54,6 @@ function quickack() {
       }
     }
   };
-  const onSignal = (signal) => {
-    restore();
-    process.kill(process.pid, signal);
-  };
   try {
     for (const line of before) {
       if (QUICKACK.test(line)) continue;
@@ -69,11 +66,9 @@ function quickack() {
     refused.usage = true; // printed as it is, without a stack
     throw refused;
   }
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const unhook = onInterrupt(restore);
   return () => {
-    process.removeListener('SIGINT', onSignal);
-    process.removeListener('SIGTERM', onSignal);
+    unhook();
     restore();
   };
 }

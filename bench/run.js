@@ -11,6 +11,7 @@ const { spawnSync, execFileSync } = require('node:child_process');
 const { WORKLOADS, SHARED, CLOUD_SHARED, PARAMS } = require('./workloads');
 const cloud = require('./cloud');
 const loopback = require('./loopback');
+const { onInterrupt } = require('./signals');
 const { summarize, table, markdown, svg } = require('./report');
 
 const HELP = `node bench/run.js [options]   (npm run bench -- [options])
@@ -219,6 +220,8 @@ async function main() {
     }
   }
   let putBackRoutes = () => {};
+  // Servers this run started are stopped however it ends, Ctrl-C included.
+  const stopOnInterrupt = servers.started ? onInterrupt(() => cloud.stopServers()) : () => {};
   try {
     if (backends.length) {
       if (o.loopbackQuickack) putBackRoutes = loopback.quickack();
@@ -232,6 +235,7 @@ async function main() {
     await measureAll(o, chosen, base, p, env, admins);
   } finally {
     putBackRoutes();
+    stopOnInterrupt();
     if (servers.started) cloud.stopServers();
   }
 }
