@@ -403,10 +403,11 @@ impl ObjectStoreProvider {
     self.no_files_at(&self.parents(path)).await
   }
 
-  /// `ENOTDIR` when one of `keys` is a file.
+  /// `ENOTDIR` when one of `keys` is a file. Calls asking about the same key at the same time
+  /// share one HEAD of it ([`Self::parent_is_file`]).
   async fn no_files_at(&self, keys: &[String]) -> Result<()> {
-    let found = futures::future::try_join_all(keys.iter().map(|p| self.head_file(p))).await?;
-    if found.iter().any(Option::is_some) {
+    let found = futures::future::try_join_all(keys.iter().map(|p| self.parent_is_file(p))).await?;
+    if found.contains(&true) {
       return Err(Error::of(ErrorKind::NotADirectory));
     }
     Ok(())

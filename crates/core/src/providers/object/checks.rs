@@ -317,17 +317,12 @@ impl ObjectStoreProvider {
   pub(super) async fn check_parents_for_write(&self, path: &StoragePath) -> Result<()> {
     let mut parents = self.parents(path);
     parents.retain(|p| !self.checks.known_not_file(p));
-    let found =
-      futures::future::try_join_all(parents.iter().map(|p| self.parent_is_file(p))).await?;
-    if found.contains(&true) {
-      return Err(Error::of(ErrorKind::NotADirectory));
-    }
-    Ok(())
+    self.no_files_at(&parents).await
   }
 
   /// Whether a file is at the parent key `key`: the answer of a check already in flight, or of a
-  /// HEAD this write sends for all that ask meanwhile.
-  async fn parent_is_file(&self, key: &str) -> Result<bool> {
+  /// HEAD this call sends for all that ask meanwhile.
+  pub(super) async fn parent_is_file(&self, key: &str) -> Result<bool> {
     let head = || async { Ok(self.head_file(key).await?.is_some()) };
     match self.checks.ask(key) {
       None => head().await,
