@@ -324,10 +324,8 @@ impl LocalStorageProvider {
   #[napi(constructor)]
   pub fn new(env: &Env, options: Option<LocalStorageOptions>) -> Result<Self> {
     let options = options.unwrap_or_default();
-    let root = options
-      .root
-      .filter(|r| !r.is_empty())
-      .or_else(|| env_var("STORAGE_LOCAL_ROOT"));
+    // An empty `root` is EINVAL (LocalProvider::new), never "no root"; an empty variable is unset.
+    let root = options.root.or_else(|| env_var("STORAGE_LOCAL_ROOT"));
     Self::create(root, options.fsync.unwrap_or(false)).map_err(|f| f.into_napi(env))
   }
 

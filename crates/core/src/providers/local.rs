@@ -64,6 +64,12 @@ pub struct LocalProvider {
 impl LocalProvider {
   pub fn new(options: LocalOptions) -> Result<Self> {
     let root = match options.root {
+      Some(root) if root.as_os_str().is_empty() => {
+        return Err(Error::new(
+          ErrorKind::InvalidInput,
+          "root must not be empty (leave it out for no root)",
+        ))
+      }
       Some(root) => {
         let opened = canonical_root(&root).and_then(Root::open);
         Some(Arc::new(opened.map_err(|e| {

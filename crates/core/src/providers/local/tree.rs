@@ -100,7 +100,11 @@ impl Tree {
   /// The current directory.
   pub fn dir(&self) -> BorrowedFd<'_> {
     let level = self.levels.last().expect("the start level stays");
-    level.fd.as_ref().expect("the current level is held").as_fd()
+    level
+      .fd
+      .as_ref()
+      .expect("the current level is held")
+      .as_fd()
   }
 
   /// The names from the start down to the current directory (none at the start).
@@ -277,7 +281,10 @@ pub(crate) mod tests {
       }
       deepest = deepest.max(tree.depth());
     }
-    assert_eq!((files.len(), left, deepest), (depth * 2, depth - 1, depth - 1));
+    assert_eq!(
+      (files.len(), left, deepest),
+      (depth * 2, depth - 1, depth - 1)
+    );
   }
 
   #[test]

@@ -121,7 +121,9 @@ impl Walker {
       if self.tree.depth() >= MAX_LISTING_DEPTH {
         return Err(io::Error::new(
           io::ErrorKind::InvalidInput,
-          format!("the tree is deeper than {MAX_LISTING_DEPTH} levels, the most a listing descends"),
+          format!(
+            "the tree is deeper than {MAX_LISTING_DEPTH} levels, the most a listing descends"
+          ),
         ));
       }
       // Replaced by a link or removed meanwhile: listed, not entered.

@@ -45,14 +45,14 @@ type Follow<'a> = &'a (dyn Fn(BorrowedFd<'_>, &str, &OsStr) -> io::Result<Option
 pub fn delete_old(root: &Root, key: &str, old: &OldFiles) -> io::Result<u32> {
   Walk::new(root, key).at_last(false, true, |dir, name| {
     let fd = open_dir(dir, name)?;
-    walk(
-      fd,
-      old,
-      &|_, dir_path, link| match super::follow_link(root, &join(key, dir_path), &link.to_string_lossy()) {
-        Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(None),
-        followed => followed,
-      },
-    )
+    walk(fd, old, &|_, dir_path, link| match super::follow_link(
+      root,
+      &join(key, dir_path),
+      &link.to_string_lossy(),
+    ) {
+      Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(None),
+      followed => followed,
+    })
   })
 }
 
@@ -213,10 +213,12 @@ fn put_back(dir: BorrowedFd<'_>, aside: &str, name: &OsStr) -> io::Result<()> {
     Err(Errno::EXIST) => {}
     // A filesystem without RENAME_NOREPLACE: a hard link does not replace either (then the
     // name aside goes, below).
-    Err(Errno::INVAL | Errno::NOSYS) => match rfs::linkat(dir, aside, dir, name, AtFlags::empty()) {
-      Ok(()) | Err(Errno::EXIST) => {}
-      Err(e) => return Err(err(e)),
-    },
+    Err(Errno::INVAL | Errno::NOSYS) => {
+      match rfs::linkat(dir, aside, dir, name, AtFlags::empty()) {
+        Ok(()) | Err(Errno::EXIST) => {}
+        Err(e) => return Err(err(e)),
+      }
+    }
     Err(e) => return Err(err(e)),
   }
   match rfs::unlinkat(dir, aside, AtFlags::empty()) {
@@ -301,13 +303,7 @@ mod tests {
     let root = Root::open(dir.clone()).unwrap();
     let swept = swept(|old| delete_old(&root, "", old), false).unwrap();
     assert_eq!(names(&swept), ["link-in", "old-1", "old-2"]);
-    for kept in [
-      "young",
-      TEMP,
-      "sub/inner",
-      "link-out",
-      "too-long",
-    ] {
+    for kept in ["young", TEMP, "sub/inner", "link-out", "too-long"] {
       assert!(
         dir.join(kept).symlink_metadata().is_ok(),
         "{kept} was deleted"
