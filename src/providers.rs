@@ -277,7 +277,7 @@ macro_rules! storage_methods {
         crate::signing::get_signed_url(env, &self.storage, path, options)
       }
 
-      /// Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files.
+      /// Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files.
       #[napi(
         ts_args_type = "dirPath: string, olderThan?: Date",
         ts_return_type = "Promise<number>"

@@ -146,12 +146,6 @@ async fn a_100_000_level_tree_is_swept_aged_out_refused_by_listings_and_deleted(
   );
   hundred_thousand(base.path(), "rooted");
   walk_the_deep_tree(&rooted, "rooted", true).await;
-  hundred_thousand(base.path(), "plain");
-  let options = DeleteDirectoryOptions {
-    recursive: true,
-    force: false,
-  };
-  rooted.delete_directory("plain", options).await.unwrap();
   assert_eq!(fs::read_dir(base.path()).unwrap().count(), 0);
 }
 

@@ -2,7 +2,7 @@
 //! an operation costs one hop to the blocking pool, not one per syscall.
 //!
 //! `writeFile` writes a temp file in the target's directory and renames it over the target: a
-//! reader sees the old bytes or the new ones. Temp files are named `.stowage-tmp-*`, never show in
+//! reader sees the old bytes or the new ones. Temp files are named [`TEMP_PREFIX`]`*`, never show in
 //! listings, and are removed when a write fails; `cleanup_temp_files` sweeps what a killed process
 //! left behind.
 //!

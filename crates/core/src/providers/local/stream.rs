@@ -1,5 +1,5 @@
 //! LOCAL streams. A read holds the file open and reads one chunk per call on the blocking pool.
-//! A write goes to a `.stowage-tmp-*` file next to the target, renamed over it on finish (atomic,
+//! A write goes to a temp file ([`super::TEMP_PREFIX`]) next to the target, renamed over it on finish (atomic,
 //! like `writeFile`); an abort, a failure or a writer dropped unfinished removes the temp file.
 
 use std::ffi::OsString;

@@ -326,6 +326,29 @@ mod tests {
   }
 
   #[test]
+  fn a_file_changed_after_it_was_judged_old_goes_back_and_never_over_a_newer_one() {
+    let base = tempfile::tempdir().unwrap();
+    let dir = fs::File::open(base.path()).unwrap();
+    let f = base.path().join("f");
+    fs::write(&f, "old").unwrap();
+    // Judged again, it is no longer old: put back.
+    assert!(!retire(dir.as_fd(), OsStr::new("f"), &|_| Ok(false)).unwrap());
+    assert_eq!(fs::read(&f).unwrap(), b"old");
+    // A newer file takes the name while the judged one is aside: the newer one stays.
+    let newer = |_: &OsStr| {
+      fs::write(&f, "newer").unwrap();
+      Ok(false)
+    };
+    assert!(!retire(dir.as_fd(), OsStr::new("f"), &newer).unwrap());
+    assert_eq!(fs::read(&f).unwrap(), b"newer");
+    // Still old: deleted.
+    assert!(retire(dir.as_fd(), OsStr::new("f"), &|_| Ok(true)).unwrap());
+    assert!(!f.exists());
+    assert!(!retire(dir.as_fd(), OsStr::new("f"), &|_| Ok(true)).unwrap());
+    assert_eq!(fs::read_dir(base.path()).unwrap().count(), 0, "nothing left aside");
+  }
+
+  #[test]
   fn a_missing_directory_is_enoent() {
     let (_base, dir) = fixture();
     let e = swept(|old| delete_old_at(&dir.join("nope"), old), false).unwrap_err();
