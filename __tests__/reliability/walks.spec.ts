@@ -43,7 +43,7 @@ afterAll(() => {
 });
 
 const HOUR = 3600_000;
-const provider = (root: string | null): IStorageProvider =>
+const provider = (root: string | null): LocalStorageProvider =>
   root === null ? new LocalStorageProvider() : new LocalStorageProvider({ root });
 
 function python(script: string, ...args: string[]): void {

@@ -78,7 +78,7 @@ const HOUR: Duration = Duration::from_secs(3600);
 
 /// Levels that hold an old file, a fresh one and an old temp file.
 fn marked(level: usize) -> bool {
-  level % 20_000 == 0 || level == DEEP - 1
+  level.is_multiple_of(20_000) || level == DEEP - 1
 }
 
 /// A 100,000-level tree under `base/top`: `(path, marked levels)`.

@@ -345,7 +345,11 @@ mod tests {
     assert!(retire(dir.as_fd(), OsStr::new("f"), &|_| Ok(true)).unwrap());
     assert!(!f.exists());
     assert!(!retire(dir.as_fd(), OsStr::new("f"), &|_| Ok(true)).unwrap());
-    assert_eq!(fs::read_dir(base.path()).unwrap().count(), 0, "nothing left aside");
+    assert_eq!(
+      fs::read_dir(base.path()).unwrap().count(),
+      0,
+      "nothing left aside"
+    );
   }
 
   #[test]
