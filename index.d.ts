@@ -195,7 +195,7 @@ export declare class AzureBlobStorageProvider {
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
-  /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 
@@ -240,7 +240,7 @@ export declare class LocalStorageProvider {
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
-  /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 
@@ -283,7 +283,7 @@ export declare class MemoryStorageProvider {
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
-  /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 
@@ -327,7 +327,7 @@ export declare class S3StorageProvider {
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
-  /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
 }
 

@@ -104,7 +104,7 @@ describe('LOCAL temp files', () => {
     await s.ensureDirectory('tmp-check/dir');
     expect(await codeOf(() => s.writeFile('tmp-check/dir', 'x'))).toBe('EISDIR');
     expect(readdirSync(join(root, 'tmp-check'))).toEqual(['dir']);
-    writeFileSync(join(root, 'tmp-check', '.stowage-tmp-123-0-leftover'), 'x');
+    writeFileSync(join(root, 'tmp-check', '.stowage\x7ftmp-123-0-leftover'), 'x');
     expect(await s.listFiles('tmp-check')).toEqual(['dir']);
   });
 });

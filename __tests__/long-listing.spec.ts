@@ -34,8 +34,8 @@ function build(dir: string, names: string[]): void {
     else writeFileSync(join(dir, name), '');
   }
   // Interrupted writes' temp files never show in a listing.
-  writeFileSync(join(dir, '.stowage-tmp-1-abc'), '');
-  writeFileSync(join(dir, '.stowage-tmp-2-def'), '');
+  writeFileSync(join(dir, '.stowage\x7ftmp-1-abc'), '');
+  writeFileSync(join(dir, '.stowage\x7ftmp-2-def'), '');
 }
 
 const byBytes = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffer.from(b));
@@ -50,7 +50,7 @@ describe.each([
     it(`${count} entries: every name once, sorted by bytes; the filter sees each once`, async () => {
       const dir = join(work, `${_label.replace(' ', '-')}-${count}`);
       build(dir, namesFor(count));
-      const want = readdirSync(dir).filter((n) => !n.startsWith('.stowage-tmp-')).sort(byBytes);
+      const want = readdirSync(dir).filter((n) => !n.startsWith('.stowage\x7ftmp-')).sort(byBytes);
       expect(want).toHaveLength(count);
 
       expect(await provider.listFiles(at(dir))).toEqual(want);
@@ -97,8 +97,8 @@ describe.each([
     const b = join(work, `${_label.replace(' ', '-')}-b`);
     build(a, namesFor(2 * PIECE + 1).map((n) => `a-${n}`));
     build(b, namesFor(3 * PIECE + 2).map((n) => `b-${n}`));
-    const wantA = readdirSync(a).filter((n) => !n.startsWith('.stowage-tmp-')).sort(byBytes);
-    const wantB = readdirSync(b).filter((n) => !n.startsWith('.stowage-tmp-')).sort(byBytes);
+    const wantA = readdirSync(a).filter((n) => !n.startsWith('.stowage\x7ftmp-')).sort(byBytes);
+    const wantB = readdirSync(b).filter((n) => !n.startsWith('.stowage\x7ftmp-')).sort(byBytes);
     const inner: Promise<string[]>[] = [];
     const [gotA, gotB, gotA2] = await Promise.all([
       provider.listFiles(at(a), {

@@ -259,12 +259,10 @@ pub fn thrown(env: sys::napi_env, e: napi::Error) -> Failure {
   Failure::thrown(env, exception)
 }
 
-/// A `Date` (or a number of milliseconds since the epoch). An invalid date is `EINVAL`.
+/// A `Date`; anything else (a number too) is a `TypeError`. An invalid date is `EINVAL`.
 pub fn date(name: &str, value: &Unknown) -> std::result::Result<SystemTime, Failure> {
   let millis = match value.get_type().ok() {
-    Some(ValueType::Number) => {
-      unsafe { value.cast::<f64>() }.map_err(|e| Failure::Type(e.to_string()))?
-    }
+    // A Date only (README: a number is a TypeError, as the original service's types say).
     Some(ValueType::Object) if value.is_date().unwrap_or(false) => {
       let date: JsDate = unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
       date.value_of().map_err(|e| Failure::Type(e.to_string()))?

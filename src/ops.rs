@@ -250,7 +250,7 @@ fn write_in_pieces<'e>(
   })
 }
 
-/// Removes `.stowage-tmp-*` files that interrupted writes left under `dirPath` (at any depth),
+/// Removes the temp files (`.stowage\x7ftmp-*`) that interrupted writes left under `dirPath` (at any depth),
 /// last modified before `olderThan` (default: an hour ago). Resolves how many it removed.
 pub fn cleanup_temp_files<'e>(
   env: &'e Env,

@@ -277,7 +277,7 @@ macro_rules! storage_methods {
         crate::signing::get_signed_url(env, &self.storage, path, options)
       }
 
-      /// Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files.
+      /// Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files.
       #[napi(
         ts_args_type = "dirPath: string, olderThan?: Date",
         ts_return_type = "Promise<number>"
@@ -324,10 +324,8 @@ impl LocalStorageProvider {
   #[napi(constructor)]
   pub fn new(env: &Env, options: Option<LocalStorageOptions>) -> Result<Self> {
     let options = options.unwrap_or_default();
-    let root = options
-      .root
-      .filter(|r| !r.is_empty())
-      .or_else(|| env_var("STORAGE_LOCAL_ROOT"));
+    // An empty `root` is EINVAL (LocalProvider::new), never "no root"; an empty variable is unset.
+    let root = options.root.or_else(|| env_var("STORAGE_LOCAL_ROOT"));
     Self::create(root, options.fsync.unwrap_or(false)).map_err(|f| f.into_napi(env))
   }
 

@@ -26,10 +26,27 @@ const GLUE: &str = r#"(() => {
     read() { handle.read().then((chunk) => { this.push(chunk); }, (err) => this.destroy(err)); },
     destroy(err, cb) { handle.close().then(() => cb(err), () => cb(err)); },
   });
+  const detached = (chunk) => {
+    if (chunk.byteLength !== 0 || !ArrayBuffer.isView(chunk)) return false;
+    try { new Uint8Array(chunk.buffer); return false; } catch { return true; }
+  };
   const writable = ({ handle, signal }) => new Writable({
     signal,
     construct(cb) { handle.open().then(() => cb(), cb); },
-    write(chunk, _encoding, cb) { handle.write(chunk).then(() => cb(), cb); },
+    // A queued chunk whose buffer was transferred (detached) since write() took it is empty
+    // now, while the stream still counts its old length: it would never finish. It is this
+    // write's error instead, as is anything handle.write throws (a throw would escape).
+    write(chunk, _encoding, cb) {
+      if (detached(chunk)) {
+        const err = new TypeError("The chunk's buffer was transferred (detached) before it was written");
+        err.code = 'ERR_INVALID_STATE';
+        cb(err);
+        return;
+      }
+      let written;
+      try { written = handle.write(chunk); } catch (err) { cb(err); return; }
+      written.then(() => cb(), cb);
+    },
     final(cb) { handle.finish().then(() => cb(), cb); },
     destroy(err, cb) { handle.abort().then(() => cb(err), (e) => cb(err ?? e)); },
   });

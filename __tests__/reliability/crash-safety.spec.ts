@@ -2,7 +2,7 @@
  * Crash safety (LOCAL): a child process overwrites files in a loop and is killed with SIGKILL
  * 200 times at random moments. After every kill each file holds exactly one complete version:
  * the last one whose write resolved, or the one in flight (never empty, torn or mixed), and no
- * temp file shows in listFiles. Leftover `.stowage-tmp-*` files are then removed by
+ * temp file shows in listFiles. Leftover temp files (`.stowage\x7ftmp-*`) are then removed by
  * `cleanupTempFiles`, which is how they are meant to be cleaned (README "Temp files").
  */
 import { spawn } from 'node:child_process';
@@ -113,10 +113,10 @@ describe('crash safety: SIGKILL while overwriting (LOCAL)', () => {
         lastAcked.set(file, version);
       }
       const listed = await storage.listFiles('data').catch(() => [] as string[]);
-      expect(listed.filter((n) => n.startsWith('.stowage-tmp-'))).toEqual([]);
+      expect(listed.filter((n) => n.startsWith('.stowage\x7ftmp-'))).toEqual([]);
       let onDisk: string[] = [];
       try {
-        onDisk = readdirSync(join(space.root, 'data')).filter((n) => n.startsWith('.stowage-tmp-'));
+        onDisk = readdirSync(join(space.root, 'data')).filter((n) => n.startsWith('.stowage\x7ftmp-'));
       } catch {
         onDisk = [];
       }
@@ -127,10 +127,10 @@ describe('crash safety: SIGKILL while overwriting (LOCAL)', () => {
   }, 240_000);
 
   it('cleanupTempFiles removes leftover temp files older than the cutoff, and nothing else', async () => {
-    const temps = () => readdirSync(join(space.root, 'data')).filter((n) => n.startsWith('.stowage-tmp-'));
-    const regular = () => readdirSync(join(space.root, 'data')).filter((n) => !n.startsWith('.stowage-tmp-'));
+    const temps = () => readdirSync(join(space.root, 'data')).filter((n) => n.startsWith('.stowage\x7ftmp-'));
+    const regular = () => readdirSync(join(space.root, 'data')).filter((n) => !n.startsWith('.stowage\x7ftmp-'));
     mkdirSync(join(space.root, 'data', 'sub'), { recursive: true });
-    writeFileSync(join(space.root, 'data', 'sub', '.stowage-tmp-1-1-planted'), 'partial');
+    writeFileSync(join(space.root, 'data', 'sub', '.stowage\x7ftmp-1-1-planted'), 'partial');
     const keep = regular();
     figures.tempsLeft = temps().length;
     // Fresh leftovers are younger than the default cutoff (an hour): they might be writes in flight.

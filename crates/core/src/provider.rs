@@ -50,6 +50,10 @@ pub enum ListDetail {
   ModificationTimes,
 }
 
+/// Told of one file of a `deleteOldFiles`: its path relative to the directory, and the error
+/// when it could not be deleted.
+pub type OldFileReport = std::sync::Arc<dyn Fn(&str, Option<&crate::error::Error>) + Send + Sync>;
+
 #[async_trait]
 pub trait Provider: Send + Sync + Debug + 'static {
   /// `LOCAL`, `MEMORY`, `S3`, `AZURE_BLOB`: goes into every error and log line.
@@ -124,6 +128,25 @@ pub trait Provider: Send + Sync + Debug + 'static {
     _dir: &StoragePath,
     _older_than: SystemTime,
   ) -> Result<Option<Vec<(String, Result<()>)>>> {
+    Ok(None)
+  }
+
+  /// `deleteOldFiles` in one walk, where the provider can judge and delete each file safely
+  /// while it lists: deletes the files under `dir` (directly in it; with `recursive`, at any
+  /// depth; directories stay) modified before `older_than`, **never one whose content changed
+  /// after it was judged old**, and stops with `ABORT_ERR` once `cancel` fires. A missing
+  /// directory is `ENOENT` (the facade makes it 0). `report` is told the path (relative to
+  /// `dir`) of each file deleted, or that failed with its error; resolves how many were deleted.
+  /// `None` (the default): the facade uses [`Provider::delete_old_in`], or lists a page, then
+  /// deletes.
+  async fn delete_old_files(
+    &self,
+    _dir: &StoragePath,
+    _older_than: SystemTime,
+    _recursive: bool,
+    _cancel: &Cancel,
+    _report: &OldFileReport,
+  ) -> Result<Option<u32>> {
     Ok(None)
   }
 

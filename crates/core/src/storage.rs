@@ -10,7 +10,7 @@ use bytes::Bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::names::{Listed, NameBuf, NameList, NamePieces};
 use crate::path::StoragePath;
-use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+use crate::provider::{DeleteDirectoryOptions, FileStats, ListDetail, Provider};
 
 /// What the facade logs for an operation: the success line (debug) and the failure prefix (error).
 pub(crate) struct Op {
@@ -216,32 +216,8 @@ impl Storage {
   /// Deletes the files directly in `dir` modified before `older_than`; sub-directories stay.
   /// A missing directory deletes nothing. A file that fails is logged and skipped.
   pub async fn delete_old_files(&self, dir: &str, older_than: SystemTime) -> Result<u32> {
-    self
-      .run(&DELETE_OLD_FILES, dir, |p, dir| async move {
-        let (old, results): (Vec<StoragePath>, Vec<Result<()>>) =
-          match p.delete_old_in(&dir, older_than).await {
-            Ok(Some(swept)) => swept.into_iter().map(|(n, r)| (dir.child(&n), r)).unzip(),
-            Ok(None) => {
-              let entries = match p.list_dir(&dir, ListDetail::ModificationTimes).await {
-                Ok(entries) => entries,
-                Err(e) if crate::retention::no_directory(&e) => return Ok(0),
-                Err(e) => return Err(e),
-              };
-              let old: Vec<StoragePath> = entries
-                .iter()
-                .filter(|e| is_older(e, older_than))
-                .map(|e| dir.child(&e.name))
-                .collect();
-              let results = p.delete_files(&old).await;
-              (old, results)
-            }
-            Err(e) if crate::retention::no_directory(&e) => return Ok(0),
-            Err(e) => return Err(e),
-          };
-        let deleted = crate::retention::count_deleted(&old, results);
-        Ok(crate::retention::logged_total(&dir, deleted))
-      })
-      .await
+    let options = crate::retention::DeleteOldFilesOptions::default();
+    self.delete_old_files_with(dir, older_than, options).await
   }
 
   /// Removes leftover temp files of interrupted writes under `dir` modified before `older_than`.
@@ -294,8 +270,4 @@ impl Storage {
       }
     }
   }
-}
-
-fn is_older(entry: &DirEntry, cutoff: SystemTime) -> bool {
-  !entry.is_dir && entry.mtime.is_some_and(|m| m < cutoff)
 }

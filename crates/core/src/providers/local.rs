@@ -2,7 +2,7 @@
 //! an operation costs one hop to the blocking pool, not one per syscall.
 //!
 //! `writeFile` writes a temp file in the target's directory and renames it over the target: a
-//! reader sees the old bytes or the new ones. Temp files are named `.stowage-tmp-*`, never show in
+//! reader sees the old bytes or the new ones. Temp files are named [`TEMP_PREFIX`]`*`, never show in
 //! listings, and are removed when a write fails; `cleanup_temp_files` sweeps what a killed process
 //! left behind.
 //!
@@ -14,10 +14,12 @@ mod beneath;
 mod dirents;
 mod extended;
 mod stream;
+mod tree;
 mod walk;
 
 use std::fs;
 use std::io::{self, Write};
+use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,11 +35,15 @@ use crate::error::{kind_of_io, Error, ErrorKind, Result};
 use crate::listing::Lister;
 use crate::names::NameBuf;
 use crate::path::{canonical_root, PathRules, StoragePath};
-use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+use crate::provider::{
+  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, OldFileReport, Provider,
+};
 use crate::stream::{ByteRange, Reader, Writer};
 
-/// Prefix of the temp files `writeFile` creates next to its target.
-pub const TEMP_PREFIX: &str = ".stowage-tmp-";
+/// Prefix of the temp files `writeFile`, streams, copies and `deleteOldFiles` create next to
+/// their target. It holds DEL (U+007F), a control character that the path rules refuse in every
+/// path (`EINVAL`), so no file a user makes through Stowage can be taken for one of them.
+pub const TEMP_PREFIX: &str = ".stowage\u{7f}tmp-";
 
 #[derive(Debug, Clone, Default)]
 pub struct LocalOptions {
@@ -58,6 +64,12 @@ pub struct LocalProvider {
 impl LocalProvider {
   pub fn new(options: LocalOptions) -> Result<Self> {
     let root = match options.root {
+      Some(root) if root.as_os_str().is_empty() => {
+        return Err(Error::new(
+          ErrorKind::InvalidInput,
+          "root must not be empty (leave it out for no root)",
+        ))
+      }
       Some(root) => {
         let opened = canonical_root(&root).and_then(Root::open);
         Some(Arc::new(opened.map_err(|e| {
@@ -121,8 +133,36 @@ async fn run_blocking<T: Send + 'static>(
     .map_err(Error::from)
 }
 
-fn is_temp(name: &str) -> bool {
-  name.starts_with(TEMP_PREFIX)
+fn is_temp(name: &[u8]) -> bool {
+  name.starts_with(TEMP_PREFIX.as_bytes())
+}
+
+/// `name` as UTF-8; a name that is not is skipped by every listing and walk that hands out
+/// names (they would be confused with another name once made a JS string), with a warning that
+/// shows its invalid bytes as `\xNN`.
+pub(crate) fn utf8_name(name: &[u8]) -> Option<&str> {
+  match std::str::from_utf8(name) {
+    Ok(name) => Some(name),
+    Err(_) => {
+      tracing::warn!(
+        "Skipped \"{}\": the name is not valid UTF-8",
+        escaped_name(name)
+      );
+      None
+    }
+  }
+}
+
+/// A name with its bytes that are not UTF-8 written as `\xNN`.
+pub(crate) fn escaped_name(name: &[u8]) -> String {
+  let mut out = String::new();
+  for chunk in name.utf8_chunks() {
+    out.push_str(chunk.valid());
+    for b in chunk.invalid() {
+      out.push_str(&format!("\\x{b:02X}"));
+    }
+  }
+  out
 }
 
 fn system_time(secs: i64, nanos: i64) -> SystemTime {
@@ -138,6 +178,14 @@ fn stats_of(meta: &fs::Metadata) -> FileStats {
     size: meta.len(),
     mtime: system_time(meta.mtime(), meta.mtime_nsec()),
     ctime: system_time(meta.ctime(), meta.ctime_nsec()),
+  }
+}
+
+/// A copy of an OS error (its code and message), for a report that outlives the original.
+fn clone_io(e: &io::Error) -> io::Error {
+  match e.raw_os_error() {
+    Some(code) => errno(code),
+    None => io::Error::new(e.kind(), e.to_string()),
   }
 }
 
@@ -213,7 +261,7 @@ fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
   let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
   let mut entries = Vec::new();
   for (name, file_type) in beneath::entries(fd.try_clone()?)? {
-    if is_temp(&name.to_string_lossy()) {
+    if is_temp(name.as_bytes()) || utf8_name(name.as_bytes()).is_none() {
       continue;
     }
     let mut is_dir = file_type == FileType::Directory;
@@ -264,21 +312,12 @@ fn list_names(dir: &Path, names: NameBuf) -> io::Result<NameBuf> {
 /// listing leaves out. One into a place this process cannot look is `EACCES`, which a listing
 /// shows as a file nobody can read.
 fn follow_at(
-  dir: &std::os::fd::OwnedFd,
+  dir: impl std::os::fd::AsFd,
   name: &std::ffi::OsStr,
 ) -> rustix::io::Result<Option<rustix::fs::Stat>> {
   match rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty()) {
     Ok(st) => Ok(Some(st)),
     Err(e) if beneath::nowhere(e) => Ok(None),
-    Err(e) => Err(e),
-  }
-}
-
-fn delete_dir(path: &Path, recursive: bool) -> io::Result<()> {
-  match fs::symlink_metadata(path) {
-    Ok(meta) if !meta.is_dir() => Err(errno(ENOTDIR)),
-    Ok(_) if recursive => fs::remove_dir_all(path),
-    Ok(_) => fs::remove_dir(path),
     Err(e) => Err(e),
   }
 }
@@ -343,7 +382,7 @@ impl Provider for LocalProvider {
     self
       .blocking(path, move |place, _| {
         let outcome = match place {
-          Place::Native(p) => delete_dir(&p, options.recursive),
+          Place::Native(p) => beneath::remove_dir_at(&p, options.recursive, &|| Ok(())),
           Place::Rooted(root, key) => beneath::remove_dir(&root, &key, options.recursive),
         };
         match outcome {
@@ -456,21 +495,33 @@ impl Provider for LocalProvider {
     outcome.unwrap_or_else(|e| vec![Err(e); count])
   }
 
-  async fn delete_old_in(
+  async fn delete_old_files(
     &self,
     dir: &StoragePath,
     older_than: SystemTime,
-  ) -> Result<Option<Vec<(String, Result<()>)>>> {
-    let swept = self
-      .blocking(dir, move |place, _| match place {
-        Place::Native(p) => beneath::delete_old_at(&p, older_than),
-        Place::Rooted(root, key) => beneath::delete_old(&root, &key, older_than),
+    recursive: bool,
+    cancel: &Cancel,
+    report: &OldFileReport,
+  ) -> Result<Option<u32>> {
+    let (cancel, report) = (cancel.clone(), report.clone());
+    let deleted = self
+      .blocking(dir, move |place, _| {
+        let old = beneath::OldFiles {
+          cutoff: older_than,
+          recursive,
+          check: &|| match cancel.is_cancelled() {
+            true => Err(io::Error::new(io::ErrorKind::Interrupted, "aborted")),
+            false => Ok(()),
+          },
+          report: &|path, failure| report(path, failure.map(|e| Error::from(clone_io(e))).as_ref()),
+        };
+        match place {
+          Place::Native(p) => beneath::delete_old_at(&p, &old),
+          Place::Rooted(root, key) => beneath::delete_old(&root, &key, &old),
+        }
       })
       .await?;
-    let results = swept
-      .into_iter()
-      .map(|(name, r)| (name, r.map_err(Error::from)));
-    Ok(Some(results.collect()))
+    Ok(Some(deleted))
   }
 
   async fn read_range(&self, path: &StoragePath, range: ByteRange) -> Result<Bytes> {

@@ -9,10 +9,13 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 use bytes::Bytes;
 
+use crate::cancel::Cancel;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
 use crate::path::{PathRules, StoragePath};
-use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
+use crate::provider::{
+  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, OldFileReport, Provider,
+};
 
 mod extended;
 
@@ -255,5 +258,16 @@ impl Provider for MemoryProvider {
 
   async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
     extended::lister(self.nodes.clone(), path, recursive)
+  }
+
+  async fn delete_old_files(
+    &self,
+    dir: &StoragePath,
+    older_than: SystemTime,
+    recursive: bool,
+    cancel: &Cancel,
+    report: &OldFileReport,
+  ) -> Result<Option<u32>> {
+    extended::delete_old(&self.nodes, dir, older_than, recursive, cancel, report).map(Some)
   }
 }

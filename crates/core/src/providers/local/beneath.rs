@@ -21,7 +21,8 @@ use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Stat, CWD};
 use rustix::io::Errno;
 
 use super::dirents;
-use super::{is_temp, system_time, temp_name};
+use super::tree::{Step, Tree};
+use super::{is_temp, system_time, temp_name, utf8_name};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::names::NameBuf;
 use crate::provider::{DirEntry, FileStats, ListDetail};
@@ -29,7 +30,7 @@ use crate::provider::{DirEntry, FileStats, ListDetail};
 mod extended;
 mod sweep;
 pub use extended::*;
-pub use sweep::{delete_old, delete_old_at};
+pub use sweep::{delete_old, delete_old_at, OldFiles};
 
 /// Most links one path may pass through (the kernel's MAXSYMLINKS).
 const MAX_LINKS: u32 = 40;
@@ -274,16 +275,18 @@ pub(super) fn names(
       if bytes == b"." || bytes == b".." {
         continue;
       }
-      let name = String::from_utf8_lossy(bytes);
-      if is_temp(&name) {
+      if is_temp(bytes) {
         continue;
       }
+      let Some(name) = utf8_name(bytes) else {
+        continue;
+      };
       if matches!(file_type, FileType::Symlink | FileType::Unknown)
         && !keep(OsStr::from_bytes(bytes), file_type)?
       {
         continue;
       }
-      names.push(&name);
+      names.push(name);
     }
     Ok(())
   })
@@ -298,7 +301,7 @@ pub fn list_names(root: &Root, key: &str, into: NameBuf) -> io::Result<NameBuf> 
   names(
     &fd,
     &|name, file_type| {
-      match see(&fd, name, file_type, ListDetail::Names)? {
+      match see(fd.as_fd(), name, file_type, ListDetail::Names)? {
         Seen::Gone => return Ok(false),
         Seen::Kind(_) | Seen::Stat(_) => return Ok(true),
         Seen::Link => {}
@@ -484,27 +487,25 @@ pub fn remove_dir_checked(root: &Root, key: &str, recursive: bool, check: Check)
 /// A test run between deletes (a cancelled operation fails it).
 pub type Check<'a> = &'a dyn Fn() -> io::Result<()>;
 
-/// Deletes everything in `dir`, descending only into real directories, never through links.
+/// Deletes everything in `dir`, descending only into real directories, never through links:
+/// an iterative walk from directory handles ([`Tree`]), so no depth exhausts the stack or the
+/// open files, and every name (UTF-8 or not) is removed relative to the handle that holds it.
 fn empty_tree(dir: OwnedFd, check: Check) -> io::Result<()> {
-  for (name, file_type) in entries(dir.try_clone()?)? {
-    check()?;
-    let sub = match file_type {
-      FileType::Directory | FileType::Unknown => open_dir(dir.as_fd(), Some(&name)),
-      _ => Err(err(Errno::NOTDIR)),
-    };
-    match sub {
-      Ok(sub) => {
-        empty_tree(sub, check)?;
-        missing_is_ok(rfs::unlinkat(&dir, &name, AtFlags::REMOVEDIR))?;
+  let mut tree = Tree::new(dir.as_fd())?;
+  drop(dir);
+  loop {
+    match tree.next()? {
+      Step::Done => return Ok(()),
+      Step::Left(name) => missing_is_ok(rfs::unlinkat(tree.dir(), &name, AtFlags::REMOVEDIR))?,
+      Step::Entry(name, file_type) => {
+        check()?;
+        let may_be_dir = matches!(file_type, FileType::Directory | FileType::Unknown);
+        if !(may_be_dir && tree.enter(&name)?) {
+          missing_is_ok(rfs::unlinkat(tree.dir(), &name, AtFlags::empty()))?;
+        }
       }
-      Err(e) if matches!(e.raw_os_error(), Some(20) | Some(40)) => {
-        missing_is_ok(rfs::unlinkat(&dir, &name, AtFlags::empty()))?
-      }
-      Err(e) if e.kind() == io::ErrorKind::NotFound => {}
-      Err(e) => return Err(e),
     }
   }
-  Ok(())
 }
 
 /// What a listing learned about one entry in its directory.
@@ -523,10 +524,10 @@ pub fn list(root: &Root, key: &str, detail: ListDetail) -> io::Result<Vec<DirEnt
     let fd = open_dir(dir, name)?;
     let mut out = Vec::new();
     for (name, file_type) in entries(fd.try_clone()?)? {
-      if is_temp(&name.to_string_lossy()) {
+      if is_temp(name.as_bytes()) || utf8_name(name.as_bytes()).is_none() {
         continue;
       }
-      let seen = see(&fd, &name, file_type, detail)?;
+      let seen = see(fd.as_fd(), &name, file_type, detail)?;
       out.push((name_string(name), seen));
     }
     Ok(out)
@@ -568,7 +569,12 @@ pub fn list(root: &Root, key: &str, detail: ListDetail) -> io::Result<Vec<DirEnt
   Ok(listed)
 }
 
-fn see(dir: &OwnedFd, name: &OsStr, file_type: FileType, detail: ListDetail) -> io::Result<Seen> {
+fn see(
+  dir: BorrowedFd<'_>,
+  name: &OsStr,
+  file_type: FileType,
+  detail: ListDetail,
+) -> io::Result<Seen> {
   match file_type {
     FileType::Symlink => return Ok(Seen::Link),
     FileType::Unknown => {}
@@ -583,35 +589,34 @@ fn see(dir: &OwnedFd, name: &OsStr, file_type: FileType, detail: ListDetail) -> 
   }
 }
 
-/// Removes `.stowage-tmp-*` files last modified before `cutoff` in `dir` and every real
-/// directory below it (links are not followed); returns how many.
+/// Removes Stowage's temp files ([`super::TEMP_PREFIX`]) last modified before `cutoff` in `dir`
+/// and every real directory below it (links are not followed), walking iteratively from
+/// directory handles ([`Tree`]); returns how many.
 pub fn sweep_temps(dir: BorrowedFd<'_>, cutoff: SystemTime) -> io::Result<u32> {
-  let fd = open_dir(dir, None)?;
+  let mut tree = Tree::new(dir)?;
   let mut removed = 0;
-  for (name, file_type) in entries(fd.try_clone()?)? {
-    match file_type {
-      FileType::Directory => match open_dir(fd.as_fd(), Some(&name)) {
-        Ok(sub) => removed += sweep_temps(sub.as_fd(), cutoff)?,
-        Err(e) if matches!(e.raw_os_error(), Some(2) | Some(20) | Some(40)) => {}
-        Err(e) => return Err(e),
-      },
-      _ if is_temp(&name.to_string_lossy()) => {
-        match rfs::statat(&fd, &name, AtFlags::SYMLINK_NOFOLLOW) {
-          Ok(st)
-            if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
-              && stats_of(&st).mtime < cutoff =>
-          {
-            missing_is_ok(rfs::unlinkat(&fd, &name, AtFlags::empty()))?;
-            removed += 1;
-          }
-          Ok(_) | Err(Errno::NOENT) => {}
-          Err(e) => return Err(err(e)),
-        }
+  loop {
+    let (name, file_type) = match tree.next()? {
+      Step::Done => return Ok(removed),
+      Step::Left(_) => continue,
+      Step::Entry(name, file_type) => (name, file_type),
+    };
+    let may_be_dir = matches!(file_type, FileType::Directory | FileType::Unknown);
+    if (may_be_dir && tree.enter(&name)?) || !is_temp(name.as_bytes()) {
+      continue;
+    }
+    match rfs::statat(tree.dir(), &name, AtFlags::SYMLINK_NOFOLLOW) {
+      Ok(st)
+        if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+          && stats_of(&st).mtime < cutoff =>
+      {
+        missing_is_ok(rfs::unlinkat(tree.dir(), &name, AtFlags::empty()))?;
+        removed += 1;
       }
-      _ => {}
+      Ok(_) | Err(Errno::NOENT) => {}
+      Err(e) => return Err(err(e)),
     }
   }
-  Ok(removed)
 }
 
 /// `sweep_temps` on the directory `key` names, beneath the root. A missing directory is 0.
@@ -844,19 +849,19 @@ mod tests {
     ensure_dir(&f.root, "a/b").unwrap();
     for dir in ["a", "a/b"] {
       fs::write(
-        f.root.path().join(dir).join(".stowage-tmp-1-0-x"),
+        f.root.path().join(dir).join(".stowage\u{7f}tmp-1-0-x"),
         "partial",
       )
       .unwrap();
       fs::write(f.root.path().join(dir).join("kept.txt"), "kept").unwrap();
     }
     symlink(&f.canary, f.root.path().join("a/out")).unwrap();
-    fs::write(f.canary.join(".stowage-tmp-9-9-outside"), "not ours").unwrap();
+    fs::write(f.canary.join(".stowage\u{7f}tmp-9-9-outside"), "not ours").unwrap();
     let past = SystemTime::now() - std::time::Duration::from_secs(3600);
     assert_eq!(cleanup_temps(&f.root, "a", past).unwrap(), 0);
     let future = SystemTime::now() + std::time::Duration::from_secs(3600);
     assert_eq!(cleanup_temps(&f.root, "a", future).unwrap(), 2);
     assert!(f.root.path().join("a/b/kept.txt").exists());
-    assert!(f.canary.join(".stowage-tmp-9-9-outside").exists());
+    assert!(f.canary.join(".stowage\u{7f}tmp-9-9-outside").exists());
   }
 }

@@ -22,7 +22,7 @@ fn buffer() -> Vec<u8> {
 
 /// One `getdents64` of `dir` into `buf` (its contents replaced by the records read): how many
 /// bytes it filled (0: no more).
-fn getdents(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
+pub(super) fn getdents(dir: BorrowedFd<'_>, buf: &mut Vec<u8>) -> io::Result<usize> {
   buf.clear();
   let spare = buf.spare_capacity_mut();
   loop {

@@ -1,5 +1,5 @@
 //! LOCAL streams. A read holds the file open and reads one chunk per call on the blocking pool.
-//! A write goes to a `.stowage-tmp-*` file next to the target, renamed over it on finish (atomic,
+//! A write goes to a temp file ([`super::TEMP_PREFIX`]) next to the target, renamed over it on finish (atomic,
 //! like `writeFile`); an abort, a failure or a writer dropped unfinished removes the temp file.
 
 use std::ffi::OsString;
@@ -22,7 +22,8 @@ pub(super) fn open_read(place: Place, range: ByteRange, chunk_size: usize) -> io
     Place::Native(p) => File::open(p)?,
     Place::Rooted(root, key) => beneath::open_read(&root, &key)?,
   };
-  if file.metadata()?.is_dir() {
+  let meta = file.metadata()?;
+  if meta.is_dir() {
     return Err(errno(EISDIR));
   }
   if range.start > 0 {
@@ -31,15 +32,23 @@ pub(super) fn open_read(place: Place, range: ByteRange, chunk_size: usize) -> io
   Ok(Box::new(LocalReader {
     file: Some(file),
     remaining: range.len(),
+    size_left: meta.len().saturating_sub(range.start),
     chunk_size,
     buffer: BytesMut::new(),
   }))
 }
 
+/// The least a read asks for beyond what the file held when it was opened (it may grow).
+const GROWTH_READ: u64 = 64 * 1024;
+
 struct LocalReader {
   /// `None` once the end was reached (the file is closed then).
   file: Option<File>,
   remaining: Option<u64>,
+  /// Bytes the file held past the read position when it was opened, less what was read since:
+  /// a chunk's buffer is never larger than this (or [`GROWTH_READ`]), so a small file read with
+  /// a huge `chunkSize` allocates what it holds, not the chunk size.
+  size_left: u64,
   chunk_size: usize,
   /// Reused: once the caller dropped the last chunk, its allocation holds the next one.
   buffer: BytesMut,
@@ -53,6 +62,7 @@ impl ReadStream for LocalReader {
       Some(left) => left.min(self.chunk_size as u64) as usize,
       None => self.chunk_size,
     };
+    let want = want.min(self.size_left.max(GROWTH_READ).min(usize::MAX as u64) as usize);
     let Some(mut file) = self.file.take() else {
       return Ok(None);
     };
@@ -82,6 +92,7 @@ impl ReadStream for LocalReader {
     if let Some(left) = &mut self.remaining {
       *left -= chunk.len() as u64;
     }
+    self.size_left = self.size_left.saturating_sub(chunk.len() as u64);
     Ok(Some(chunk))
   }
 }

@@ -1,23 +1,30 @@
-//! LOCAL's paged listing: a depth-first walk that holds one open directory per level and reads
-//! entries only as pages are asked for. A directory comes before its contents. Links are
-//! followed to tell a file from a directory (as `listFiles` does), but the walk descends only
-//! into real directories, so a tree is walked once and a link cycle cannot trap it.
+//! LOCAL's paged listing: a depth-first walk ([`Tree`]: iterative, from directory handles, with
+//! a bounded number of open directories) that reads entries only as pages are asked for. A
+//! directory comes before its contents. Links are followed to tell a file from a directory (as
+//! `listFiles` does), but the walk descends only into real directories, so a tree is walked once
+//! and a link cycle cannot trap it. Names that are not UTF-8 are skipped with a warning.
 
 use std::ffi::OsString;
 use std::io;
-use std::os::fd::OwnedFd;
+use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
 use async_trait::async_trait;
-use rustix::fs::{self as rfs, Dir, FileType, Mode, OFlags, CWD};
-use rustix::io::Errno;
+use rustix::fs::{self as rfs, FileType, Mode, OFlags, CWD};
 
 use super::beneath::{self, stats_of, Root};
-use super::{is_temp, run_blocking, Place};
+use super::tree::{Step, Tree};
+use super::{is_temp, run_blocking, utf8_name, Place};
 use crate::error::{kind_of_io, ErrorKind, Result};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
+
+/// The deepest a recursive LOCAL listing (`list`, `listFiles` with `recursive`, `transfer`'s
+/// source) descends: a tree with directories deeper than this is refused with `EINVAL`, since the
+/// paths it would hand out grow past what a path argument may be (16,384 characters) and past
+/// what the OS takes without a root (4,096 bytes). Deletes and sweeps have no such limit.
+pub const MAX_LISTING_DEPTH: usize = 4096;
 
 /// Opens the listed directory now, so a missing one is ENOENT and a file ENOTDIR right away.
 pub(super) fn open(place: Place, recursive: bool) -> io::Result<LocalLister> {
@@ -30,7 +37,7 @@ pub(super) fn open(place: Place, recursive: bool) -> io::Result<LocalLister> {
   };
   Ok(LocalLister {
     walk: Some(Walker {
-      stack: vec![Frame::new(fd, String::new())?],
+      tree: Tree::new(fd.as_fd())?,
       root,
       recursive,
     }),
@@ -59,61 +66,44 @@ impl Lister for LocalLister {
 }
 
 struct Walker {
-  /// Open directories, innermost last.
-  stack: Vec<Frame>,
+  tree: Tree,
   /// With a root: the root and the listed directory's key (links are resolved beneath it).
   root: Option<(Arc<Root>, String)>,
   recursive: bool,
-}
-
-struct Frame {
-  dir: Dir,
-  /// This directory's path relative to the listed one (`""` for the listed one).
-  prefix: String,
-}
-
-impl Frame {
-  fn new(fd: OwnedFd, prefix: String) -> io::Result<Frame> {
-    Ok(Frame {
-      dir: Dir::new(fd)?,
-      prefix,
-    })
-  }
 }
 
 impl Walker {
   fn page(&mut self) -> io::Result<Vec<ListEntry>> {
     let mut page = Vec::new();
     while page.len() < PAGE_SIZE {
-      let Some(frame) = self.stack.last_mut() else {
-        break;
+      let (name, file_type) = match self.tree.next()? {
+        Step::Done => break,
+        Step::Left(_) => continue,
+        Step::Entry(name, file_type) => (name, file_type),
       };
-      let Some(entry) = frame.dir.read() else {
-        self.stack.pop();
-        continue;
-      };
-      let entry = entry?;
-      let name = OsString::from(std::ffi::OsStr::from_bytes(entry.file_name().to_bytes()));
-      let text = name.to_string_lossy().into_owned();
-      if text == "." || text == ".." || is_temp(&text) {
+      if is_temp(name.as_bytes()) {
         continue;
       }
-      let prefix = frame.prefix.clone();
-      if let Some(found) = self.see(&name, &join(&prefix, &text), entry.file_type())? {
+      let Some(text) = utf8_name(name.as_bytes()) else {
+        continue;
+      };
+      // Every directory entered has a UTF-8 name: the path is exact.
+      let path = join(&self.tree.path(), text);
+      if let Some(found) = self.see(&name, &path, file_type)? {
         page.push(found);
       }
     }
     Ok(page)
   }
 
-  /// The entry for `name` in the innermost directory, and the walk entered into it when it is a
+  /// The entry for `name` in the current directory, and the walk entered into it when it is a
   /// real directory and the listing is recursive. `None`: gone meanwhile, or a dangling link.
   fn see(&mut self, name: &OsString, path: &str, hint: FileType) -> io::Result<Option<ListEntry>> {
     let key = self
       .root
       .as_ref()
       .map(|(root, base)| (root.as_ref(), join(base, path)));
-    let dir = self.stack.last().expect("a frame is open").dir.fd()?;
+    let dir = self.tree.dir();
     let st = match beneath::stat_entry(dir, name, key.as_ref().map(|(r, k)| (*r, k.as_str()))) {
       Ok(Some(st)) => st,
       Ok(None) => return Ok(None),
@@ -128,13 +118,16 @@ impl Walker {
       return Ok(Some(file(path, stats.size, Some(stats.mtime))));
     }
     if self.recursive && hint != FileType::Symlink {
-      let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-      match rfs::openat(dir, name, flags, Mode::empty()) {
-        Ok(sub) => self.stack.push(Frame::new(sub, path.to_string())?),
-        // Replaced by a link or removed meanwhile: listed, not entered.
-        Err(Errno::LOOP | Errno::NOTDIR | Errno::NOENT) => {}
-        Err(e) => return Err(e.into()),
+      if self.tree.depth() >= MAX_LISTING_DEPTH {
+        return Err(io::Error::new(
+          io::ErrorKind::InvalidInput,
+          format!(
+            "the tree is deeper than {MAX_LISTING_DEPTH} levels, the most a listing descends"
+          ),
+        ));
       }
+      // Replaced by a link or removed meanwhile: listed, not entered.
+      self.tree.enter(name)?;
     }
     Ok(Some(ListEntry::dir(path.to_string())))
   }

@@ -1,4 +1,4 @@
-//! MEMORY's copy, move and paged listing.
+//! MEMORY's copy, move, paged listing and `deleteOldFiles`.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -8,9 +8,11 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use super::{check_parents, fail, kind_at, make_parents, Node};
+use crate::cancel::Cancel;
 use crate::error::{ErrorKind, Result};
 use crate::listing::{ListEntry, Lister, PAGE_SIZE};
 use crate::path::StoragePath;
+use crate::provider::OldFileReport;
 
 /// Copies `src` to `dst` (a new mtime), or with `moving` moves it (mtime kept).
 pub fn copy(
@@ -110,5 +112,65 @@ impl Lister for MemoryLister {
       });
     }
     Ok((!page.is_empty()).then_some(page))
+  }
+}
+
+/// Deletes the files under `path` (with `recursive`, at any depth) older than `cutoff`, a page
+/// of keys at a time: each file is judged and removed under the same write lock, so a file
+/// rewritten after it was judged old is never deleted. Checks `cancel` between pages.
+pub fn delete_old(
+  nodes: &RwLock<BTreeMap<String, Node>>,
+  path: &StoragePath,
+  cutoff: SystemTime,
+  recursive: bool,
+  cancel: &Cancel,
+  report: &OldFileReport,
+) -> Result<u32> {
+  let base = path.key();
+  {
+    let map = nodes.read().unwrap();
+    match kind_at(&map, base) {
+      Some(true) => {}
+      Some(false) => return Err(fail(ErrorKind::NotADirectory)),
+      None => {
+        check_parents(&map, base)?;
+        return Err(fail(ErrorKind::NotFound));
+      }
+    }
+  }
+  let prefix = match base.is_empty() {
+    true => String::new(),
+    false => format!("{base}/"),
+  };
+  let (mut deleted, mut after) = (0, None::<String>);
+  loop {
+    cancel.check()?;
+    let mut map = nodes.write().unwrap();
+    let from = match &after {
+      Some(key) => Bound::Excluded(key.clone()),
+      None => Bound::Included(prefix.clone()),
+    };
+    let mut old = Vec::new();
+    let mut scanned = 0;
+    for (key, node) in map.range::<String, _>((from, Bound::Unbounded)) {
+      if !key.starts_with(&prefix) || scanned == PAGE_SIZE {
+        break;
+      }
+      scanned += 1;
+      after = Some(key.clone());
+      let rel = &key[prefix.len()..];
+      let is_old = matches!(node, Node::File { mtime, .. } if *mtime < cutoff);
+      if is_old && !rel.is_empty() && (recursive || !rel.contains('/')) {
+        old.push(key.clone());
+      }
+    }
+    for key in old {
+      map.remove(&key);
+      report(&key[prefix.len()..], None);
+      deleted += 1;
+    }
+    if scanned < PAGE_SIZE {
+      return Ok(deleted);
+    }
   }
 }
