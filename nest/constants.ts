@@ -1,6 +1,9 @@
 /** Injection token for the options given to `StorageModule.forRoot` / `forRootAsync`. */
 export const STORAGE_OPTIONS = Symbol.for('stowage:STORAGE_OPTIONS');
 
+/** Injection token for the first constructor argument of the injectable `StorageService`. */
+export const STORAGE_SERVICE_OPTIONS = Symbol.for('stowage:STORAGE_SERVICE_OPTIONS');
+
 /** Injection token for the options of the injectable `LocalStorageProvider`. */
 export const LOCAL_STORAGE_OPTIONS = Symbol.for('stowage:LOCAL_STORAGE_OPTIONS');
 

@@ -2,7 +2,8 @@
 // below take the place of the native ones of the same name.
 export * from 'stowage';
 
-export { StorageModule } from './storage.module';
+export { StorageModule, type StorageModuleAsyncOptions } from './storage.module';
+export { getStorageToken, InjectStorage } from './disks';
 export { StorageService } from './storage.service';
 export {
   AzureBlobStorageProvider,
@@ -15,6 +16,7 @@ export {
   LOCAL_STORAGE_OPTIONS,
   S3_STORAGE_OPTIONS,
   STORAGE_OPTIONS,
+  STORAGE_SERVICE_OPTIONS,
 } from './constants';
 export { nestLogBridge } from './logger';
-export type { StorageModuleOptions, StorageModuleAsyncOptions, ConfigReader } from './options';
+export type { ConfigReader, DiskOptions, SigningOptions, StorageModuleOptions } from './options';

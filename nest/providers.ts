@@ -39,6 +39,7 @@ const S3_VARIABLES = {
   region: 'AWS_REGION',
   accessKeyId: 'AWS_ACCESS_KEY_ID',
   secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  sessionToken: 'AWS_SESSION_TOKEN',
   endpoint: 'AWS_ENDPOINT_URL',
 } as const;
 const AZURE_VARIABLES = {

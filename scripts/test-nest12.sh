@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Runs the stowage/nest specs (__tests__/nest: drop-in, module, logger) against NestJS 12, whose
+# Runs the stowage/nest specs (__tests__/nest: drop-in, module, bare-module, logger) against NestJS 12, whose
 # packages are ESM-only, under Node 24, with stowage installed from its `npm pack` tarball.
 # Installs Node 24 once (scripts/node24.sh) and tests/nest12's deps. Arguments go to jest.
 set -euo pipefail
@@ -18,6 +18,6 @@ npm install --no-save --no-audit --no-fund "$tarball" >&2
 
 # The very same specs as the Nest 11 run, copied so that they resolve tests/nest12/node_modules.
 rm -rf specs && mkdir specs
-cp "$repo"/__tests__/nest/{drop-in,module,logger,console}.spec.ts "$repo"/__tests__/nest/helpers.ts specs/
+cp "$repo"/__tests__/nest/{drop-in,module,bare-module,logger,console}.spec.ts "$repo"/__tests__/nest/helpers.ts specs/
 node --import reflect-metadata esm-smoke.mjs
 exec node node_modules/jest/bin/jest.js "$@"
