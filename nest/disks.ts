@@ -70,3 +70,27 @@ function providerOptions(disk: DiskOptions): StorageServiceOptions {
       );
   }
 }
+
+/**
+ * The disks of the last StorageModule instantiated in this process, by name (`''` for the
+ * default), for what is built before Nest's injector runs: a multer storage engine given in a
+ * `FileInterceptor` decorator names its disk, and finds it here at request time.
+ */
+const registered = new Map<string, object>();
+
+export function registerDisk(name: string | undefined, service: object): void {
+  registered.set(name ?? '', service);
+}
+
+/** The disk `name` (default: the default disk) of the running app's StorageModule. */
+export function registeredDisk<T>(name?: string): T {
+  const service = registered.get(name ?? '');
+  if (!service) {
+    throw new Error(
+      name === undefined
+        ? 'stowage/nest: no StorageModule has been instantiated yet; import StorageModule, or pass the StorageService itself'
+        : `stowage/nest: no disk named "${name}" (StorageModule.forRoot({ disks }) declares them)`,
+    );
+  }
+  return service as T;
+}

@@ -20,3 +20,12 @@ export {
 } from './constants';
 export { nestLogBridge } from './logger';
 export type { ConfigReader, DiskOptions, SigningOptions, StorageModuleOptions } from './options';
+export { StorageExceptionFilter, statusForStorageError, isStorageError } from './storage-exception.filter';
+export { downloadFile, type DownloadOptions, type DownloadRequest, type DownloadSource } from './download';
+export {
+  stowageStorage,
+  type IncomingUpload,
+  type StoredUpload,
+  type StowageStorageOptions,
+  type UploadTarget,
+} from './multer-storage';

@@ -8,7 +8,7 @@ import {
 import { setLogger, type LocalStorageOptions, type StorageServiceOptions } from 'stowage';
 import { CONFIG_SERVICE } from './config';
 import { LOCAL_STORAGE_OPTIONS, STORAGE_OPTIONS, STORAGE_SERVICE_OPTIONS } from './constants';
-import { defaultDiskName, diskServiceOptions, getStorageToken } from './disks';
+import { defaultDiskName, diskServiceOptions, getStorageToken, registerDisk } from './disks';
 import type { ConfigReader, StorageModuleOptions } from './options';
 import { LocalStorageProvider, MemoryStorageProvider } from './providers';
 import { StorageService } from './storage.service';
@@ -55,6 +55,11 @@ const OPTIONAL_MODULE_OPTIONS = { token: STORAGE_OPTIONS, optional: true };
   exports: [StorageService, LocalStorageProvider, MemoryStorageProvider],
 })
 export class StorageModule extends ConfigurableModuleClass implements OnApplicationShutdown {
+  constructor(storage: StorageService) {
+    super();
+    registerDisk(undefined, storage);
+  }
+
   /** Options given directly; `disks` makes one injectable `StorageService` per named disk. */
   static forRoot(options: StorageModuleOptions & { isGlobal?: boolean } = {}): DynamicModule {
     defaultDiskName(options); // a wrong `default` fails here, where the options are written
@@ -81,8 +86,9 @@ function withDisks(definition: DynamicModule, names: string[]): DynamicModule {
       if (!options.disks?.[name]) {
         throw new TypeError(`StorageModule: the options have no disk named "${name}"`);
       }
-      if (defaultDiskName(options) === name) return main;
-      return new StorageService(diskServiceOptions(options, name), config);
+      const disk = defaultDiskName(options) === name ? main : new StorageService(diskServiceOptions(options, name), config);
+      registerDisk(name, disk);
+      return disk;
     },
   }));
   return {
