@@ -49,6 +49,22 @@ const AZURE_VARIABLES = {
   connectionString: 'AZURE_STORAGE_CONNECTION_STRING',
 } as const;
 
+/** The S3 provider's options: those given, unset fields from ConfigService, else `process.env`. */
+export function s3Options(
+  options: native.S3StorageOptions | null | undefined,
+  config: ConfigReader | null | undefined,
+): native.S3StorageOptions {
+  return withSettings(S3_VARIABLES, options, config);
+}
+
+/** The Azure provider's options: those given, unset fields from ConfigService, else `process.env`. */
+export function azureOptions(
+  options: native.AzureBlobStorageOptions | null | undefined,
+  config: ConfigReader | null | undefined,
+): native.AzureBlobStorageOptions {
+  return withSettings(AZURE_VARIABLES, options, config);
+}
+
 function withSettings<T extends object>(
   variables: Record<string, string>,
   options: T | null | undefined,
@@ -72,7 +88,7 @@ export class S3StorageProvider extends native.S3StorageProvider {
     @Optional() @Inject(S3_STORAGE_OPTIONS) options?: native.S3StorageOptions | null,
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
   ) {
-    super(withSettings(S3_VARIABLES, options, config));
+    super(s3Options(options, config));
   }
 }
 
@@ -83,6 +99,6 @@ export class AzureBlobStorageProvider extends native.AzureBlobStorageProvider {
     @Optional() @Inject(AZURE_BLOB_STORAGE_OPTIONS) options?: native.AzureBlobStorageOptions | null,
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
   ) {
-    super(withSettings(AZURE_VARIABLES, options, config));
+    super(azureOptions(options, config));
   }
 }
