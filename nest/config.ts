@@ -18,3 +18,9 @@ function loadConfigService(): unknown {
 
 /** The ConfigService class when `@nestjs/config` is installed, else a token nothing provides. */
 export const CONFIG_SERVICE: any = loadConfigService() ?? Symbol.for('stowage:NO_CONFIG_SERVICE');
+
+/** A setting from ConfigService, else this realm's `process.env` (under Jest a copy native code cannot see). */
+export function setting(config: { get(key: string): unknown } | null | undefined, key: string): string | undefined {
+  const value = config?.get(key) ?? process.env[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

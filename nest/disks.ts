@@ -7,6 +7,11 @@ export function getStorageToken(name: string): symbol {
   return Symbol.for(`stowage:disk:${name}`);
 }
 
+/** The injection token of the disk `name`'s `UrlSigner` (signed URLs on LOCAL and MEMORY). */
+export function signerToken(name: string): symbol {
+  return Symbol.for(`stowage:signer:${name}`);
+}
+
 /** Injects the `StorageService` of the disk `name` (`StorageModule.forRoot({ disks })`). */
 export function InjectStorage(name: string): ParameterDecorator & PropertyDecorator {
   return Inject(getStorageToken(name));

@@ -4,6 +4,8 @@ export * from 'stowage';
 
 export { StorageModule, type StorageModuleAsyncOptions } from './storage.module';
 export { getStorageToken, InjectStorage } from './disks';
+export { SignedUrlController } from './signed-url.controller';
+export { SIGNED_URL_ROUTE, UrlSigner } from './signed-urls';
 export { StorageService } from './storage.service';
 export {
   AzureBlobStorageProvider,
@@ -23,6 +25,7 @@ export type { ConfigReader, DiskOptions, SigningOptions, StorageModuleOptions } 
 export { StorageExceptionFilter, statusForStorageError, isStorageError } from './storage-exception.filter';
 export { downloadFile, type DownloadOptions, type DownloadRequest, type DownloadSource } from './download';
 export {
+  streamInto,
   stowageStorage,
   type IncomingUpload,
   type StoredUpload,

@@ -96,14 +96,28 @@ async function store<Req extends IncomingMessage>(
     typeof options.contentType === 'function'
       ? options.contentType(req, file)
       : (options.contentType ?? (lookup(file.originalname) || 'application/octet-stream'));
+  const { size, sha256 } = await streamInto(disk, path, file.stream, req);
+  return { path, size, sha256, contentType };
+}
 
-  // Aborting the write stream discards what it holds: nothing is published at `path`.
+/**
+ * Streams `source` (a multipart part, or a request body) into `createWriteStream(path)`, counting
+ * bytes and hashing them on the way. The write is aborted, so nothing is published at `path`, when
+ * the request closes before it ended (client abort) or the source reports a multer/busboy
+ * `limit`; the promise then rejects.
+ */
+export async function streamInto(
+  disk: UploadTarget,
+  path: string,
+  source: Readable,
+  req: IncomingMessage,
+): Promise<{ size: number; sha256: string }> {
   const abort = new AbortController();
   const onLimit = () => abort.abort(Object.assign(new Error('File too large'), { code: 'LIMIT_FILE_SIZE' }));
   const onClose = () => {
     if (!req.complete) abort.abort(new Error('Request aborted by the client'));
   };
-  file.stream.once('limit', onLimit);
+  source.once('limit', onLimit);
   req.once('close', onClose);
 
   const hash = createHash('sha256');
@@ -116,10 +130,10 @@ async function store<Req extends IncomingMessage>(
     },
   });
   try {
-    await pipeline(file.stream, meter, disk.createWriteStream(path, { signal: abort.signal }), { signal: abort.signal });
+    await pipeline(source, meter, disk.createWriteStream(path, { signal: abort.signal }), { signal: abort.signal });
   } finally {
-    file.stream.off('limit', onLimit);
+    source.off('limit', onLimit);
     req.off('close', onClose);
   }
-  return { path, size, sha256: hash.digest('hex'), contentType };
+  return { size, sha256: hash.digest('hex') };
 }

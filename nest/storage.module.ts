@@ -7,10 +7,18 @@ import {
 } from '@nestjs/common';
 import { setLogger, type LocalStorageOptions, type StorageServiceOptions } from 'stowage';
 import { CONFIG_SERVICE } from './config';
-import { LOCAL_STORAGE_OPTIONS, STORAGE_OPTIONS, STORAGE_SERVICE_OPTIONS } from './constants';
-import { defaultDiskName, diskServiceOptions, getStorageToken, registerDisk } from './disks';
+import {
+  DEFAULT_DISK_NAME,
+  LOCAL_STORAGE_OPTIONS,
+  STORAGE_OPTIONS,
+  STORAGE_SERVICE_OPTIONS,
+  URL_SIGNER,
+} from './constants';
+import { defaultDiskName, diskServiceOptions, getStorageToken, registerDisk, signerToken } from './disks';
 import type { ConfigReader, StorageModuleOptions } from './options';
 import { LocalStorageProvider, MemoryStorageProvider } from './providers';
+import { SignedUrlController } from './signed-url.controller';
+import { urlSigner, UrlSigner } from './signed-urls';
 import { StorageService } from './storage.service';
 
 const { ConfigurableModuleClass, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBuilder<StorageModuleOptions>({
@@ -28,6 +36,7 @@ const { ConfigurableModuleClass, ASYNC_OPTIONS_TYPE } = new ConfigurableModuleBu
 export type StorageModuleAsyncOptions = typeof ASYNC_OPTIONS_TYPE & { disks?: string[] };
 
 const OPTIONAL_MODULE_OPTIONS = { token: STORAGE_OPTIONS, optional: true };
+const OPTIONAL_CONFIG = { token: CONFIG_SERVICE, optional: true };
 
 /**
  * `imports: [StorageModule]` alone provides and exports `StorageService`, `LocalStorageProvider`
@@ -35,9 +44,18 @@ const OPTIONAL_MODULE_OPTIONS = { token: STORAGE_OPTIONS, optional: true };
  * (a global ConfigModule) and from `process.env` otherwise, exactly as `forRoot()` with no
  * options. S3 and Azure providers are created by the service when first asked for
  * (`storage.getProvider(StorageType.S3)`), so a LOCAL-only app needs none of their variables.
+ * It mounts SignedUrlController (`/storage/signed/...`), which serves the signed URLs of LOCAL and
+ * MEMORY and refuses (403) every request when no signing secret is configured.
  */
 @Module({
+  controllers: [SignedUrlController],
   providers: [
+    {
+      provide: URL_SIGNER,
+      useFactory: (options?: StorageModuleOptions, config?: ConfigReader): UrlSigner =>
+        urlSigner(options?.signing, config, defaultDiskName(options) ?? DEFAULT_DISK_NAME),
+      inject: [OPTIONAL_MODULE_OPTIONS, OPTIONAL_CONFIG],
+    },
     {
       provide: STORAGE_SERVICE_OPTIONS,
       useFactory: (options?: StorageModuleOptions): StorageServiceOptions => diskServiceOptions(options),
@@ -77,23 +95,44 @@ export class StorageModule extends ConfigurableModuleClass implements OnApplicat
   }
 }
 
-/** Adds one provider per disk name, and exports them and the module options. */
+/** Adds a StorageService and a UrlSigner per disk name, and exports the services and the options. */
 function withDisks(definition: DynamicModule, names: string[]): DynamicModule {
+  const signers: Provider[] = names.map((name) => ({
+    provide: signerToken(name),
+    inject: [STORAGE_OPTIONS, OPTIONAL_CONFIG],
+    useFactory: (options: StorageModuleOptions, config?: ConfigReader) => urlSigner(options.signing, config, name),
+  }));
   const disks: Provider[] = names.map((name) => ({
     provide: getStorageToken(name),
-    inject: [STORAGE_OPTIONS, { token: CONFIG_SERVICE, optional: true }, StorageService],
-    useFactory: (options: StorageModuleOptions, config: ConfigReader | undefined, main: StorageService) => {
-      if (!options.disks?.[name]) {
-        throw new TypeError(`StorageModule: the options have no disk named "${name}"`);
-      }
-      const disk = defaultDiskName(options) === name ? main : new StorageService(diskServiceOptions(options, name), config);
+    inject: [STORAGE_OPTIONS, OPTIONAL_CONFIG, StorageService, signerToken(name)],
+    useFactory: (options: StorageModuleOptions, config: ConfigReader | undefined, main: StorageService, signer: UrlSigner) => {
+      const disk = defaultDiskName(options) === name ? main : namedDisk(options, name, config, signer);
       registerDisk(name, disk);
       return disk;
     },
   }));
   return {
     ...definition,
-    providers: [...(definition.providers ?? []), ...disks],
-    exports: [...(definition.exports ?? []), STORAGE_OPTIONS, ...disks.map((d) => (d as { provide: symbol }).provide)],
+    providers: [...(definition.providers ?? []), ...signers, ...disks],
+    exports: [...(definition.exports ?? []), STORAGE_OPTIONS, ...names.map(getStorageToken)],
   };
+}
+
+/** A disk other than the default: its own service, LOCAL/MEMORY providers signing with its signer. */
+function namedDisk(
+  options: StorageModuleOptions,
+  name: string,
+  config: ConfigReader | undefined,
+  signer: UrlSigner,
+): StorageService {
+  const disk = options.disks?.[name];
+  if (!disk) throw new TypeError(`StorageModule: the options have no disk named "${name}"`);
+  const service = diskServiceOptions(options, name);
+  const providers =
+    disk.type === 'LOCAL'
+      ? { LOCAL: new LocalStorageProvider(service.local, config, signer) }
+      : disk.type === 'MEMORY'
+        ? { MEMORY: new MemoryStorageProvider(signer) }
+        : {};
+  return new StorageService({ ...service, providers }, config);
 }
