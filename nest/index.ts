@@ -32,3 +32,4 @@ export {
   type StowageStorageOptions,
   type UploadTarget,
 } from './multer-storage';
+export { StorageHealthIndicator, type StorageHealthOptions } from './health';

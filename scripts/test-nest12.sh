@@ -18,6 +18,6 @@ npm install --no-save --no-audit --no-fund "$tarball" >&2
 
 # The very same specs as the Nest 11 run, copied so that they resolve tests/nest12/node_modules.
 rm -rf specs && mkdir specs
-cp "$repo"/__tests__/nest/{drop-in,module,bare-module,disks,http,signed-urls,logger,console}.spec.ts "$repo"/__tests__/nest/{helpers,http-helpers}.ts specs/
+cp "$repo"/__tests__/nest/{drop-in,module,bare-module,disks,http,signed-urls,health,logger,console}.spec.ts "$repo"/__tests__/nest/{helpers,http-helpers}.ts specs/
 node --import reflect-metadata esm-smoke.mjs
 exec node node_modules/jest/bin/jest.js "$@"
