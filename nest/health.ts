@@ -18,9 +18,12 @@ export interface StorageHealthOptions {
   timeoutMs?: number;
 }
 
+/** Terminus's `HealthIndicatorResult`: `{ [key]: { status, ...details } }`. */
+export type StorageHealthResult = Record<string, { status: 'up' | 'down' } & Record<string, unknown>>;
+
 interface HealthSession {
-  up(data?: Record<string, unknown>): Record<string, unknown>;
-  down(data?: Record<string, unknown>): Record<string, unknown>;
+  up(data?: Record<string, unknown>): StorageHealthResult;
+  down(data?: Record<string, unknown>): StorageHealthResult;
 }
 
 /** The name of the object a health check asks about; missing is the expected answer. */
@@ -40,7 +43,7 @@ export class StorageHealthIndicator {
     @Optional() @Inject(HEALTH_INDICATOR_SERVICE) private readonly health?: { check(key: string): HealthSession },
   ) {}
 
-  async isHealthy(key = 'storage', options: StorageHealthOptions = {}): Promise<Record<string, unknown>> {
+  async isHealthy(key = 'storage', options: StorageHealthOptions = {}): Promise<StorageHealthResult> {
     if (!this.health) {
       throw new Error('StorageHealthIndicator needs @nestjs/terminus (npm install @nestjs/terminus, import TerminusModule)');
     }

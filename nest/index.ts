@@ -32,4 +32,4 @@ export {
   type StowageStorageOptions,
   type UploadTarget,
 } from './multer-storage';
-export { StorageHealthIndicator, type StorageHealthOptions } from './health';
+export { StorageHealthIndicator, type StorageHealthOptions, type StorageHealthResult } from './health';
