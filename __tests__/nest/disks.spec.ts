@@ -5,7 +5,9 @@ import { join } from 'node:path';
 import { Injectable, Module } from '@nestjs/common';
 import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
-import { InjectStorage, StorageModule, StorageService, StorageType } from 'stowage/nest';
+import { EventEmitter } from 'node:events';
+import { Readable } from 'node:stream';
+import { InjectStorage, StorageModule, StorageService, StorageType, stowageStorage } from 'stowage/nest';
 import { tempDir } from './helpers';
 
 @Injectable()
@@ -130,6 +132,32 @@ describe('named disks', () => {
     await uploads.writeFile('a/b.txt', 'on s3');
     expect((await uploads.readFile('a/b.txt')).toString()).toBe('on s3');
     await uploads.deleteDirectory('a', { recursive: true });
+    await app.close();
+  });
+
+  it('stowageStorage({ disk: name }) streams into that disk of the running module', async () => {
+    const app = await Test.createTestingModule({
+      imports: [
+        StorageModule.forRoot({
+          disks: { uploads: { type: 'MEMORY' }, replays: { type: 'LOCAL', root: dir.path } },
+          default: 'replays',
+        }),
+      ],
+    }).compile();
+    const engine = stowageStorage({ disk: 'uploads', key: (_req, file) => `in/${file.originalname}` });
+    // What multer hands the engine: the request (an ended one) and the part as a stream.
+    const req = Object.assign(new EventEmitter(), { complete: true }) as any;
+    const file = { fieldname: 'file', originalname: 'a.txt', encoding: '7bit', mimetype: 'text/plain', stream: Readable.from([Buffer.from('to the uploads disk')]) };
+    const info = await new Promise<any>((resolve, reject) =>
+      engine._handleFile(req, file, (error, stored) => (error ? reject(error) : resolve(stored))),
+    );
+    expect(info).toMatchObject({ path: 'in/a.txt', size: 19, contentType: 'text/plain' });
+    const uploads = app.get<StorageService>(Symbol.for('stowage:disk:uploads'));
+    expect((await uploads.readFile('in/a.txt')).toString()).toBe('to the uploads disk');
+    expect(await app.get(StorageService).fileExists('in/a.txt')).toBe(false);
+
+    await new Promise<void>((resolve, reject) => engine._removeFile(req, info, (e) => (e ? reject(e) : resolve())));
+    expect(await uploads.fileExists('in/a.txt')).toBe(false);
     await app.close();
   });
 });
