@@ -53,7 +53,7 @@ const OPTIONAL_CONFIG = { token: CONFIG_SERVICE, optional: true };
     {
       provide: URL_SIGNER,
       useFactory: (options?: StorageModuleOptions, config?: ConfigReader): UrlSigner =>
-        urlSigner(options?.signing, config, defaultDiskName(options) ?? DEFAULT_DISK_NAME),
+        urlSigner(options?.signing, options?.config ?? config, defaultDiskName(options) ?? DEFAULT_DISK_NAME),
       inject: [OPTIONAL_MODULE_OPTIONS, OPTIONAL_CONFIG],
     },
     {
@@ -100,7 +100,8 @@ function withDisks(definition: DynamicModule, names: string[]): DynamicModule {
   const signers: Provider[] = names.map((name) => ({
     provide: signerToken(name),
     inject: [STORAGE_OPTIONS, OPTIONAL_CONFIG],
-    useFactory: (options: StorageModuleOptions, config?: ConfigReader) => urlSigner(options.signing, config, name),
+    useFactory: (options: StorageModuleOptions, config?: ConfigReader) =>
+      urlSigner(options.signing, options.config ?? config, name),
   }));
   const disks: Provider[] = names.map((name) => ({
     provide: getStorageToken(name),
@@ -130,7 +131,7 @@ function namedDisk(
   const service = diskServiceOptions(options, name);
   const providers =
     disk.type === 'LOCAL'
-      ? { LOCAL: new LocalStorageProvider(service.local, config, signer) }
+      ? { LOCAL: new LocalStorageProvider(service.local, service.config ?? config, signer) }
       : disk.type === 'MEMORY'
         ? { MEMORY: new MemoryStorageProvider(signer) }
         : {};
