@@ -24,18 +24,45 @@ export class StorageService extends native.StorageService {
     @Optional() @Inject(S3StorageProvider) s3Provider?: S3StorageProvider | null,
     @Optional() @Inject(AzureBlobStorageProvider) azureProvider?: AzureBlobStorageProvider | null,
   ) {
-    if (options !== undefined && options !== null && (typeof options !== 'object' || Array.isArray(options))) {
-      throw Object.assign(
-        new TypeError('The "options" argument of StorageService must be an object such as { storageType: "LOCAL" }'),
-        { code: 'ERR_INVALID_ARG_TYPE' },
-      );
-    }
+    checkOptions(options);
     const injected = { LOCAL: localProvider, MEMORY: memoryProvider, S3: s3Provider, AZURE_BLOB: azureProvider };
+    checkInjected(injected);
     super(serviceOptions(options, config, injected));
   }
 }
 
 type Providers = NonNullable<native.StorageServiceOptions['providers']>;
+
+function argumentError(message: string): TypeError {
+  return Object.assign(new TypeError(message), { code: 'ERR_INVALID_ARG_TYPE' });
+}
+
+/** The first argument is the root entry's options object; a ConfigService there is the old Nest-only shape. */
+function checkOptions(options: unknown): void {
+  if (options === undefined || options === null) return;
+  if (typeof options !== 'object' || Array.isArray(options)) {
+    throw argumentError('The "options" argument of StorageService must be an object such as { storageType: "LOCAL" }');
+  }
+  if (typeof (options as { get?: unknown }).get === 'function') {
+    throw argumentError(
+      'StorageService takes its options first, as from the root entry: new StorageService({ storageType, config }) ' +
+        '(a ConfigService goes in `config`)',
+    );
+  }
+}
+
+/** The arguments after the first are Nest's: provider objects, never options. */
+function checkInjected(injected: Record<string, unknown>): void {
+  for (const [type, provider] of Object.entries(injected)) {
+    if (provider === undefined || provider === null) continue;
+    if (typeof (provider as { readFile?: unknown }).readFile !== 'function') {
+      throw argumentError(
+        `StorageService: the ${type} provider argument is not a storage provider. Pass options first, as from the ` +
+          'root entry: new StorageService({ storageType: "MEMORY" }); the later arguments are filled by Nest',
+      );
+    }
+  }
+}
 
 function serviceOptions(
   options: native.StorageServiceOptions | null | undefined,

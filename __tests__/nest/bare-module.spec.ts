@@ -135,8 +135,17 @@ describe('StorageService constructor: one shape for stowage and stowage/nest', (
   });
 
   it('refuses a first argument that is not an options object with a clear TypeError', () => {
-    // What the old Nest-only shape `new StorageService(configService, localProvider)` passed.
     expect(() => new (StorageService as any)('LOCAL')).toThrow(/options.*must be an object/);
     expect(() => new (StorageService as any)('LOCAL')).toThrow(expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE' }));
+  });
+
+  it('refuses the old Nest-only shape (config, localProvider, options) with an error that shows the new one', () => {
+    const config = { get: () => undefined };
+    expect(() => new (StorageService as any)(config, new LocalStorageProvider())).toThrow(
+      /new StorageService\(\{ storageType, config \}\)/,
+    );
+    expect(() => new (StorageService as any)(undefined, undefined, { storageType: 'MEMORY' })).toThrow(
+      expect.objectContaining({ code: 'ERR_INVALID_ARG_TYPE', message: expect.stringMatching(/Pass options first/) }),
+    );
   });
 });
