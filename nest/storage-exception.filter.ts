@@ -41,6 +41,12 @@ export class StorageExceptionFilter implements ExceptionFilter {
   catch(error: unknown, host: ArgumentsHost): void {
     if (host.getType() !== 'http') throw error;
     const response = host.switchToHttp().getResponse();
+    const request = host.switchToHttp().getRequest();
+    if (request?.socket?.destroyed === true) {
+      // The client went away (an aborted upload or download): nobody to answer, nothing to alarm.
+      this.logger.debug?.(`Request closed by the client: ${(error as Error)?.message ?? String(error)}`);
+      return;
+    }
     if (error instanceof HttpException) {
       const body = error.getResponse();
       send(response, error.getStatus(), typeof body === 'string' ? { statusCode: error.getStatus(), message: body } : body);
