@@ -1,20 +1,28 @@
-/**
- * `@nestjs/config` is optional: an app without it still works, reading `process.env`.
- * When it is installed, its `ConfigService` class is the injection token, so a ConfigService that
- * the app (or a test's `{ provide: ConfigService, useValue }`) provides is picked up.
- */
-function loadConfigService(): unknown {
+/** An export of an optional peer package, `undefined` when the package is not installed. */
+export function optionalExport(pkg: string, name: string): unknown {
   try {
     // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require('@nestjs/config').ConfigService;
+    return require(pkg)[name];
   } catch (err) {
     const { code, message } = err as { code?: string; message?: string };
-    if (code === 'MODULE_NOT_FOUND' && String(message).includes("'@nestjs/config'")) {
+    if (code === 'MODULE_NOT_FOUND' && String(message).includes(`'${pkg}'`)) {
       return undefined;
     }
     throw err;
   }
 }
 
-/** The ConfigService class when `@nestjs/config` is installed, else a token nothing provides. */
-export const CONFIG_SERVICE: any = loadConfigService() ?? Symbol.for('stowage:NO_CONFIG_SERVICE');
+/**
+ * `@nestjs/config` is optional: an app without it still works, reading `process.env`.
+ * When it is installed, its `ConfigService` class is the injection token, so a ConfigService that
+ * the app (or a test's `{ provide: ConfigService, useValue }`) provides is picked up.
+ * This is the ConfigService class when `@nestjs/config` is installed, else a token nothing provides.
+ */
+export const CONFIG_SERVICE: any =
+  optionalExport('@nestjs/config', 'ConfigService') ?? Symbol.for('stowage:NO_CONFIG_SERVICE');
+
+/** A setting from ConfigService, else this realm's `process.env` (under Jest a copy native code cannot see). */
+export function setting(config: { get(key: string): unknown } | null | undefined, key: string): string | undefined {
+  const value = config?.get(key) ?? process.env[key];
+  return typeof value === 'string' && value !== '' ? value : undefined;
+}

@@ -2,7 +2,10 @@
 // below take the place of the native ones of the same name.
 export * from 'stowage';
 
-export { StorageModule } from './storage.module';
+export { StorageModule, type StorageModuleAsyncOptions } from './storage.module';
+export { getStorageToken, InjectStorage } from './disks';
+export { SignedUrlController } from './signed-url.controller';
+export { SIGNED_URL_ROUTE, UrlSigner } from './signed-urls';
 export { StorageService } from './storage.service';
 export {
   AzureBlobStorageProvider,
@@ -15,6 +18,18 @@ export {
   LOCAL_STORAGE_OPTIONS,
   S3_STORAGE_OPTIONS,
   STORAGE_OPTIONS,
+  STORAGE_SERVICE_OPTIONS,
 } from './constants';
 export { nestLogBridge } from './logger';
-export type { StorageModuleOptions, StorageModuleAsyncOptions, ConfigReader } from './options';
+export type { ConfigReader, DiskOptions, SigningOptions, StorageModuleOptions } from './options';
+export { StorageExceptionFilter, statusForStorageError, isStorageError } from './storage-exception.filter';
+export { downloadFile, type DownloadOptions, type DownloadRequest, type DownloadSource } from './download';
+export {
+  streamInto,
+  stowageStorage,
+  type IncomingUpload,
+  type StoredUpload,
+  type StowageStorageOptions,
+  type UploadTarget,
+} from './multer-storage';
+export { StorageHealthIndicator, type StorageHealthOptions, type StorageHealthResult } from './health';

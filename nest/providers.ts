@@ -1,36 +1,59 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import * as native from 'stowage';
-import { CONFIG_SERVICE } from './config';
-import { AZURE_BLOB_STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS, S3_STORAGE_OPTIONS } from './constants';
+import { CONFIG_SERVICE, setting } from './config';
+import { AZURE_BLOB_STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS, S3_STORAGE_OPTIONS, URL_SIGNER } from './constants';
 import type { ConfigReader } from './options';
-
-/** From ConfigService, else this realm's process.env (under Jest a copy native code cannot see). */
-function setting(config: ConfigReader | null | undefined, key: string): string | undefined {
-  const value = config?.get(key) ?? process.env[key];
-  return typeof value === 'string' && value !== '' ? value : undefined;
-}
+import { UrlSigner } from './signed-urls';
 
 /**
  * The LOCAL provider as a Nest provider. `new LocalStorageProvider()` works as well: the root then
  * comes from `STORAGE_LOCAL_ROOT`. Under Nest, explicit options win, then ConfigService, then env.
+ * With a signing secret, `getSignedUrl` returns a URL the module's SignedUrlController serves.
  */
 @Injectable()
 export class LocalStorageProvider extends native.LocalStorageProvider {
+  readonly #signer: UrlSigner | undefined;
+
   constructor(
     @Optional() @Inject(LOCAL_STORAGE_OPTIONS) options?: native.LocalStorageOptions | null,
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
+    @Optional() @Inject(URL_SIGNER) signer?: UrlSigner | null,
   ) {
     const root = options?.root ?? setting(config, 'STORAGE_LOCAL_ROOT');
     super(root === undefined ? (options ?? undefined) : { ...options, root });
+    this.#signer = signer ?? undefined;
+  }
+
+  override getSignedUrl(path: string, options?: native.SignedUrlOptions): Promise<string> {
+    return signedUrl(this.#signer, 'LOCAL', path, options, () => super.getSignedUrl(path, options));
   }
 }
 
 /** The in-memory provider as a Nest provider, for tests and ephemeral data. */
 @Injectable()
 export class MemoryStorageProvider extends native.MemoryStorageProvider {
-  constructor() {
+  readonly #signer: UrlSigner | undefined;
+
+  constructor(@Optional() @Inject(URL_SIGNER) signer?: UrlSigner | null) {
     super();
+    this.#signer = signer ?? undefined;
   }
+
+  override getSignedUrl(path: string, options?: native.SignedUrlOptions): Promise<string> {
+    return signedUrl(this.#signer, 'MEMORY', path, options, () => super.getSignedUrl(path, options));
+  }
+}
+
+/** Signs with the disk's secret when there is one; else the native answer (ENOTSUP). */
+async function signedUrl(
+  signer: UrlSigner | undefined,
+  provider: 'LOCAL' | 'MEMORY',
+  path: string,
+  options: native.SignedUrlOptions | undefined,
+  unsigned: () => Promise<string>,
+): Promise<string> {
+  if (!signer?.enabled) return unsigned();
+  return signer.sign(provider, path, options);
 }
 
 /** Option fields and the variables (SPEC's names) they come from when not given. */
@@ -39,6 +62,7 @@ const S3_VARIABLES = {
   region: 'AWS_REGION',
   accessKeyId: 'AWS_ACCESS_KEY_ID',
   secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
+  sessionToken: 'AWS_SESSION_TOKEN',
   endpoint: 'AWS_ENDPOINT_URL',
 } as const;
 const AZURE_VARIABLES = {
@@ -47,6 +71,22 @@ const AZURE_VARIABLES = {
   container: 'AZURE_CONTAINER_NAME',
   connectionString: 'AZURE_STORAGE_CONNECTION_STRING',
 } as const;
+
+/** The S3 provider's options: those given, unset fields from ConfigService, else `process.env`. */
+export function s3Options(
+  options: native.S3StorageOptions | null | undefined,
+  config: ConfigReader | null | undefined,
+): native.S3StorageOptions {
+  return withSettings(S3_VARIABLES, options, config);
+}
+
+/** The Azure provider's options: those given, unset fields from ConfigService, else `process.env`. */
+export function azureOptions(
+  options: native.AzureBlobStorageOptions | null | undefined,
+  config: ConfigReader | null | undefined,
+): native.AzureBlobStorageOptions {
+  return withSettings(AZURE_VARIABLES, options, config);
+}
 
 function withSettings<T extends object>(
   variables: Record<string, string>,
@@ -71,7 +111,7 @@ export class S3StorageProvider extends native.S3StorageProvider {
     @Optional() @Inject(S3_STORAGE_OPTIONS) options?: native.S3StorageOptions | null,
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
   ) {
-    super(withSettings(S3_VARIABLES, options, config));
+    super(s3Options(options, config));
   }
 }
 
@@ -82,6 +122,6 @@ export class AzureBlobStorageProvider extends native.AzureBlobStorageProvider {
     @Optional() @Inject(AZURE_BLOB_STORAGE_OPTIONS) options?: native.AzureBlobStorageOptions | null,
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
   ) {
-    super(withSettings(AZURE_VARIABLES, options, config));
+    super(azureOptions(options, config));
   }
 }

@@ -2,7 +2,8 @@
 # `npm run example`: builds what is missing and starts the example Nest backend
 # (examples/nest-app). Storage is LOCAL under ./data unless STORAGE_TYPE (and the S3 or Azure
 # variables of the README) say otherwise. PORT (default 3000) and HOST (default 127.0.0.1) choose
-# where it listens; PORT=0 picks a free port.
+# where it listens; PORT=0 picks a free port. STOWAGE_EXAMPLE_MAIN runs another build of the app
+# (scripts/test-nest12.sh: the same sources compiled against NestJS 12).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -16,4 +17,4 @@ if [ -z "${STOWAGE_EXAMPLE_NO_BUILD:-}" ]; then  # set by the end-to-end test af
   npx tsc -p examples/nest-app/tsconfig.json
 fi
 
-exec node examples/nest-app/dist/main.js
+exec node "${STOWAGE_EXAMPLE_MAIN:-examples/nest-app/dist/main.js}"

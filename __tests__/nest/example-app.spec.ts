@@ -4,10 +4,14 @@
 // and Azure when the local test servers' variables are set (scripts/test-servers.sh, npm test).
 import { ChildProcess, spawn } from 'node:child_process';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { tempDir } from './helpers';
+import { multipart as multipartBody, send } from './http-helpers';
 
-const REPO = join(__dirname, '..', '..');
+/** The repo root; scripts/test-nest12.sh runs a copy of this spec from elsewhere and says where. */
+const REPO = process.env.STOWAGE_REPO ?? join(__dirname, '..', '..');
 const DEFAULT_TYPES = [
   'LOCAL',
   process.env.STOWAGE_TEST_S3_ENDPOINT ? 'S3' : '',
@@ -127,7 +131,61 @@ describe.each(TYPES)('examples/nest-app on %s', (storageType) => {
     const list = (await (await fetch(`${url}/uploads`)).json()) as { files: string[] };
     expect(list.files).toContain(upload.name);
     const download = await fetch(`${url}/uploads/${upload.name}`);
-    expect(Buffer.from(await download.arrayBuffer())).toEqual(data);
+    expect(download.headers.get('content-type')).toBe('image/png');
+    expect(Buffer.from(await download.arrayBuffer()).equals(data)).toBe(true);
+  });
+
+  it('downloads a byte range (206), answers 416 past the end and 304 to a matching ETag', async () => {
+    const data = randomBytes(10_000);
+    const { name } = await (await fetch(`${url}/uploads`, { method: 'POST', body: multipart('clip.mp4', data) })).json();
+
+    const part = await fetch(`${url}/uploads/${name}?as=${encodeURIComponent('clip 年.mp4')}`, {
+      headers: { Range: 'bytes=100-199' },
+    });
+    expect(part.status).toBe(206);
+    expect(part.headers.get('content-range')).toBe('bytes 100-199/10000');
+    expect(Buffer.from(await part.arrayBuffer()).equals(data.subarray(100, 200))).toBe(true);
+    expect(part.headers.get('content-disposition')).toContain("filename*=UTF-8''clip%20%E5%B9%B4.mp4");
+
+    const past = await fetch(`${url}/uploads/${name}`, { headers: { Range: 'bytes=20000-' } });
+    expect(past.status).toBe(416);
+    await past.arrayBuffer();
+
+    const etag = (await fetch(`${url}/uploads/${name}`, { method: 'HEAD' })).headers.get('etag')!;
+    // Node's http, not fetch: fetch adds `Cache-Control: no-cache` to a conditional request, which
+    // rightly asks for the full answer.
+    const cached = await send(`${url}/uploads/${name}`, { headers: { 'If-None-Match': etag } });
+    expect(cached.status).toBe(304);
+    expect(cached.body.length).toBe(0);
+  });
+
+  it('keeps nothing of an upload the client aborts', async () => {
+    const before = ((await (await fetch(`${url}/uploads`)).json()) as { files: string[] }).files;
+    const form = multipartBody('file', 'aborted.bin', Buffer.alloc(0));
+    const req = httpRequest(`${url}/uploads`, {
+      method: 'POST',
+      headers: { 'Content-Type': form.contentType, 'Content-Length': String(form.head.length + 64 * 1024 * 1024) },
+    });
+    req.on('error', () => {});
+    req.write(form.head);
+    req.write(randomBytes(2 * 1024 * 1024));
+    await sleep(300);
+    req.destroy();
+    await sleep(500);
+    const after = ((await (await fetch(`${url}/uploads`)).json()) as { files: string[] }).files;
+    expect(after.sort()).toEqual(before.sort());
+  });
+
+  it('maps storage errors to HTTP statuses without naming paths', async () => {
+    const missing = await fetch(`${url}/uploads/missing.png`);
+    expect(missing.status).toBe(404);
+    expect(await missing.json()).toEqual({ statusCode: 404, code: 'ENOENT', message: 'File not found' });
+  });
+
+  it('reports the storage as up on /health', async () => {
+    const health = await fetch(`${url}/health`);
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok', info: { storage: { status: 'up', type: storageType } } });
   });
 
   it('deletes files marked for deletion when the cleanup job runs', async () => {
@@ -176,6 +234,84 @@ describe.each(TYPES)('examples/nest-app on %s', (storageType) => {
     expect((await fetch(`${url}/sessions/${userId}/${session.timestamp}`, { method: 'DELETE' })).status).toBe(204);
     expect((await fetch(segments)).status).toBe(404);
   });
+
+  it('hands out a signed GET URL that serves the upload (LOCAL: Stowage, S3/Azure: the store)', async () => {
+    const data = randomBytes(3000);
+    const { name } = await (await fetch(`${url}/uploads`, { method: 'POST', body: multipart('s.bin', data) })).json();
+    const { url: signed } = await (await fetch(`${url}/uploads/${name}/signed-url`)).json();
+    const get = await fetch(new URL(signed, url));
+    expect(get.status).toBe(200);
+    expect(Buffer.from(await get.arrayBuffer()).equals(data)).toBe(true);
+  });
+
+  if (storageType === 'LOCAL') {
+    it('round-trips a signed URL on LOCAL (PUT then GET) and refuses a tampered one', async () => {
+      const name = `${randomUUID()}.txt`;
+      const { url: putUrl } = await (await fetch(`${url}/uploads/${name}/signed-url`, { method: 'POST' })).json();
+      const put = await fetch(new URL(putUrl, url), { method: 'PUT', body: 'signed upload' });
+      expect(put.status).toBe(201);
+
+      const { url: getUrl } = await (await fetch(`${url}/uploads/${name}/signed-url`)).json();
+      const get = await fetch(new URL(getUrl, url));
+      expect(get.status).toBe(200);
+      expect(await get.text()).toBe('signed upload');
+
+      const tampered = new URL(getUrl, url);
+      tampered.searchParams.set('expires', String(Number(tampered.searchParams.get('expires')) + 86_400));
+      expect((await fetch(tampered)).status).toBe(403);
+      expect((await fetch(new URL(getUrl, url), { method: 'PUT', body: 'overwrite' })).status).toBe(403);
+      expect((await fetch(new URL(getUrl.replace(name, 'other.txt'), url))).status).toBe(403);
+    });
+
+    it('streams a 1 GiB upload with the RSS growing by less than 64 MiB', async () => {
+      const pid = app.pid!;
+      const rss = () => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))![1]) * 1024;
+      const baseline = rss();
+      let peak = baseline;
+      const sampler = setInterval(() => (peak = Math.max(peak, rss())), 50);
+
+      const total = 1024 ** 3;
+      const chunk = randomBytes(1024 * 1024);
+      const hash = createHash('sha256');
+      const form = multipartBody('file', 'big.bin', Buffer.alloc(0));
+      const result = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = httpRequest(
+          `${url}/uploads`,
+          {
+            method: 'POST',
+            headers: { 'Content-Type': form.contentType, 'Content-Length': String(form.head.length + total + form.tail.length) },
+          },
+          (res) => {
+            let body = '';
+            res.on('data', (c) => (body += c));
+            res.on('end', () => resolve({ status: res.statusCode!, body }));
+          },
+        );
+        req.on('error', reject);
+        let sent = 0;
+        const pump = () => {
+          while (sent < total) {
+            sent += chunk.length;
+            hash.update(chunk);
+            if (!req.write(chunk)) return void req.once('drain', pump);
+          }
+          req.end(form.tail);
+        };
+        req.write(form.head);
+        pump();
+      });
+      clearInterval(sampler);
+      peak = Math.max(peak, rss());
+
+      expect(result.status).toBe(201);
+      const stored = JSON.parse(result.body);
+      expect(stored).toMatchObject({ size: total, sha256: hash.digest('hex') });
+      if (process.env.STOWAGE_E2E_REPORT_RSS) console.log(`RSS growth ${((peak - baseline) / 2 ** 20).toFixed(1)} MiB`);
+      expect(peak - baseline).toBeLessThan(64 * 1024 * 1024);
+      await fetch(`${url}/uploads/${stored.name}`, { method: 'DELETE' });
+      await fetch(`${url}/cleanup/run`, { method: 'POST' });
+    }, 120_000);
+  }
 
   it('refuses names that would leave their folder', async () => {
     expect((await fetch(`${url}/uploads/..%2Fsecret`)).status).toBe(400);

@@ -176,7 +176,7 @@ describe('StorageService without a module', () => {
   });
 
   it('rejects with coded errors, never swallowing them', async () => {
-    const storage = new StorageService(undefined, undefined, { storageType: 'MEMORY' });
+    const storage = new StorageService({ storageType: 'MEMORY' });
     await expect(storage.readFile('/missing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
     await expect(storage.deleteFile('/missing.txt')).rejects.toMatchObject({ code: 'ENOENT' });
   });

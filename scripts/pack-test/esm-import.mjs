@@ -6,7 +6,7 @@ for (const [name, value] of Object.entries({ StorageModule, StorageService, Loca
   if (typeof value !== 'function') throw new Error(`stowage/nest has no ${name} for ES modules`);
 }
 if (StorageType.LOCAL !== 'LOCAL') throw new Error('StorageType.LOCAL is missing');
-const storage = new StorageService(undefined, undefined, { storageType: 'MEMORY' });
+const storage = new StorageService({ storageType: 'MEMORY' });
 await storage.writeFile('/esm.txt', 'ok');
 if ((await storage.readFile('/esm.txt')).toString() !== 'ok') throw new Error('ESM round trip failed');
 console.log('test-pack: ES module import of stowage/nest works');

@@ -1,13 +1,14 @@
 import 'reflect-metadata';
 import { LogLevel } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
+import { StorageExceptionFilter } from 'stowage/nest';
 import { AppModule } from './app.module';
-import { StorageErrorFilter } from './storage-error.filter';
 
 async function bootstrap(): Promise<void> {
   const levels = (process.env.LOG_LEVELS ?? 'log,warn,error').split(',') as LogLevel[];
   const app = await NestFactory.create(AppModule, { logger: levels });
-  app.useGlobalFilters(new StorageErrorFilter());
+  // Stowage's fs-style codes as HTTP statuses (ENOENT 404, EACCES 403, ...), bodies without paths.
+  app.useGlobalFilters(new StorageExceptionFilter());
   app.enableShutdownHooks();
 
   const port = Number(process.env.PORT ?? 3000);

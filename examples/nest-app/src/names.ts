@@ -7,10 +7,3 @@ export function safeName(name: string): string {
   }
   return name;
 }
-
-/** What multer hands over for a multipart file field (kept in memory). */
-export interface UploadedBlob {
-  originalname: string;
-  buffer: Buffer;
-  size: number;
-}

@@ -12,8 +12,15 @@ import {
   UseInterceptors,
 } from '@nestjs/common';
 import { FileInterceptor } from '@nestjs/platform-express';
-import { UploadedBlob } from '../names';
-import { ReplaySegmentsService } from './replay-segments.service';
+import type { Request } from 'express';
+import { stowageStorage, type StoredUpload } from 'stowage/nest';
+import { safeName } from '../names';
+import { ReplaySegmentsService, sessionDir } from './replay-segments.service';
+
+/** Stands in for the media server writing a segment file: streamed to the session's folder. */
+const segmentStorage = stowageStorage<Request>({
+  key: (req) => `${sessionDir(String(req.params.userId), String(req.params.timestamp))}/${safeName(String(req.params.name))}`,
+});
 
 @Controller('sessions')
 export class ReplaySegmentsController {
@@ -33,16 +40,10 @@ export class ReplaySegmentsController {
   }
 
   @Put(':userId/:timestamp/segments/:name')
-  @UseInterceptors(FileInterceptor('file'))
-  async writeSegment(
-    @Param('userId') userId: string,
-    @Param('timestamp') timestamp: string,
-    @Param('name') name: string,
-    @UploadedFile() file: UploadedBlob | undefined,
-  ) {
+  @UseInterceptors(FileInterceptor('file', { storage: segmentStorage }))
+  writeSegment(@Param('name') name: string, @UploadedFile() file: StoredUpload | undefined) {
     if (!file) throw new BadRequestException('Expected a multipart field named "file"');
-    await this.segments.writeSegment(userId, timestamp, name, file.buffer);
-    return { stored: name };
+    return { stored: name, size: file.size };
   }
 
   @Get(':userId/:timestamp/segments')

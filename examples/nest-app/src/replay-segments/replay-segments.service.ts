@@ -8,6 +8,11 @@ export const SEGMENTS_ROOT = 'replay-segments';
 /** Segment files written by the media server: `segment-<n>.ts` or `.m4s`. */
 const SEGMENT_NAME = /^segment-\d+\.(ts|m4s)$/;
 
+/** The folder of one recording session. */
+export function sessionDir(userId: string, timestamp: string): string {
+  return `${SEGMENTS_ROOT}/${safeName(userId)}/${safeName(timestamp)}`;
+}
+
 export interface SegmentInfo {
   name: string;
   size: number;
@@ -27,7 +32,7 @@ export class ReplaySegmentsService {
   }
 
   sessionDir(userId: string, timestamp: string): string {
-    return `${SEGMENTS_ROOT}/${safeName(userId)}/${safeName(timestamp)}`;
+    return sessionDir(userId, timestamp);
   }
 
   /** One folder per recording session; the media server writes its segments there. */
@@ -41,11 +46,6 @@ export class ReplaySegmentsService {
   /** Starting the recording failed: remove the session folder and whatever is in it. */
   abortSession(userId: string, timestamp: string): Promise<void> {
     return this.storage.deleteDirectory(this.sessionDir(userId, timestamp), { recursive: true, force: true });
-  }
-
-  /** Stands in for the media server writing a segment file. */
-  writeSegment(userId: string, timestamp: string, name: string, data: Buffer): Promise<void> {
-    return this.storage.writeFile(`${this.sessionDir(userId, timestamp)}/${safeName(name)}`, data);
   }
 
   async listSegments(userId: string, timestamp: string): Promise<SegmentInfo[]> {

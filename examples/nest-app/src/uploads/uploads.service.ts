@@ -1,39 +1,23 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { extname } from 'node:path';
-import { Injectable, Logger } from '@nestjs/common';
+import { Injectable } from '@nestjs/common';
 import { StorageService } from 'stowage/nest';
 import { safeName } from '../names';
 
 export const UPLOADS_DIR = 'uploads';
 
-export interface StoredUpload {
-  name: string;
-  path: string;
-  size: number;
-  sha256: string;
+/** Where an upload named `originalName` is stored: a fresh name that keeps the extension. */
+export function uploadPath(originalName: string): string {
+  const extension = extname(originalName).replace(/[^A-Za-z0-9.]/g, '');
+  return `${UPLOADS_DIR}/${randomUUID()}${extension}`;
 }
 
 @Injectable()
 export class UploadsService {
-  private readonly logger = new Logger(UploadsService.name);
-
   constructor(private readonly storage: StorageService) {}
 
-  /** Stores the bytes, then reads them back to checksum what was stored; a failure removes it. */
-  async store(originalName: string, data: Buffer): Promise<StoredUpload> {
-    const extension = extname(originalName).replace(/[^A-Za-z0-9.]/g, '');
-    const name = `${randomUUID()}${extension}`;
-    const path = `${UPLOADS_DIR}/${name}`;
-    await this.storage.writeFile(path, data);
-    try {
-      const stored = await this.storage.readFile(path);
-      const sha256 = createHash('sha256').update(stored).digest('hex');
-      return { name, path, size: stored.length, sha256 };
-    } catch (error) {
-      this.logger.warn(`Removing failed upload ${path}`);
-      await this.storage.deleteFile(path);
-      throw error;
-    }
+  pathOf(name: string): string {
+    return `${UPLOADS_DIR}/${safeName(name)}`;
   }
 
   async list(): Promise<string[]> {
@@ -41,7 +25,8 @@ export class UploadsService {
     return this.storage.listFiles(UPLOADS_DIR);
   }
 
-  read(name: string): Promise<Buffer> {
-    return this.storage.readFile(`${UPLOADS_DIR}/${safeName(name)}`);
+  /** A URL a browser can GET (or PUT) without credentials for 5 minutes, on every storage type. */
+  signedUrl(name: string, method: 'GET' | 'PUT'): Promise<string> {
+    return this.storage.getSignedUrl(this.pathOf(name), { method, expiresIn: 300 });
   }
 }
