@@ -520,7 +520,9 @@ export interface S3StorageOptions {
 }
 
 /**
- * Sets the process-wide logger that receives Stowage's log events, or removes it with `null`.
+ * Sets the process-wide logger that receives Stowage's log events (every level), or silences them
+ * with `null`. Without a logger (the default, and after `setLogger()` with no argument),
+ * warnings and errors are printed to stderr and debug events are dropped.
  * Events arrive asynchronously, on a later tick of the event loop.
  * A logger that throws is ignored for that event: logging never breaks a storage call.
  */

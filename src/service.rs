@@ -108,7 +108,7 @@ impl StorageService {
       }
     };
     if let Some(logger) = get("logger")? {
-      crate::logger::set_logger(env, Some(unsafe { logger.cast()? }))?;
+      crate::logger::set_logger(env, logger)?;
     }
     let config: Option<Object> = get("config")?.map(|c| unsafe { c.cast() }).transpose()?;
     let env_object: Option<Object> = get("env")?.map(|c| unsafe { c.cast() }).transpose()?;
