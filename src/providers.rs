@@ -321,9 +321,14 @@ pub struct LocalStorageProvider {
 
 #[napi]
 impl LocalStorageProvider {
-  #[napi(constructor)]
-  pub fn new(env: &Env, options: Option<LocalStorageOptions>) -> Result<Self> {
-    let options = options.unwrap_or_default();
+  #[napi(
+    constructor,
+    ts_args_type = "options?: LocalStorageOptions | undefined | null"
+  )]
+  pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
+    let options: LocalStorageOptions =
+      crate::args::constructor_options(env, options, crate::args::LOCAL_OPTIONS)
+        .map_err(|f| f.into_napi(env))?;
     let root = options
       .root
       .filter(|r| !r.is_empty())

@@ -92,7 +92,8 @@ impl StorageService {
   #[napi(constructor, ts_args_type = "options?: StorageServiceOptions | null")]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
     let options = match options {
-      Some(o) => crate::args::options_object("options", &o).map_err(|f| f.into_napi(env))?,
+      Some(o) => crate::args::check_options(&o, crate::args::SERVICE_OPTIONS)
+        .map_err(|f| f.into_napi(env))?,
       None => None,
     };
     let get = |key: &str| -> Result<Option<Unknown>> {
