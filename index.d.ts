@@ -564,4 +564,6 @@ export interface TransferResult {
   failed: Array<TransferFailure>
   /** Bytes of the copied files. */
   bytes: number
+  /** With `dryRun`: the files that would be copied (relative paths, sorted); absent otherwise. */
+  wouldCopy?: Array<string>
 }
