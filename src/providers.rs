@@ -138,9 +138,9 @@ macro_rules! storage_methods {
         crate::files::read_file(env, &self.storage, path, options)
       }
 
-      /// Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`.
+      /// Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types.
       #[napi(
-        ts_args_type = "path: string, data: Buffer | Uint8Array | string",
+        ts_args_type = "path: string, data: FileData",
         ts_return_type = "Promise<void>"
       )]
       pub fn write_file<'e>(
