@@ -336,13 +336,16 @@ pub enum OptionType {
   /// Any object.
   Object,
   /// An object of options for napi to convert: checked and copied like the outer one.
-  Options(&'static [OptionSpec]),
+  Options(OptionTable),
   /// An object kept as it is (its methods may need it as `this`), with these members checked.
   ObjectWith(&'static [OptionSpec]),
 }
 
 /// An option's name (as JavaScript spells it) and its type.
 pub type OptionSpec = (&'static str, OptionType);
+
+/// The options of one options object, in groups (options that several objects share are one group).
+pub type OptionTable = &'static [&'static [OptionSpec]];
 
 use OptionType as T;
 
@@ -359,42 +362,45 @@ const MULTIPART_OPTIONS: &[OptionSpec] = &[
   ("maxConcurrency", T::Number),
 ];
 
-/// `LocalStorageOptions`.
-pub const LOCAL_OPTIONS: &[OptionSpec] = &[("root", T::String), ("fsync", T::Boolean)];
-
-/// `S3StorageOptions`.
-pub const S3_OPTIONS: &[OptionSpec] = &[
-  ("bucket", T::String),
-  ("region", T::String),
-  ("accessKeyId", T::String),
-  ("secretAccessKey", T::String),
-  ("sessionToken", T::String),
+/// What `S3StorageOptions` and `AzureBlobStorageOptions` share.
+const OBJECT_STORE_OPTIONS: &[OptionSpec] = &[
   ("endpoint", T::String),
   ("prefix", T::String),
   ("allowHttp", T::Boolean),
-  ("retry", T::Options(RETRY_OPTIONS)),
-  ("multipart", T::Options(MULTIPART_OPTIONS)),
+  ("retry", T::Options(&[RETRY_OPTIONS])),
+  ("multipart", T::Options(&[MULTIPART_OPTIONS])),
   ("skipWriteChecks", T::Boolean),
   ("writeCheckCacheMs", T::Number),
+];
+
+/// `LocalStorageOptions`.
+pub const LOCAL_OPTIONS: OptionTable = &[&[("root", T::String), ("fsync", T::Boolean)]];
+
+/// `S3StorageOptions`.
+pub const S3_OPTIONS: OptionTable = &[
+  &[
+    ("bucket", T::String),
+    ("region", T::String),
+    ("accessKeyId", T::String),
+    ("secretAccessKey", T::String),
+    ("sessionToken", T::String),
+  ],
+  OBJECT_STORE_OPTIONS,
 ];
 
 /// `AzureBlobStorageOptions`.
-pub const AZURE_OPTIONS: &[OptionSpec] = &[
-  ("account", T::String),
-  ("accessKey", T::String),
-  ("container", T::String),
-  ("connectionString", T::String),
-  ("endpoint", T::String),
-  ("prefix", T::String),
-  ("allowHttp", T::Boolean),
-  ("retry", T::Options(RETRY_OPTIONS)),
-  ("multipart", T::Options(MULTIPART_OPTIONS)),
-  ("skipWriteChecks", T::Boolean),
-  ("writeCheckCacheMs", T::Number),
+pub const AZURE_OPTIONS: OptionTable = &[
+  &[
+    ("account", T::String),
+    ("accessKey", T::String),
+    ("container", T::String),
+    ("connectionString", T::String),
+  ],
+  OBJECT_STORE_OPTIONS,
 ];
 
 /// `StorageServiceOptions`.
-pub const SERVICE_OPTIONS: &[OptionSpec] = &[
+pub const SERVICE_OPTIONS: OptionTable = &[&[
   ("storageType", T::String),
   ("config", T::ObjectWith(&[("get", T::RequiredFunction)])),
   ("env", T::Object),
@@ -411,7 +417,7 @@ pub const SERVICE_OPTIONS: &[OptionSpec] = &[
   ("s3", T::Options(S3_OPTIONS)),
   ("azure", T::Options(AZURE_OPTIONS)),
   ("logger", T::Function),
-];
+]];
 
 /// Checks a constructor's `options` argument against `fields` before napi converts it, so a wrong
 /// type is a TypeError with `code: 'ERR_INVALID_ARG_TYPE'` naming the option (`The "root" option
@@ -421,7 +427,7 @@ pub const SERVICE_OPTIONS: &[OptionSpec] = &[
 /// options that are set, each read once (`None` when the argument is unset).
 pub fn check_options<'e>(
   value: &Unknown<'e>,
-  fields: &[OptionSpec],
+  fields: &[&[OptionSpec]],
 ) -> std::result::Result<Option<Object<'e>>, Failure> {
   match options_object("options", value)? {
     Some(obj) => Ok(Some(checked_copy(&obj, "", fields)?)),
@@ -432,13 +438,13 @@ pub fn check_options<'e>(
 fn checked_copy<'e>(
   obj: &Object<'e>,
   prefix: &str,
-  fields: &[OptionSpec],
+  fields: &[&[OptionSpec]],
 ) -> std::result::Result<Object<'e>, Failure> {
   let env = obj.value().env;
   let fail = |e: napi::Error| Failure::Type(e.to_string());
   let mut copy = Object::new(&Env::from_raw(env)).map_err(fail)?;
   pass_through_unlisted(obj, &mut copy, fields)?;
-  for (key, expected) in fields {
+  for (key, expected) in fields.iter().flat_map(|group| group.iter()) {
     let value: Unknown = obj.get_named_property(key).map_err(|e| thrown(env, e))?;
     let actual = value.get_type().ok();
     let unset = matches!(actual, Some(ValueType::Undefined | ValueType::Null));
@@ -468,7 +474,7 @@ fn checked_copy<'e>(
       }
       T::ObjectWith(inner) => {
         let inner_obj: Object = unsafe { value.cast() }.map_err(fail)?;
-        checked_copy(&inner_obj, &format!("{name}."), inner)?;
+        checked_copy(&inner_obj, &format!("{name}."), &[inner])?;
         copy.set_named_property(key, value).map_err(fail)?;
       }
       _ => copy.set_named_property(key, value).map_err(fail)?,
@@ -483,7 +489,7 @@ fn checked_copy<'e>(
 fn pass_through_unlisted(
   obj: &Object,
   copy: &mut Object,
-  fields: &[OptionSpec],
+  fields: &[&[OptionSpec]],
 ) -> std::result::Result<(), Failure> {
   let env = obj.value().env;
   let names = obj.get_property_names().map_err(|e| thrown(env, e))?;
@@ -494,7 +500,11 @@ fn pass_through_unlisted(
       continue;
     }
     let key: String = unsafe { name.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
-    if fields.iter().any(|(listed, _)| *listed == key) {
+    if fields
+      .iter()
+      .flat_map(|g| g.iter())
+      .any(|(listed, _)| *listed == key)
+    {
       continue;
     }
     let value: Unknown = obj.get_named_property(&key).map_err(|e| thrown(env, e))?;
@@ -525,7 +535,7 @@ fn type_label(t: ValueType) -> &'static str {
 pub fn constructor_options<O: FromNapiValue + Default>(
   env: &Env,
   value: Option<Unknown>,
-  fields: &[OptionSpec],
+  fields: &[&[OptionSpec]],
 ) -> std::result::Result<O, Failure> {
   let Some(copy) = value
     .map(|v| check_options(&v, fields))
