@@ -46,6 +46,26 @@ export interface DeleteOldFilesOptions {
 /** What `checksum` computes, named as `crypto.createHash` names it. */
 export type ChecksumAlgorithm = 'sha256' | 'md5'
 
+/**
+ * What `writeFile` takes: a string (written as UTF-8), or the bytes of a Buffer, any TypedArray or a
+ * DataView (its view: offset and length honoured), copied at the call.
+ */
+export type FileData =
+  | string
+  | Buffer
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+  | DataView
+
 /** The operations every provider has: SPEC's ten, and copy, move, checksum and paged listing. */
 export interface IStorageProvider {
   ensureDirectory(path: string): Promise<void>
@@ -56,7 +76,7 @@ export interface IStorageProvider {
   listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
   getFileStats(path: string): Promise<FileStats>
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  writeFile(path: string, data: FileData): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
 }
 
@@ -147,6 +167,19 @@ export interface TransferOptions {
   skipIdentical?: boolean
 }
 
+export type TypedArray =
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -177,8 +210,8 @@ export declare class AzureBlobStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
+  writeFile(path: string, data: FileData): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
@@ -222,8 +255,8 @@ export declare class LocalStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
+  writeFile(path: string, data: FileData): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
@@ -265,8 +298,8 @@ export declare class MemoryStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
+  writeFile(path: string, data: FileData): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
@@ -309,8 +342,8 @@ export declare class S3StorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
+  writeFile(path: string, data: FileData): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
@@ -341,8 +374,18 @@ export declare class StorageListing {
   close(): void
 }
 
-/** The facade: one provider per `StorageType`, the default chosen by `STORAGE_TYPE`. */
+/**
+ * The facade: one provider per `StorageType`, the default chosen by `STORAGE_TYPE` (or the
+ * `storageType` option; an unknown value logs a warning and falls back to `LOCAL`). Each storage
+ * method calls the same method of the provider `getProvider()` returns, so a `jest.spyOn` on that
+ * provider sees the call.
+ */
 export declare class StorageService {
+  /**
+   * Options win over the configuration (`config`, then `env`, then the process environment).
+   * Providers are created when first asked for, so a LOCAL-only app needs no cloud settings. A
+   * wrong option type throws a `TypeError` (`ERR_INVALID_ARG_TYPE`) naming the option.
+   */
   constructor(options?: StorageServiceOptions | null)
   /** The provider `STORAGE_TYPE` chose. */
   get defaultType(): StorageType
@@ -351,24 +394,92 @@ export declare class StorageService {
    * coded error naming the missing variables when that provider's configuration is incomplete.
    */
   getProvider(type?: StorageType | `${StorageType}`): IExtendedStorageProvider
+  /**
+   * Creates the directory and its parents on the default provider; fine when it exists.
+   * `EEXIST`/`ENOTDIR` when a file is in the way.
+   */
   ensureDirectory(path: string): Promise<void>
+  /** `true` only for a directory (a file gives `false`); never rejects for a missing path. */
   directoryExists(path: string): Promise<boolean>
+  /**
+   * Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an
+   * AbortError). `ENOENT` unless `force`, `ENOTEMPTY` without `recursive`, `ENOTDIR` for a file.
+   */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
   deleteFile(path: string): Promise<void>
+  /** `true` only for a file (a directory gives `false`); never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
+  /**
+   * Names of the direct children of `dirPath` (files and directories), sorted by byte order; with
+   * `recursive`, every path under `dirPath` relative to it. `filter` keeps a name when it returns
+   * a truthy value. `ENOENT`, `ENOTDIR`.
+   */
   listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
+  /**
+   * `{ size, mtime, ctime }` of a file (`ctime`: the inode change time on LOCAL, the last
+   * modification elsewhere). `ENOENT`, `EISDIR`.
+   */
   getFileStats(path: string): Promise<FileStats>
+  /**
+   * The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive
+   * (as `fs.createReadStream`). `ENOENT`, `EISDIR`.
+   */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /**
+   * Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the
+   * call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a
+   * `TypeError` for other types.
+   */
+  writeFile(path: string, data: FileData): Promise<void>
+  /**
+   * Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before
+   * `olderThan`; resolves how many. Sub-directories stay; a missing directory is 0; a file that
+   * fails is logged and skipped. `signal` stops it with an AbortError.
+   */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** `cleanupTempFiles` of the default provider (not part of `IStorageProvider`). */
+  /**
+   * Removes the `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth)
+   * modified before `olderThan` (default: an hour ago); resolves how many. 0 where writes leave no
+   * temp files (MEMORY, S3, Azure). Not part of `IStorageProvider`.
+   */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
+  /**
+   * Copies the file `src` to `dest` (parents created, `dest` replaced atomically; server-side on
+   * S3 and Azure). `ENOENT`, `EISDIR`, `ENOTDIR`.
+   */
   copyFile(src: string, dest: string): Promise<void>
+  /**
+   * Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; a copy, then a delete, on S3 and
+   * Azure (not atomic there). `ENOENT`, `EISDIR`, `ENOTDIR`.
+   */
   moveFile(src: string, dest: string): Promise<void>
+  /**
+   * The lowercase hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it
+   * streams by. `ENOENT`, `EISDIR`, `EINVAL` for other algorithms.
+   */
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
+  /**
+   * The entries under `dirPath` (with `recursive`, its whole tree) as an async iterator of `{
+   * path, size, mtime, isDirectory }`, read a page of up to 1,000 at a time; in the provider's
+   * order, not sorted.
+   */
   list(dirPath: string, options?: ListOptions): AsyncIterableIterator<ListEntry>
+  /**
+   * A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in
+   * `fs.createReadStream`), `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive
+   * as an `'error'` event.
+   */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
+  /**
+   * A Node Writable that publishes the file atomically when it finishes, and leaves nothing behind
+   * when destroyed, failed or aborted through `signal`.
+   */
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  /**
+   * A URL that allows one `GET` or `PUT` of the file without credentials for `expiresIn` seconds
+   * (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY.
+   */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
 }
 
@@ -415,7 +526,10 @@ export interface FileStats {
   size: number
   /** Last modification. */
   mtime: Date
-  /** Inode change time on LOCAL, creation time on Azure Blob, last modification on S3 and MEMORY. */
+  /**
+   * Inode change time on LOCAL (as `fs.stat` gives); the last modification on S3, Azure Blob
+   * (object_store does not expose a blob's creation time) and MEMORY.
+   */
   ctime: Date
 }
 
@@ -520,7 +634,9 @@ export interface S3StorageOptions {
 }
 
 /**
- * Sets the process-wide logger that receives Stowage's log events, or removes it with `null`.
+ * Sets the process-wide logger that receives Stowage's log events (every level), or silences them
+ * with `null`. Without a logger (the default, and after `setLogger()` with no argument),
+ * warnings and errors are printed to stderr and debug events are dropped.
  * Events arrive asynchronously, on a later tick of the event loop.
  * A logger that throws is ignored for that event: logging never breaks a storage call.
  */
@@ -562,4 +678,6 @@ export interface TransferResult {
   failed: Array<TransferFailure>
   /** Bytes of the copied files. */
   bytes: number
+  /** With `dryRun`: the files that would be copied (relative paths, sorted); absent otherwise. */
+  wouldCopy?: Array<string>
 }

@@ -5,5 +5,6 @@ module.exports = {
   testMatch: ['**/*.spec.ts'],
   testPathIgnorePatterns: ['/node_modules/', '<rootDir>/__tests__/nest/'],
   transform: { '^.+\\.ts$': ['ts-jest', { tsconfig: '<rootDir>/__tests__/tsconfig.json' }] },
+  setupFiles: ['<rootDir>/__tests__/quiet-logs.js'],
   testTimeout: 60000,
 };

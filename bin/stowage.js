@@ -1,57 +1,121 @@
 #!/usr/bin/env node
 // stowage: ls, cp, sync, rm and du over ./local/paths, s3://bucket/prefix and azure://container/prefix.
 // Configured by the same environment variables as the library. Exit codes: 0 ok, 1 a failure
-// (some files failed, or the operation did), 2 a usage error.
+// (some files failed, or the operation did), 2 a usage error, 130 interrupted (Ctrl-C).
 'use strict';
 
+const { resolve: resolvePath } = require('node:path');
 const { pipeline } = require('node:stream/promises');
-const { LocalStorageProvider, S3StorageProvider, AzureBlobStorageProvider, transfer } = require('..');
+const { parseArgs } = require('node:util');
+const { LocalStorageProvider, S3StorageProvider, AzureBlobStorageProvider, setLogger, transfer } = require('..');
+const { version } = require('../package.json');
 
-const USAGE = `Usage: stowage <command> [options] <location...>
+/** Files in flight at once: `transfer`'s range. */
+const MAX_CONCURRENCY = 256;
+/**
+ * `sync` removes the temp files of interrupted writes (`.stowage-tmp-*`, what `cleanupTempFiles`
+ * recognises) under its destination once they have not changed for this long: a write still in
+ * flight keeps touching its temp file, so it is left alone.
+ */
+const TEMP_FILE_GRACE_MS = 60_000;
+/** Exit code after SIGINT/SIGTERM, as shells report a command ended by SIGINT. */
+const INTERRUPTED = 130;
+
+const USAGE = `Usage: stowage <command> [options] [--] <location...>
 
 Commands:
-  ls [-r] <loc>                  list a directory (-r: the whole tree), or show a file
+  ls [-r] <loc>                  list a directory, sorted (-r: the whole tree), or show a file
   du <loc>                       files and bytes under a directory, at any depth
   cp [-r] <src> <dst>            copy a file; -r: every file of a tree
-  sync [--dry-run] <src> <dst>   copy the files of a tree that differ (size, then SHA-256)
-  rm [-r] [--dry-run] <loc>      remove a file; -r: a whole tree
+  sync [--dry-run] <src> <dst>   copy the files of a tree that differ (size, then SHA-256), and
+                                 remove temp files that interrupted writes left under <dst>
+  rm [-r] [-f] [--dry-run] <loc> remove a file; -r: a whole tree (never /, . or .., a bucket or
+                                 a container, unless --no-preserve-root); -f: a missing one is fine
 
 Locations: ./relative/path or /absolute/path (local), s3://bucket/prefix, azure://container/prefix.
 S3 and Azure read AWS_* and AZURE_* variables (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL,
 AZURE_STORAGE_CONNECTION_STRING, ...); the URL names the bucket or container.
 
-Options: -r, --recursive   --dry-run   --concurrency <n> (default 8)   -q, --quiet   -h, --help
-Exit codes: 0 ok, 1 failure (some files, or the whole operation), 2 usage error.`;
+Options: -r, --recursive   -n, --dry-run   -f, --force   --no-preserve-root
+         --concurrency <n> (1 to ${MAX_CONCURRENCY}, default 8)   -q, --quiet   -h, --help   --version
+         Short flags combine (-rf); --name=value works; -- ends the options.
+Exit codes: 0 ok, 1 failure (some files, or the whole operation), 2 usage error, 130 interrupted.`;
+
+const OPTIONS = {
+  recursive: { type: 'boolean', short: 'r' },
+  'dry-run': { type: 'boolean', short: 'n' },
+  force: { type: 'boolean', short: 'f' },
+  'no-preserve-root': { type: 'boolean' },
+  quiet: { type: 'boolean', short: 'q' },
+  help: { type: 'boolean', short: 'h' },
+  version: { type: 'boolean' },
+  concurrency: { type: 'string' },
+};
 
 class UsageError extends Error {}
 
-function parseArgs(argv) {
-  const opts = { recursive: false, dryRun: false, quiet: false, concurrency: 8, args: [] };
-  for (let i = 0; i < argv.length; i += 1) {
-    const a = argv[i];
-    if (a === '-r' || a === '--recursive') opts.recursive = true;
-    else if (a === '--dry-run' || a === '-n') opts.dryRun = true;
-    else if (a === '-q' || a === '--quiet') opts.quiet = true;
-    else if (a === '-h' || a === '--help') opts.help = true;
-    else if (a === '--concurrency') {
-      opts.concurrency = Number(argv[(i += 1)]);
-      if (!Number.isInteger(opts.concurrency) || opts.concurrency < 1) throw new UsageError('--concurrency needs a positive integer');
-    } else if (a.startsWith('-') && a !== '-') throw new UsageError(`unknown option ${a}`);
-    else opts.args.push(a);
+/** The command line as `{ command, args, recursive, dryRun, ... }`; a UsageError when it is wrong. */
+function readCommandLine(argv) {
+  let parsed;
+  try {
+    parsed = parseArgs({ args: argv, options: OPTIONS, allowPositionals: true, strict: true });
+  } catch (e) {
+    if (typeof e.code === 'string' && e.code.startsWith('ERR_PARSE_ARGS')) throw new UsageError(e.message);
+    throw e;
+  }
+  const { values, positionals } = parsed;
+  const opts = {
+    command: positionals[0],
+    args: positionals.slice(1),
+    recursive: Boolean(values.recursive),
+    dryRun: Boolean(values['dry-run']),
+    force: Boolean(values.force),
+    preserveRoot: !values['no-preserve-root'],
+    quiet: Boolean(values.quiet),
+    help: Boolean(values.help),
+    version: Boolean(values.version),
+    concurrency: 8,
+  };
+  if (values.concurrency !== undefined) {
+    const n = Number(values.concurrency);
+    if (!/^\d+$/.test(values.concurrency) || n < 1 || n > MAX_CONCURRENCY) {
+      throw new UsageError(`--concurrency must be a whole number from 1 to ${MAX_CONCURRENCY} (got "${values.concurrency}")`);
+    }
+    opts.concurrency = n;
   }
   return opts;
 }
 
-/** `{ provider, path, label }` for a location. */
+/**
+ * A name as it may be printed: control characters (C0, DEL, C1: line breaks, terminal escapes)
+ * and the backslash become escapes (`\n`, `\x1b`, `\\`), so a name can neither forge a line of
+ * the listing nor send commands to the terminal.
+ */
+function printable(name) {
+  return name.replace(/[\\\x00-\x1f\x7f-\x9f]/g, (c) => {
+    const named = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' }[c];
+    return named ?? `\\x${c.charCodeAt(0).toString(16).padStart(2, '0')}`;
+  });
+}
+
+/** `{ provider, path, label, root }` for a location; `root` when it names a bucket or container itself. */
 function locate(text) {
   const match = /^(s3|azure):\/\/([^/]+)\/?(.*)$/.exec(text);
   if (!match) {
     if (/^[a-z0-9]+:\/\//i.test(text)) throw new UsageError(`unknown location scheme: ${text}`);
-    return { provider: new LocalStorageProvider(), path: text, label: text };
+    return { provider: new LocalStorageProvider(), path: text, label: text, root: false };
   }
   const [, scheme, container, prefix] = match;
   const provider = scheme === 's3' ? new S3StorageProvider({ bucket: container }) : new AzureBlobStorageProvider({ container });
-  return { provider, path: `/${prefix.replace(/\/+$/, '')}`, label: text };
+  const path = `/${prefix.replace(/\/+$/, '')}`;
+  return { provider, path, label: text, root: path.replace(/[/.]/g, '') === '' };
+}
+
+/** True for what `rm --preserve-root` refuses: `/`, a path ending in `.` or `..`, a bucket or container. */
+function isProtected(loc) {
+  const last = loc.path.split('/').filter(Boolean).pop();
+  if (loc.root || last === '.' || last === '..') return true;
+  return loc.provider instanceof LocalStorageProvider && resolvePath(loc.path) === '/';
 }
 
 const join = (dir, rel) => `${dir.replace(/\/+$/, '')}/${rel}`;
@@ -61,6 +125,7 @@ const human = (n) => {
   while (n >= 1024 && i < units.length - 1) (n /= 1024), (i += 1);
   return `${i === 0 ? n : n.toFixed(1)} ${units[i]}`;
 };
+const byteOrder = (a, b) => Buffer.compare(Buffer.from(a), Buffer.from(b));
 
 /** A progress bar on stderr, only when it is a terminal. */
 function progressBar(quiet, total) {
@@ -96,13 +161,17 @@ async function ls(opts) {
   const loc = locate(opts.args[0]);
   if (await loc.provider.fileExists(loc.path)) {
     const st = await loc.provider.getFileStats(loc.path);
-    console.log(`${st.size}\t${st.mtime.toISOString()}\t${loc.label}`);
+    console.log(`${st.size}\t${st.mtime.toISOString()}\t${printable(loc.label)}`);
     return 0;
   }
-  await walk(loc, opts.recursive, (e) => {
+  const entries = [];
+  await walk(loc, opts.recursive, (e) => entries.push(e));
+  entries.sort((a, b) => byteOrder(a.path, b.path));
+  const lines = entries.map((e) => {
     const when = e.mtime ? e.mtime.toISOString() : '-';
-    console.log(e.isDirectory ? `-\t${when}\t${e.path}/` : `${e.size}\t${when}\t${e.path}`);
+    return e.isDirectory ? `-\t${when}\t${printable(e.path)}/` : `${e.size}\t${when}\t${printable(e.path)}`;
   });
+  if (lines.length > 0) console.log(lines.join('\n'));
   return 0;
 }
 
@@ -114,11 +183,11 @@ async function du(opts) {
   await walk(loc, true, (e) => {
     if (!e.isDirectory) (files += 1), (bytes += e.size);
   });
-  console.log(`${bytes}\t${files} files\t${human(bytes)}\t${loc.label}`);
+  console.log(`${bytes}\t${files} files\t${human(bytes)}\t${printable(loc.label)}`);
   return 0;
 }
 
-async function copyTree(opts, skipIdentical) {
+async function copyTree(opts, skipIdentical, signal) {
   if (opts.args.length !== 2) throw new UsageError(`${skipIdentical ? 'sync' : 'cp'} needs a source and a destination`);
   const [src, dst] = opts.args.map(locate);
   const bar = progressBar(opts.quiet, !opts.quiet && process.stderr.isTTY ? await countFiles(src) : 0);
@@ -126,75 +195,129 @@ async function copyTree(opts, skipIdentical) {
     concurrency: opts.concurrency,
     dryRun: opts.dryRun,
     skipIdentical,
+    signal,
     onProgress: (p) => bar.update(p),
   });
   bar.done();
-  for (const f of result.failed) console.error(`failed: ${f.path}: ${f.message}`);
+  for (const f of result.failed) console.error(`failed: ${printable(f.path)}: ${printable(f.message)}`);
+  if (opts.dryRun && !opts.quiet) {
+    for (const path of result.wouldCopy ?? []) console.log(`would copy ${printable(join(src.label, path))}`);
+  }
+  let cleaned = 0;
+  if (skipIdentical && !opts.dryRun && (await dst.provider.directoryExists(dst.path))) {
+    cleaned = await dst.provider.cleanupTempFiles(dst.path, new Date(Date.now() - TEMP_FILE_GRACE_MS));
+  }
   const verb = opts.dryRun ? 'would copy' : 'copied';
   if (!opts.quiet) {
-    console.log(`${verb} ${result.copied}, skipped ${result.skipped}, failed ${result.failed.length} (${human(result.bytes)})`);
+    const removed = cleaned > 0 ? `, removed ${cleaned} leftover temp files` : '';
+    console.log(`${verb} ${result.copied}, skipped ${result.skipped}, failed ${result.failed.length} (${human(result.bytes)})${removed}`);
   }
   return result.failed.length > 0 ? 1 : 0;
 }
 
-async function cp(opts) {
-  if (opts.recursive) return copyTree(opts, false);
+async function cp(opts, signal) {
+  if (opts.recursive) return copyTree(opts, false, signal);
   if (opts.args.length !== 2) throw new UsageError('cp needs a source and a destination');
   const [src, dst] = opts.args.map(locate);
+  if (await src.provider.directoryExists(src.path)) {
+    console.error(`stowage: ${printable(src.label)}: is a directory (use -r)`);
+    return 1;
+  }
   let target = dst.path;
   if (target.endsWith('/') || (await dst.provider.directoryExists(target))) {
     target = join(target, src.path.split('/').filter(Boolean).pop());
   }
-  await pipeline(src.provider.createReadStream(src.path), dst.provider.createWriteStream(target));
+  // An abort destroys both streams: the destination keeps what it had, no temp file stays.
+  await pipeline(src.provider.createReadStream(src.path), dst.provider.createWriteStream(target), { signal });
   return 0;
 }
 
-async function rm(opts) {
+async function rm(opts, signal) {
   if (opts.args.length !== 1) throw new UsageError('rm needs one location');
   const loc = locate(opts.args[0]);
+  if (opts.recursive && opts.preserveRoot && isProtected(loc)) {
+    console.error(`stowage: refusing to remove ${printable(loc.label)} recursively (use --no-preserve-root to override)`);
+    return 1;
+  }
   if (await loc.provider.fileExists(loc.path)) {
-    if (opts.dryRun) console.log(`would remove ${loc.label}`);
+    if (opts.dryRun) console.log(`would remove ${printable(loc.label)}`);
     else await loc.provider.deleteFile(loc.path);
     return 0;
   }
-  if (!opts.recursive) {
-    const exists = await loc.provider.directoryExists(loc.path);
-    console.error(`stowage: ${loc.label}: ${exists ? 'is a directory (use -r)' : 'no such file or directory'}`);
+  const exists = await loc.provider.directoryExists(loc.path);
+  if (!exists && opts.force) return 0;
+  if (!opts.recursive || !exists) {
+    console.error(`stowage: ${printable(loc.label)}: ${exists ? 'is a directory (use -r)' : 'no such file or directory'}`);
     return 1;
   }
   if (opts.dryRun) {
-    let files = 0;
+    const files = [];
     await walk(loc, true, (e) => {
-      if (!e.isDirectory) (files += 1), console.log(`would remove ${join(loc.label, e.path)}`);
+      if (!e.isDirectory) files.push(e.path);
     });
-    console.log(`would remove ${files} files`);
+    files.sort(byteOrder);
+    for (const f of files) console.log(`would remove ${printable(join(loc.label, f))}`);
+    console.log(`would remove ${files.length} files`);
     return 0;
   }
-  await loc.provider.deleteDirectory(loc.path, { recursive: true });
+  await loc.provider.deleteDirectory(loc.path, { recursive: true, signal });
   return 0;
 }
 
-const COMMANDS = { ls, du, cp, sync: (opts) => copyTree(opts, true), rm };
+/** Each command, and whether it stops cleanly on an AbortSignal (else Ctrl-C ends the process at once). */
+const COMMANDS = {
+  ls: { run: ls, abortable: false },
+  du: { run: du, abortable: false },
+  cp: { run: cp, abortable: true },
+  sync: { run: (opts, signal) => copyTree(opts, true, signal), abortable: true },
+  rm: { run: rm, abortable: true },
+};
+
+/**
+ * Ctrl-C (SIGINT) or SIGTERM aborts an abortable command, which then stops cleanly (files in flight
+ * abandoned, their temp files removed) before the process exits with 130; a second signal, or a
+ * command that holds nothing to clean up, exits at once.
+ */
+function onInterrupt(controller, abortable) {
+  const handler = () => {
+    if (!abortable || controller.signal.aborted) process.exit(INTERRUPTED);
+    controller.abort();
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+}
 
 async function main(argv) {
-  let opts;
+  // The CLI reports failures itself (with exit codes); the library's own log lines would repeat them.
+  setLogger((e) => {
+    if (e.level === 'warn') console.error(`stowage: warning: ${printable(e.message)}`);
+  });
+  const controller = new AbortController();
   try {
-    opts = parseArgs(argv.slice(1));
-    if (argv[0] === '-h' || argv[0] === '--help') opts.help = true;
+    const opts = readCommandLine(argv);
+    if (opts.version) {
+      console.log(`stowage ${version}`);
+      return 0;
+    }
     if (opts.help || argv.length === 0) {
       console.log(USAGE);
       return argv.length === 0 ? 2 : 0;
     }
-    const command = COMMANDS[argv[0]];
-    if (!command) throw new UsageError(`unknown command ${argv[0]}`);
-    if (opts.dryRun && !['sync', 'rm'].includes(argv[0])) throw new UsageError('--dry-run is for sync and rm');
-    return await command(opts);
+    const command = COMMANDS[opts.command];
+    if (!command) throw new UsageError(opts.command === undefined ? 'no command' : `unknown command ${opts.command}`);
+    if (opts.dryRun && !['sync', 'rm'].includes(opts.command)) throw new UsageError('--dry-run is for sync and rm');
+    onInterrupt(controller, command.abortable);
+    return await command.run(opts, controller.signal);
   } catch (e) {
     if (e instanceof UsageError) {
-      console.error(`stowage: ${e.message}\n\n${USAGE}`);
+      console.error(`stowage: ${printable(e.message)}\n\n${USAGE}`);
       return 2;
     }
-    console.error(`stowage: ${e && e.message ? e.message : e}`);
+    if (controller.signal.aborted) {
+      console.error('stowage: interrupted');
+      return INTERRUPTED;
+    }
+    console.error(`stowage: ${printable(String(e && e.message ? e.message : e))}`);
     return 1;
   }
 }

@@ -22,6 +22,12 @@ if ! command -v cargo-fuzz >/dev/null; then
 fi
 
 cd fuzz
+# fuzz/Cargo.lock is committed: a stale one would be rewritten by the build and leave the checkout
+# changed, so refuse it here with what to do instead.
+if ! cargo metadata --locked --format-version 1 >/dev/null 2>&1; then
+  echo "fuzz: fuzz/Cargo.lock is out of date with crates/core; run \`cargo update -w\` in fuzz/ and commit it" >&2
+  exit 1
+fi
 mkdir -p corpus/path_parser artifacts
 # Seeds: the vectors of the path tests, one per file.
 for seed in 'a/b.txt' '../x' 'a/../../x' '/srv/data/a' '/srv/database/x' '%2e%2e/x' '..\x' 'a/.. /b' \

@@ -5,7 +5,8 @@
  * MEMORY alternately, with the process RSS sampled after a forced GC every N/50 operations. After a
  * warm-up (the first 20%), every sample must stay within ±10% of the first sample after it.
  *
- *   npm run soak                       200,000 operations, writes the "Soak" section of RELIABILITY.md
+ *   npm run soak                       200,000 operations, writes the "Soak" section of the report
+ *                                      (.test-results/RELIABILITY.md; RELIABILITY.md with STOWAGE_UPDATE_RELIABILITY=1)
  *   node --expose-gc scripts/soak.js 20000 --json   what the suite runs (prints JSON only)
  */
 const { mkdtempSync, rmSync } = require('node:fs');

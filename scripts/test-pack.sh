@@ -74,4 +74,6 @@ if command -v cargo >/dev/null || command -v rustc >/dev/null; then
 fi
 
 node esm-import.mjs
-exec node node_modules/jest/bin/jest.js --ci
+# Not `exec`: the shell must live on so that its EXIT trap removes $work (the project and its
+# node_modules, ~150 MB). `set -e` still ends the script with jest's status when it fails.
+node node_modules/jest/bin/jest.js --ci

@@ -5,12 +5,19 @@
 #
 #   STOWAGE_SKIP_SERVERS=1  skip the S3/Azure servers (their tests then say they were skipped)
 #   STOWAGE_QUICK=1         build, Rust tests and the root jest suite only
+#   STOWAGE_UPDATE_RELIABILITY=1  also write the reliability figures into the tracked RELIABILITY.md
+#                           (otherwise they go to .test-results/RELIABILITY.md only)
+#
+# A run leaves the checkout as it found it and removes its temporary files; under CI=true a run
+# that changed a tracked file or left an untracked one fails.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
 results="$repo/.test-results"
 rm -rf "$results" && mkdir -p "$results"
 failed_steps=()
+tmp_root=${TMPDIR:-/tmp}
+tmp_before=$(find "$tmp_root" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort)
 
 say() { printf '\n== %s\n' "$*" >&2; }
 step() {
@@ -33,7 +40,7 @@ if [ ! -x node_modules/.bin/napi ] || [ package-lock.json -nt node_modules/.pack
   must "npm ci" npm ci --no-audit --no-fund
 fi
 must "build the addon (debug) and stowage/nest" npm run --silent build:debug
-if [ -n "${CI:-}" ] && [ -d .git ]; then
+if [ -n "${CI:-}" ] && [ -e .git ]; then
   step "generated index.js and index.d.ts are committed as built" git diff --exit-code --stat -- index.js index.d.ts
 fi
 
@@ -84,10 +91,33 @@ if [ -z "${STOWAGE_QUICK:-}" ]; then
   step "npm pack, install into a fresh Nest project, run a spec there" bash scripts/test-pack.sh
 fi
 
+# --- what the run left behind ---------------------------------------------------------------------
+# New entries in the temp directory since the run began (other programs' too, when they share
+# it): printed with their size, so a suite that forgets to clean up shows here.
+tmp_left=$(comm -13 <(printf '%s\n' "$tmp_before") \
+  <(find "$tmp_root" -mindepth 1 -maxdepth 1 -printf '%f\n' 2>/dev/null | sort))
+if [ -n "$tmp_left" ]; then
+  echo "temp files left in $tmp_root by this run (or by others meanwhile):" >&2
+  while IFS= read -r name; do du -sh "$tmp_root/$name" >&2 2>/dev/null; done <<<"$tmp_left"
+else
+  echo "temp files: none left in $tmp_root" >&2
+fi
+if [ -n "${CI:-}" ] && [ -e .git ]; then
+  checkout_clean() {
+    local dirty
+    dirty=$(git status --porcelain --untracked-files=all)
+    [ -z "$dirty" ] && return 0
+    echo "the run changed the checkout (a test must write under .test-results/ or a temp dir):" >&2
+    printf '%s\n' "$dirty" >&2
+    return 1
+  }
+  step "the checkout is clean after the run (git status)" checkout_clean
+fi
+
 # --- summary ----------------------------------------------------------------------------------
 node -e '
   const fs = require("fs"); let passed = 0, failed = 0, skipped = 0;
-  for (const f of fs.readdirSync(process.argv[1])) {
+  for (const f of fs.readdirSync(process.argv[1]).filter((f) => f.endsWith(".json"))) {
     const r = JSON.parse(fs.readFileSync(`${process.argv[1]}/${f}`, "utf8"));
     passed += r.numPassedTests; failed += r.numFailedTests + (r.numRuntimeErrorTestSuites || 0);
     skipped += r.numPendingTests;

@@ -322,3 +322,227 @@ impl ToNapiValue for DateValue {
     Ok(out)
   }
 }
+
+/// The type a constructor option must have.
+pub enum OptionType {
+  String,
+  Boolean,
+  Number,
+  Function,
+  /// A function that must be there (`config.get`).
+  RequiredFunction,
+  /// Any object.
+  Object,
+  /// An object of options for napi to convert: checked and copied like the outer one.
+  Options(OptionTable),
+  /// An object kept as it is (its methods may need it as `this`), with these members checked.
+  ObjectWith(&'static [OptionSpec]),
+}
+
+/// An option's name (as JavaScript spells it) and its type.
+pub type OptionSpec = (&'static str, OptionType);
+
+/// The options of one options object, in groups (options that several objects share are one group).
+pub type OptionTable = &'static [&'static [OptionSpec]];
+
+use OptionType as T;
+
+const RETRY_OPTIONS: &[OptionSpec] = &[
+  ("maxRetries", T::Number),
+  ("retryTimeoutMs", T::Number),
+  ("connectTimeoutMs", T::Number),
+  ("requestTimeoutMs", T::Number),
+];
+
+const MULTIPART_OPTIONS: &[OptionSpec] = &[
+  ("threshold", T::Number),
+  ("partSize", T::Number),
+  ("maxConcurrency", T::Number),
+];
+
+/// What `S3StorageOptions` and `AzureBlobStorageOptions` share.
+const OBJECT_STORE_OPTIONS: &[OptionSpec] = &[
+  ("endpoint", T::String),
+  ("prefix", T::String),
+  ("allowHttp", T::Boolean),
+  ("retry", T::Options(&[RETRY_OPTIONS])),
+  ("multipart", T::Options(&[MULTIPART_OPTIONS])),
+  ("skipWriteChecks", T::Boolean),
+  ("writeCheckCacheMs", T::Number),
+];
+
+/// `LocalStorageOptions`.
+pub const LOCAL_OPTIONS: OptionTable = &[&[("root", T::String), ("fsync", T::Boolean)]];
+
+/// `S3StorageOptions`.
+pub const S3_OPTIONS: OptionTable = &[
+  &[
+    ("bucket", T::String),
+    ("region", T::String),
+    ("accessKeyId", T::String),
+    ("secretAccessKey", T::String),
+    ("sessionToken", T::String),
+  ],
+  OBJECT_STORE_OPTIONS,
+];
+
+/// `AzureBlobStorageOptions`.
+pub const AZURE_OPTIONS: OptionTable = &[
+  &[
+    ("account", T::String),
+    ("accessKey", T::String),
+    ("container", T::String),
+    ("connectionString", T::String),
+  ],
+  OBJECT_STORE_OPTIONS,
+];
+
+/// `StorageServiceOptions`.
+pub const SERVICE_OPTIONS: OptionTable = &[&[
+  ("storageType", T::String),
+  ("config", T::ObjectWith(&[("get", T::RequiredFunction)])),
+  ("env", T::Object),
+  (
+    "providers",
+    T::ObjectWith(&[
+      ("LOCAL", T::Object),
+      ("S3", T::Object),
+      ("AZURE_BLOB", T::Object),
+      ("MEMORY", T::Object),
+    ]),
+  ),
+  ("local", T::Options(LOCAL_OPTIONS)),
+  ("s3", T::Options(S3_OPTIONS)),
+  ("azure", T::Options(AZURE_OPTIONS)),
+  ("logger", T::Function),
+]];
+
+/// Checks a constructor's `options` argument against `fields` before napi converts it, so a wrong
+/// type is a TypeError with `code: 'ERR_INVALID_ARG_TYPE'` naming the option (`The "root" option
+/// must be of type string. Received type number`), as for method arguments, rather than napi's
+/// conversion text. `undefined` and `null` are unset, for the argument and for every option. A
+/// getter (or Proxy) that throws throws that. Resolves a plain copy holding only the listed
+/// options that are set, each read once (`None` when the argument is unset).
+pub fn check_options<'e>(
+  value: &Unknown<'e>,
+  fields: &[&[OptionSpec]],
+) -> std::result::Result<Option<Object<'e>>, Failure> {
+  match options_object("options", value)? {
+    Some(obj) => Ok(Some(checked_copy(&obj, "", fields)?)),
+    None => Ok(None),
+  }
+}
+
+fn checked_copy<'e>(
+  obj: &Object<'e>,
+  prefix: &str,
+  fields: &[&[OptionSpec]],
+) -> std::result::Result<Object<'e>, Failure> {
+  let env = obj.value().env;
+  let fail = |e: napi::Error| Failure::Type(e.to_string());
+  let mut copy = Object::new(&Env::from_raw(env)).map_err(fail)?;
+  pass_through_unlisted(obj, &mut copy, fields)?;
+  for (key, expected) in fields.iter().flat_map(|group| group.iter()) {
+    let value: Unknown = obj.get_named_property(key).map_err(|e| thrown(env, e))?;
+    let actual = value.get_type().ok();
+    let unset = matches!(actual, Some(ValueType::Undefined | ValueType::Null));
+    if unset && !matches!(expected, T::RequiredFunction) {
+      continue;
+    }
+    let name = format!("{prefix}{key}");
+    let wanted = match expected {
+      T::String => ValueType::String,
+      T::Boolean => ValueType::Boolean,
+      T::Number => ValueType::Number,
+      T::Function | T::RequiredFunction => ValueType::Function,
+      T::Object | T::Options(_) | T::ObjectWith(_) => ValueType::Object,
+    };
+    if actual != Some(wanted) {
+      return Err(Failure::Type(format!(
+        "The \"{name}\" option must be of type {}. Received type {}",
+        type_label(wanted),
+        type_name(&value)
+      )));
+    }
+    match expected {
+      T::Options(inner) => {
+        let inner_obj: Object = unsafe { value.cast() }.map_err(fail)?;
+        let inner_copy = checked_copy(&inner_obj, &format!("{name}."), inner)?;
+        copy.set_named_property(key, inner_copy).map_err(fail)?;
+      }
+      T::ObjectWith(inner) => {
+        let inner_obj: Object = unsafe { value.cast() }.map_err(fail)?;
+        checked_copy(&inner_obj, &format!("{name}."), &[inner])?;
+        copy.set_named_property(key, value).map_err(fail)?;
+      }
+      _ => copy.set_named_property(key, value).map_err(fail)?,
+    }
+  }
+  Ok(copy)
+}
+
+/// Copies the set own enumerable properties of `obj` that `fields` does not list, so an option
+/// added to a napi struct before this table still reaches napi's conversion (whose refusal is a
+/// TypeError too, see [`constructor_options`]).
+fn pass_through_unlisted(
+  obj: &Object,
+  copy: &mut Object,
+  fields: &[&[OptionSpec]],
+) -> std::result::Result<(), Failure> {
+  let env = obj.value().env;
+  let names = obj.get_property_names().map_err(|e| thrown(env, e))?;
+  let count = names.get_array_length().map_err(|e| thrown(env, e))?;
+  for i in 0..count {
+    let name: Unknown = names.get_element(i).map_err(|e| thrown(env, e))?;
+    if name.get_type().ok() != Some(ValueType::String) {
+      continue;
+    }
+    let key: String = unsafe { name.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
+    if fields
+      .iter()
+      .flat_map(|g| g.iter())
+      .any(|(listed, _)| *listed == key)
+    {
+      continue;
+    }
+    let value: Unknown = obj.get_named_property(&key).map_err(|e| thrown(env, e))?;
+    if !matches!(
+      value.get_type().ok(),
+      Some(ValueType::Undefined | ValueType::Null)
+    ) {
+      copy
+        .set_named_property(&key, value)
+        .map_err(|e| Failure::Type(e.to_string()))?;
+    }
+  }
+  Ok(())
+}
+
+fn type_label(t: ValueType) -> &'static str {
+  match t {
+    ValueType::String => "string",
+    ValueType::Boolean => "boolean",
+    ValueType::Number => "number",
+    ValueType::Function => "function",
+    _ => "object",
+  }
+}
+
+/// A constructor's options: checked by [`check_options`], then converted by napi into `O`
+/// (`O::default()` when unset).
+pub fn constructor_options<O: FromNapiValue + Default>(
+  env: &Env,
+  value: Option<Unknown>,
+  fields: &[&[OptionSpec]],
+) -> std::result::Result<O, Failure> {
+  let Some(copy) = value
+    .map(|v| check_options(&v, fields))
+    .transpose()?
+    .flatten()
+  else {
+    return Ok(O::default());
+  };
+  // Checked above; should napi still refuse, its reason is a TypeError too, not a crash.
+  unsafe { O::from_napi_value(env.raw(), copy.raw()) }
+    .map_err(|e| Failure::Type(format!("The \"options\" argument is invalid: {}", e.reason)))
+}

@@ -246,9 +246,14 @@ pub struct S3StorageProvider {
 #[napi]
 impl S3StorageProvider {
   /// Throws `EINVAL` naming `AWS_S3_BUCKET` when no bucket is configured.
-  #[napi(constructor)]
-  pub fn new(env: &Env, options: Option<S3StorageOptions>) -> Result<Self> {
-    Self::create(options.unwrap_or_default()).map_err(|f| f.into_napi(env))
+  #[napi(
+    constructor,
+    ts_args_type = "options?: S3StorageOptions | undefined | null"
+  )]
+  pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
+    crate::args::constructor_options(env, options, crate::args::S3_OPTIONS)
+      .and_then(Self::create)
+      .map_err(|f| f.into_napi(env))
   }
 }
 
@@ -271,9 +276,14 @@ pub struct AzureBlobStorageProvider {
 #[napi]
 impl AzureBlobStorageProvider {
   /// Throws `EINVAL` naming `AZURE_CONTAINER_NAME` or `AZURE_STORAGE_ACCOUNT` when missing.
-  #[napi(constructor)]
-  pub fn new(env: &Env, options: Option<AzureBlobStorageOptions>) -> Result<Self> {
-    Self::create(options.unwrap_or_default()).map_err(|f| f.into_napi(env))
+  #[napi(
+    constructor,
+    ts_args_type = "options?: AzureBlobStorageOptions | undefined | null"
+  )]
+  pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
+    crate::args::constructor_options(env, options, crate::args::AZURE_OPTIONS)
+      .and_then(Self::create)
+      .map_err(|f| f.into_napi(env))
   }
 }
 

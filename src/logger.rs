@@ -1,16 +1,20 @@
 //! `tracing` events from the core, forwarded to the JavaScript logger the user sets.
 //!
 //! One global subscriber, installed when the addon loads, so events from tokio worker threads are
-//! seen too. It formats nothing while no logger is set. The callback is a weak, non-blocking
-//! threadsafe function: it never keeps the process alive and never stalls a storage thread.
+//! seen too. Until a logger is set, warnings and errors are printed to stderr (a typo in
+//! `STORAGE_TYPE` must not go unseen); `setLogger(fn)` sends every event to `fn` instead,
+//! `setLogger(null)` silences them, `setLogger()` restores the stderr default. The callback is a
+//! weak, non-blocking threadsafe function: it never keeps the process alive and never stalls a
+//! storage thread.
 
 use std::fmt::Write as _;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::io::Write as _;
+use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 
 use napi::bindgen_prelude::*;
 use napi::threadsafe_function::{ThreadsafeFunction, ThreadsafeFunctionCallMode};
-use napi::Env;
+use napi::{Env, ValueType};
 use napi_derive::napi;
 use tracing::field::{Field, Visit};
 use tracing::{Event, Level, Subscriber};
@@ -33,7 +37,11 @@ pub struct LogEvent {
 
 type LogFn = ThreadsafeFunction<LogEvent, (), LogEvent, Status, false, true>;
 
-static ACTIVE: AtomicBool = AtomicBool::new(false);
+/// Where events go: [`TO_STDERR`] (the default), [`OFF`], or [`TO_JS`] (the slot's function).
+static MODE: AtomicU8 = AtomicU8::new(TO_STDERR);
+const TO_STDERR: u8 = 0;
+const OFF: u8 = 1;
+const TO_JS: u8 = 2;
 
 fn slot() -> &'static RwLock<Option<Arc<LogFn>>> {
   static SLOT: OnceLock<RwLock<Option<Arc<LogFn>>>> = OnceLock::new();
@@ -49,29 +57,40 @@ pub fn install() {
   });
 }
 
-/// Sets the process-wide logger that receives Stowage's log events, or removes it with `null`.
+/// Sets the process-wide logger that receives Stowage's log events (every level), or silences them
+/// with `null`. Without a logger (the default, and after `setLogger()` with no argument),
+/// warnings and errors are printed to stderr and debug events are dropped.
 /// Events arrive asynchronously, on a later tick of the event loop.
 /// A logger that throws is ignored for that event: logging never breaks a storage call.
 #[napi(ts_args_type = "logger?: ((event: LogEvent) => void) | null")]
-pub fn set_logger(env: &Env, logger: Option<Function<LogEvent, ()>>) -> Result<()> {
+pub fn set_logger(env: &Env, logger: Unknown) -> Result<()> {
   install();
-  let tsfn = match logger {
-    Some(f) => {
+  let (mode, tsfn) = match logger.get_type()? {
+    ValueType::Undefined => (TO_STDERR, None),
+    ValueType::Null => (OFF, None),
+    ValueType::Function => {
+      let f: Function<LogEvent, ()> = unsafe { logger.cast()? };
       let guard: Function<Function<LogEvent, ()>, Function<LogEvent, ()>> =
         env.run_script("(fn) => (event) => { try { fn(event) } catch {} }")?;
       let guarded = guard.call(f)?;
-      Some(Arc::new(
-        guarded
-          .build_threadsafe_function()
-          .weak::<true>()
-          .callee_handled::<false>()
-          .build()?,
-      ))
+      let tsfn = guarded
+        .build_threadsafe_function()
+        .weak::<true>()
+        .callee_handled::<false>()
+        .build()?;
+      (TO_JS, Some(Arc::new(tsfn)))
     }
-    None => None,
+    _ => {
+      return Err(
+        crate::errors::Failure::Type(
+          "The \"logger\" argument must be a function or null".to_string(),
+        )
+        .into_napi(env),
+      )
+    }
   };
-  ACTIVE.store(tsfn.is_some(), Ordering::Release);
   *slot().write().unwrap() = tsfn;
+  MODE.store(mode, Ordering::Release);
   Ok(())
 }
 
@@ -79,13 +98,23 @@ struct JsLayer;
 
 impl<S: Subscriber> Layer<S> for JsLayer {
   fn on_event(&self, event: &Event<'_>, _ctx: Context<'_, S>) {
-    if !ACTIVE.load(Ordering::Acquire) || !event.metadata().target().starts_with("stowage") {
+    let mode = MODE.load(Ordering::Acquire);
+    let level = *event.metadata().level();
+    if mode == OFF || !event.metadata().target().starts_with("stowage") {
+      return;
+    }
+    if mode == TO_STDERR {
+      if level <= Level::WARN {
+        let mut fields = Fields::default();
+        event.record(&mut fields);
+        print_to_stderr(level, &fields.message);
+      }
       return;
     }
     let Some(tsfn) = slot().read().unwrap().clone() else {
       return;
     };
-    let level = match *event.metadata().level() {
+    let level = match level {
       Level::ERROR => "error",
       Level::WARN => "warn",
       Level::INFO => "info",
@@ -104,6 +133,26 @@ impl<S: Subscriber> Layer<S> for JsLayer {
     };
     tsfn.call(log, ThreadsafeFunctionCallMode::NonBlocking);
   }
+}
+
+/// One line, as Nest's console logger shapes it: `[stowage] WARN [StorageService] <message>`.
+/// Control characters of the message (a path can hold none, but a server's reason might) are
+/// escaped, so a line cannot forge another.
+fn print_to_stderr(level: Level, message: &str) {
+  let label = if level == Level::ERROR {
+    "ERROR"
+  } else {
+    "WARN"
+  };
+  let mut line = format!("[stowage] {label} [StorageService] ");
+  for c in message.chars() {
+    match c.is_control() {
+      true => line.extend(c.escape_debug()),
+      false => line.push(c),
+    }
+  }
+  line.push('\n');
+  let _ = std::io::stderr().lock().write_all(line.as_bytes());
 }
 
 #[derive(Default)]

@@ -22,7 +22,8 @@ pub struct FileStats {
   /// Last modification.
   #[napi(ts_type = "Date")]
   pub mtime: DateValue,
-  /// Inode change time on LOCAL, creation time on Azure Blob, last modification on S3 and MEMORY.
+  /// Inode change time on LOCAL (as `fs.stat` gives); the last modification on S3, Azure Blob
+  /// (object_store does not expose a blob's creation time) and MEMORY.
   #[napi(ts_type = "Date")]
   pub ctime: DateValue,
 }

@@ -138,9 +138,9 @@ macro_rules! storage_methods {
         crate::files::read_file(env, &self.storage, path, options)
       }
 
-      /// Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`.
+      /// Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types.
       #[napi(
-        ts_args_type = "path: string, data: Buffer | Uint8Array | string",
+        ts_args_type = "path: string, data: FileData",
         ts_return_type = "Promise<void>"
       )]
       pub fn write_file<'e>(
@@ -321,9 +321,14 @@ pub struct LocalStorageProvider {
 
 #[napi]
 impl LocalStorageProvider {
-  #[napi(constructor)]
-  pub fn new(env: &Env, options: Option<LocalStorageOptions>) -> Result<Self> {
-    let options = options.unwrap_or_default();
+  #[napi(
+    constructor,
+    ts_args_type = "options?: LocalStorageOptions | undefined | null"
+  )]
+  pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
+    let options: LocalStorageOptions =
+      crate::args::constructor_options(env, options, crate::args::LOCAL_OPTIONS)
+        .map_err(|f| f.into_napi(env))?;
     // An empty `root` is EINVAL (LocalProvider::new), never "no root"; an empty variable is unset.
     let root = options.root.or_else(|| env_var("STORAGE_LOCAL_ROOT"));
     Self::create(root, options.fsync.unwrap_or(false)).map_err(|f| f.into_napi(env))

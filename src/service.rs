@@ -75,7 +75,10 @@ fn text(value: Unknown) -> Result<Option<String>> {
   }
 }
 
-/// The facade: one provider per `StorageType`, the default chosen by `STORAGE_TYPE`.
+/// The facade: one provider per `StorageType`, the default chosen by `STORAGE_TYPE` (or the
+/// `storageType` option; an unknown value logs a warning and falls back to `LOCAL`). Each storage
+/// method calls the same method of the provider `getProvider()` returns, so a `jest.spyOn` on that
+/// provider sees the call.
 #[napi(custom_finalize)]
 pub struct StorageService {
   default_type: StorageType,
@@ -89,10 +92,14 @@ pub struct StorageService {
 
 #[napi]
 impl StorageService {
+  /// Options win over the configuration (`config`, then `env`, then the process environment).
+  /// Providers are created when first asked for, so a LOCAL-only app needs no cloud settings. A
+  /// wrong option type throws a `TypeError` (`ERR_INVALID_ARG_TYPE`) naming the option.
   #[napi(constructor, ts_args_type = "options?: StorageServiceOptions | null")]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
     let options = match options {
-      Some(o) => crate::args::options_object("options", &o).map_err(|f| f.into_napi(env))?,
+      Some(o) => crate::args::check_options(&o, crate::args::SERVICE_OPTIONS)
+        .map_err(|f| f.into_napi(env))?,
       None => None,
     };
     let get = |key: &str| -> Result<Option<Unknown>> {
@@ -108,7 +115,7 @@ impl StorageService {
       }
     };
     if let Some(logger) = get("logger")? {
-      crate::logger::set_logger(env, Some(unsafe { logger.cast()? }))?;
+      crate::logger::set_logger(env, logger)?;
     }
     let config: Option<Object> = get("config")?.map(|c| unsafe { c.cast() }).transpose()?;
     let env_object: Option<Object> = get("env")?.map(|c| unsafe { c.cast() }).transpose()?;
@@ -310,6 +317,8 @@ impl StorageService {
     Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), result) })
   }
 
+  /// Creates the directory and its parents on the default provider; fine when it exists.
+  /// `EEXIST`/`ENOTDIR` when a file is in the way.
   #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
   pub fn ensure_directory<'e>(
     &mut self,
@@ -319,6 +328,7 @@ impl StorageService {
     self.forward(env, "ensureDirectory", &[path])
   }
 
+  /// `true` only for a directory (a file gives `false`); never rejects for a missing path.
   #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
   pub fn directory_exists<'e>(
     &mut self,
@@ -328,6 +338,8 @@ impl StorageService {
     self.forward(env, "directoryExists", &[path])
   }
 
+  /// Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an
+  /// AbortError). `ENOENT` unless `force`, `ENOTEMPTY` without `recursive`, `ENOTDIR` for a file.
   #[napi(
     ts_args_type = "path: string, options?: DeleteDirectoryOptions",
     ts_return_type = "Promise<void>"
@@ -341,16 +353,21 @@ impl StorageService {
     self.forward(env, "deleteDirectory", &[path, options])
   }
 
+  /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory.
   #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
   pub fn delete_file<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
     self.forward(env, "deleteFile", &[path])
   }
 
+  /// `true` only for a file (a directory gives `false`); never rejects for a missing path.
   #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
   pub fn file_exists<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
     self.forward(env, "fileExists", &[path])
   }
 
+  /// Names of the direct children of `dirPath` (files and directories), sorted by byte order; with
+  /// `recursive`, every path under `dirPath` relative to it. `filter` keeps a name when it returns
+  /// a truthy value. `ENOENT`, `ENOTDIR`.
   #[napi(
     ts_args_type = "dirPath: string, options?: ListFilesOptions",
     ts_return_type = "Promise<string[]>"
@@ -364,11 +381,15 @@ impl StorageService {
     self.forward(env, "listFiles", &[dir_path, options])
   }
 
+  /// `{ size, mtime, ctime }` of a file (`ctime`: the inode change time on LOCAL, the last
+  /// modification elsewhere). `ENOENT`, `EISDIR`.
   #[napi(ts_args_type = "path: string", ts_return_type = "Promise<FileStats>")]
   pub fn get_file_stats<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
     self.forward(env, "getFileStats", &[path])
   }
 
+  /// The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive
+  /// (as `fs.createReadStream`). `ENOENT`, `EISDIR`.
   #[napi(
     ts_args_type = "path: string, options?: ReadFileOptions",
     ts_return_type = "Promise<Buffer>"
@@ -382,8 +403,11 @@ impl StorageService {
     self.forward(env, "readFile", &[path, options])
   }
 
+  /// Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the
+  /// call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a
+  /// `TypeError` for other types.
   #[napi(
-    ts_args_type = "path: string, data: Buffer | Uint8Array | string",
+    ts_args_type = "path: string, data: FileData",
     ts_return_type = "Promise<void>"
   )]
   pub fn write_file<'e>(
@@ -395,6 +419,9 @@ impl StorageService {
     self.forward(env, "writeFile", &[path, data])
   }
 
+  /// Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before
+  /// `olderThan`; resolves how many. Sub-directories stay; a missing directory is 0; a file that
+  /// fails is logged and skipped. `signal` stops it with an AbortError.
   #[napi(
     ts_args_type = "dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions",
     ts_return_type = "Promise<number>"
@@ -409,7 +436,9 @@ impl StorageService {
     self.forward(env, "deleteOldFiles", &[dir_path, older_than, options])
   }
 
-  /// `cleanupTempFiles` of the default provider (not part of `IStorageProvider`).
+  /// Removes the `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth)
+  /// modified before `olderThan` (default: an hour ago); resolves how many. 0 where writes leave no
+  /// temp files (MEMORY, S3, Azure). Not part of `IStorageProvider`.
   #[napi(
     ts_args_type = "dirPath: string, olderThan?: Date",
     ts_return_type = "Promise<number>"

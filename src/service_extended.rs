@@ -9,6 +9,8 @@ use crate::service::StorageService;
 
 #[napi]
 impl StorageService {
+  /// Copies the file `src` to `dest` (parents created, `dest` replaced atomically; server-side on
+  /// S3 and Azure). `ENOENT`, `EISDIR`, `ENOTDIR`.
   #[napi(
     ts_args_type = "src: string, dest: string",
     ts_return_type = "Promise<void>"
@@ -22,6 +24,8 @@ impl StorageService {
     self.forward(env, "copyFile", &[src, dest])
   }
 
+  /// Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; a copy, then a delete, on S3 and
+  /// Azure (not atomic there). `ENOENT`, `EISDIR`, `ENOTDIR`.
   #[napi(
     ts_args_type = "src: string, dest: string",
     ts_return_type = "Promise<void>"
@@ -35,6 +39,8 @@ impl StorageService {
     self.forward(env, "moveFile", &[src, dest])
   }
 
+  /// The lowercase hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it
+  /// streams by. `ENOENT`, `EISDIR`, `EINVAL` for other algorithms.
   #[napi(
     ts_args_type = "path: string, algorithm?: ChecksumAlgorithm",
     ts_return_type = "Promise<string>"
@@ -48,6 +54,9 @@ impl StorageService {
     self.forward(env, "checksum", &[path, algorithm])
   }
 
+  /// The entries under `dirPath` (with `recursive`, its whole tree) as an async iterator of `{
+  /// path, size, mtime, isDirectory }`, read a page of up to 1,000 at a time; in the provider's
+  /// order, not sorted.
   #[napi(
     ts_args_type = "dirPath: string, options?: ListOptions",
     ts_return_type = "AsyncIterableIterator<ListEntry>"

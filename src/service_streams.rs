@@ -9,6 +9,9 @@ use crate::service::StorageService;
 
 #[napi]
 impl StorageService {
+  /// A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in
+  /// `fs.createReadStream`), `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive
+  /// as an `'error'` event.
   #[napi(
     ts_args_type = "path: string, options?: ReadStreamOptions",
     ts_return_type = "Readable"
@@ -22,6 +25,8 @@ impl StorageService {
     self.forward(env, "createReadStream", &[path, options])
   }
 
+  /// A Node Writable that publishes the file atomically when it finishes, and leaves nothing behind
+  /// when destroyed, failed or aborted through `signal`.
   #[napi(
     ts_args_type = "path: string, options?: WriteStreamOptions",
     ts_return_type = "Writable"
@@ -35,6 +40,8 @@ impl StorageService {
     self.forward(env, "createWriteStream", &[path, options])
   }
 
+  /// A URL that allows one `GET` or `PUT` of the file without credentials for `expiresIn` seconds
+  /// (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY.
   #[napi(
     ts_args_type = "path: string, options?: SignedUrlOptions",
     ts_return_type = "Promise<string>"

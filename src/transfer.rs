@@ -37,6 +37,8 @@ pub struct TransferResult {
   pub failed: Vec<TransferFailure>,
   /// Bytes of the copied files.
   pub bytes: f64,
+  /// With `dryRun`: the files that would be copied (relative paths, sorted); absent otherwise.
+  pub would_copy: Option<Vec<String>>,
 }
 
 /// What `onProgress` receives.
@@ -97,12 +99,15 @@ pub fn transfer<'e>(
       Err(failure) => return reject(env, failure),
     }
   }
+  let dry_run = core_options.dry_run;
   spawn_until(
     env,
     subscription,
     async move { Ok(core::transfer(&from, &from_dir, &to, &to_dir, core_options).await?) },
-    move |env, report| {
+    move |env, mut report| {
+      report.would_copy.sort_unstable();
       let result = TransferResult {
+        would_copy: dry_run.then_some(report.would_copy),
         copied: report.copied as u32,
         skipped: report.skipped as u32,
         bytes: report.bytes as f64,

@@ -46,6 +46,26 @@ export interface DeleteOldFilesOptions {
 /** What `checksum` computes, named as `crypto.createHash` names it. */
 export type ChecksumAlgorithm = 'sha256' | 'md5'
 
+/**
+ * What `writeFile` takes: a string (written as UTF-8), or the bytes of a Buffer, any TypedArray or a
+ * DataView (its view: offset and length honoured), copied at the call.
+ */
+export type FileData =
+  | string
+  | Buffer
+  | Int8Array
+  | Uint8Array
+  | Uint8ClampedArray
+  | Int16Array
+  | Uint16Array
+  | Int32Array
+  | Uint32Array
+  | Float32Array
+  | Float64Array
+  | BigInt64Array
+  | BigUint64Array
+  | DataView
+
 /** The operations every provider has: SPEC's ten, and copy, move, checksum and paged listing. */
 export interface IStorageProvider {
   ensureDirectory(path: string): Promise<void>
@@ -56,7 +76,7 @@ export interface IStorageProvider {
   listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
   getFileStats(path: string): Promise<FileStats>
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  writeFile(path: string, data: FileData): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
 }
 

@@ -53,8 +53,18 @@ describe('transfer between MEMORY and LOCAL', () => {
     const memory = new MemoryStorageProvider();
     await memory.writeFile('/src/a.txt', 'abc');
     const target = new MemoryStorageProvider();
-    expect(await transfer(memory, '/src', target, '/dst', { dryRun: true })).toMatchObject({ copied: 1, bytes: 3 });
+    await memory.writeFile('/src/sub/b.txt', 'b');
+    await memory.writeFile('/src/same.txt', 'same');
+    await target.writeFile('/dst/same.txt', 'same');
+    expect(await transfer(memory, '/src', target, '/dst', { dryRun: true })).toEqual({
+      copied: 2,
+      skipped: 1,
+      failed: [],
+      bytes: 4,
+      wouldCopy: ['a.txt', 'sub/b.txt'], // listed, sorted
+    });
     expect(await target.fileExists('/dst/a.txt')).toBe(false);
+    expect((await transfer(memory, '/src', target, '/dst')).wouldCopy).toBeUndefined();
     expect(await codeOf(() => transfer(memory, '/missing', target, '/dst'))).toBe('ENOENT');
     expect(await codeOf(() => transfer({} as MemoryStorageProvider, '/src', target, '/dst'))).toBe('ERR_INVALID_ARG_TYPE');
     expect(await codeOf(() => transfer(memory, '/src', target, '/dst', { concurrency: 0 }))).toBe('EINVAL');

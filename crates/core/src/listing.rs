@@ -6,7 +6,7 @@ use std::time::SystemTime;
 use async_trait::async_trait;
 
 use crate::error::Result;
-use crate::storage::{Op, Storage};
+use crate::storage::{log_failure, Op, Storage};
 
 /// Entries a page holds at most (ListObjectsV2's page size).
 pub const PAGE_SIZE: usize = 1000;
@@ -74,16 +74,8 @@ impl Listing {
   pub async fn next_page(&mut self) -> Result<Option<Vec<ListEntry>>> {
     self.inner.next_page().await.map_err(|e| {
       let e = e.with_context(LIST.name, &self.path, self.provider);
-      tracing::error!(
-        operation = LIST.name,
-        provider = self.provider,
-        path = self.path.as_str(),
-        code = e.code(),
-        "{} {}: {}",
-        LIST.failed,
-        self.path,
-        e.reason()
-      );
+      let what = format_args!("{} {}", LIST.failed, self.path);
+      log_failure(LIST.name, self.provider, &self.path, &e, what);
       e
     })
   }

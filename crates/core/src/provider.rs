@@ -17,8 +17,8 @@ use crate::path::{PathRules, StoragePath};
 
 use crate::stream::{ByteRange, Reader, Writer};
 
-/// What `getFileStats` returns. `ctime` is the inode change time on LOCAL, the creation time on
-/// Azure Blob, and the last-modified time on S3 and MEMORY.
+/// What `getFileStats` returns. `ctime` is the inode change time on LOCAL, and the last-modified
+/// time on S3, Azure Blob (object_store does not expose a blob's creation time) and MEMORY.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct FileStats {
   pub size: u64,

@@ -257,17 +257,34 @@ impl Storage {
       }
       Err(e) => {
         let e = e.with_context(op.name, raw, provider);
-        tracing::error!(
-          operation = op.name,
+        log_failure(
+          op.name,
           provider,
-          path = raw,
-          code = e.code(),
-          "{} {raw}: {}",
-          op.failed,
-          e.reason()
+          raw,
+          &e,
+          format_args!("{} {raw}", op.failed),
         );
         Err(e)
       }
     }
+  }
+}
+
+/// Logs a failed operation as `<what>: <reason>`: at `error`, except a missing path (`ENOENT`),
+/// which many callers meet as an ordinary answer (a file already deleted, a read of a file not
+/// there yet) and which is logged at `debug`. The caller gets the error either way.
+pub(crate) fn log_failure(
+  operation: &str,
+  provider: &str,
+  path: &str,
+  e: &Error,
+  what: std::fmt::Arguments,
+) {
+  let code = e.code();
+  let reason = e.reason();
+  if e.kind() == ErrorKind::NotFound {
+    tracing::debug!(operation, provider, path, code, "{what}: {reason}");
+  } else {
+    tracing::error!(operation, provider, path, code, "{what}: {reason}");
   }
 }

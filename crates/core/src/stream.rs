@@ -13,7 +13,7 @@ use bytes::Bytes;
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::StoragePath;
 use crate::provider::{Provider, SignedMethod};
-use crate::storage::{Op, Storage, WRITE_FILE};
+use crate::storage::{log_failure, Op, Storage, WRITE_FILE};
 
 /// Default bytes per chunk of a read stream (1 MiB).
 pub const DEFAULT_CHUNK_SIZE: usize = 1024 * 1024;
@@ -174,15 +174,8 @@ impl StorageReader {
   pub async fn next_chunk(&mut self) -> Result<Option<Bytes>> {
     self.inner.next_chunk().await.map_err(|e| {
       let e = e.with_context(CREATE_READ_STREAM.name, &self.path, self.provider);
-      tracing::error!(
-        operation = CREATE_READ_STREAM.name,
-        provider = self.provider,
-        path = self.path.as_str(),
-        code = e.code(),
-        "Failed to read file {}: {}",
-        self.path,
-        e.reason()
-      );
+      let what = format_args!("Failed to read file {}", self.path);
+      log_failure(CREATE_READ_STREAM.name, self.provider, &self.path, &e, what);
       e
     })
   }
@@ -246,14 +239,13 @@ impl StorageWriter {
   fn fail_on<T>(&mut self, result: Result<T>) -> Result<T> {
     result.map_err(|e| {
       let e = e.with_context(CREATE_WRITE_STREAM.name, &self.path, self.provider);
-      tracing::error!(
-        operation = CREATE_WRITE_STREAM.name,
-        provider = self.provider,
-        path = self.path.as_str(),
-        code = e.code(),
-        "Failed to write file {}: {}",
-        self.path,
-        e.reason()
+      let what = format_args!("Failed to write file {}", self.path);
+      log_failure(
+        CREATE_WRITE_STREAM.name,
+        self.provider,
+        &self.path,
+        &e,
+        what,
       );
       e
     })

@@ -70,10 +70,14 @@ pub struct TransferReport {
   pub skipped: u64,
   pub bytes: u64,
   pub failed: Vec<TransferFailure>,
+  /// With `dry_run`: the files (relative paths) that would be copied, in the order decided.
+  pub would_copy: Vec<String>,
 }
 
 enum Outcome {
   Copied(u64),
+  /// Decided under `dry_run`: the path and its size.
+  WouldCopy(String, u64),
   Skipped,
   Failed(TransferFailure),
 }
@@ -140,6 +144,11 @@ async fn run(
         report.copied += 1;
         report.bytes += bytes;
       }
+      Outcome::WouldCopy(path, bytes) => {
+        report.copied += 1;
+        report.bytes += bytes;
+        report.would_copy.push(path);
+      }
       Outcome::Skipped => report.skipped += 1,
       Outcome::Failed(failure) => report.failed.push(failure),
     }
@@ -166,7 +175,7 @@ async fn one(
   };
   let done = match decided {
     Ok(true) => return Outcome::Skipped,
-    Ok(false) if options.dry_run => Ok(size),
+    Ok(false) if options.dry_run => return Outcome::WouldCopy(rel, size),
     Ok(false) => copy(from, &src, to, &dst).await,
     Err(e) => Err(e),
   };
