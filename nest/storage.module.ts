@@ -89,9 +89,12 @@ export class StorageModule extends ConfigurableModuleClass implements OnApplicat
     return withDisks(super.forRootAsync(options), options.disks ?? []);
   }
 
-  /** The Rust log callback is process-wide: release it so the app's logger can be collected. */
+  /**
+   * The Rust log callback is process-wide: release it so the app's logger can be collected, and
+   * give events back to the default (warnings and errors on stderr).
+   */
   onApplicationShutdown(): void {
-    setLogger(null);
+    setLogger();
   }
 }
 
