@@ -365,10 +365,40 @@ impl ObjectStore for AmazonS3 {
                     // Early return the error. We ignore the paths that have already been
                     // collected into the chunk.
                     let locations = locations.map_err(|e| e.1)?;
-                    client
-                        .bulk_delete_request(locations)
-                        .await
-                        .map(futures_util::stream::iter)
+                    // STOWAGE PATCH: the bulk request is an XML body, and XML 1.0 cannot carry
+                    // control characters: a key (written by another client) holding one made the
+                    // whole batch fail. Such keys go as single DELETEs, in their place.
+                    if !locations.iter().any(|l| needs_single_delete(l)) {
+                        return client
+                            .bulk_delete_request(locations)
+                            .await
+                            .map(futures_util::stream::iter);
+                    }
+                    let batch: Vec<Path> = locations
+                        .iter()
+                        .filter(|l| !needs_single_delete(l))
+                        .cloned()
+                        .collect();
+                    let mut bulk = match batch.is_empty() {
+                        true => Vec::new().into_iter(),
+                        false => client.bulk_delete_request(batch).await?.into_iter(),
+                    };
+                    let mut results = Vec::with_capacity(locations.len());
+                    for location in locations {
+                        if !needs_single_delete(&location) {
+                            results.push(bulk.next().unwrap_or_else(|| Ok(location)));
+                        } else if location.as_ref().split('/').any(|s| s == "." || s == "..") {
+                            // A URL would normalize the segment away and name another key.
+                            results.push(Err(Error::Generic {
+                                store: STORE,
+                                source: format!("cannot delete {:?}: neither a batch nor a URL can carry it", location.as_ref()).into(),
+                            }));
+                        } else {
+                            let deleted = client.delete_request(&location).await;
+                            results.push(deleted.map(|()| location));
+                        }
+                    }
+                    Ok(futures_util::stream::iter(results))
                 }
             })
             .buffered(20)
@@ -730,6 +760,11 @@ impl PaginatedListStore for AmazonS3 {
     ) -> Result<PaginatedListResult> {
         self.client.list_request(prefix, opts).await
     }
+}
+
+/// STOWAGE PATCH: whether a key cannot go in a bulk delete's XML body (a control character).
+fn needs_single_delete(location: &Path) -> bool {
+    location.as_ref().chars().any(char::is_control)
 }
 
 #[cfg(test)]

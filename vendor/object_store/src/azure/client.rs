@@ -1344,7 +1344,7 @@ fn to_list_result(value: ListResultInternal, prefix: Option<&str>) -> Result<Lis
         .blobs
         .blob_prefix
         .into_iter()
-        .map(|x| Ok(Path::parse(x.name)?))
+        .map(|x| Ok(Path::parse_listed(x.name)))
         .collect::<Result<_>>()?;
 
     let objects = value
@@ -1402,7 +1402,7 @@ impl TryFrom<Blob> for ObjectMeta {
 
     fn try_from(value: Blob) -> Result<Self> {
         Ok(Self {
-            location: Path::parse(value.name)?,
+            location: Path::parse_listed(value.name),
             last_modified: value.properties.last_modified,
             size: value.properties.content_length,
             e_tag: value.properties.e_tag,

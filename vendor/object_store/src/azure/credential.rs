@@ -405,12 +405,15 @@ fn string_to_sign_sas(
     .to_string();
     let signed_start = start.to_rfc3339_opts(SecondsFormat::Secs, true);
     let signed_expiry = end.to_rfc3339_opts(SecondsFormat::Secs, true);
+    // STOWAGE PATCH: the canonicalized resource holds the blob name as it is, not the URL's
+    // percent-encoded path: a name with a space, `%`, `#`, `?` or non-ASCII was signed wrong (403).
+    let path = percent_encoding::percent_decode_str(u.path()).decode_utf8_lossy();
     let canonicalized_resource = if u.host_str().unwrap_or_default().contains(account) {
-        format!("/blob/{}{}", account, u.path())
+        format!("/blob/{}{}", account, path)
     } else {
         // NOTE: in case of the emulator, the account name is not part of the host
         //      but the path starts with the account name
-        format!("/blob{}", u.path())
+        format!("/blob{}", path)
     };
 
     (

@@ -41,7 +41,7 @@ impl TryFrom<ListResponse> for ListResult {
         let common_prefixes = value
             .common_prefixes
             .into_iter()
-            .map(|x| Ok(Path::parse(x.prefix)?))
+            .map(|x| Ok(Path::parse_listed(x.prefix)))
             .collect::<Result<_>>()?;
 
         let objects = value
@@ -79,7 +79,7 @@ impl TryFrom<ListContents> for ObjectMeta {
 
     fn try_from(value: ListContents) -> Result<Self> {
         Ok(Self {
-            location: Path::parse(value.key)?,
+            location: Path::parse_listed(value.key),
             last_modified: value.last_modified,
             size: value.size,
             e_tag: value.e_tag,

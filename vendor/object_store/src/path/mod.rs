@@ -201,6 +201,23 @@ impl Path {
         })
     }
 
+    /// STOWAGE PATCH: a key a listing returned, as [`Path::parse`] gives it, or when `parse`
+    /// refuses it (`a//b`, `./`, `..` written by another client), the key unchanged (without one
+    /// trailing `/`, as `parse` strips it), so that one such key does not fail a whole listing
+    /// page. Callers can tell such a path apart with `Path::parse(path.as_ref()).is_err()`.
+    pub(crate) fn parse_listed(path: String) -> Self {
+        match Self::parse(&path) {
+            Ok(parsed) => parsed,
+            Err(_) => {
+                let raw = match path.strip_suffix(DELIMITER) {
+                    Some(stripped) => stripped.to_string(),
+                    None => path,
+                };
+                Self { raw }
+            }
+        }
+    }
+
     #[cfg(not(target_arch = "wasm32"))]
     /// Convert a filesystem path to a [`Path`] relative to the filesystem root
     ///
