@@ -3,10 +3,10 @@
 //! A directory is a key prefix ending in `/`. `ensureDirectory` writes a zero-byte marker object
 //! `dir/` for the directory and for each of its parents, so that, as on LOCAL, parents outlive a
 //! deleted child. A directory exists when its marker or any key under its prefix exists; files
-//! written with `writeFile` need no markers (their parents exist through the prefix), so deleting
-//! the last file of an unmarked directory makes the directory disappear. Listings never show
-//! markers. Deleting a tree is many requests (batched, 1,000 keys a request on S3, 256 on Azure),
-//! not one atomic step: a failure midway leaves part of the tree.
+//! written with `writeFile` need no markers (their parents exist through the prefix); deleting a
+//! file writes its directory's marker instead, so that directory stays (see [`persist`]).
+//! Listings never show markers, nor keys no path can name (see [`foreign`]). Deleting a tree is
+//! many requests, not one atomic step (see [`tree`]).
 //!
 //! Checks cost requests: `writeFile` and `ensureDirectory` look at every parent (concurrently) to
 //! refuse a file in the way (`ENOTDIR`); a `NotFound` is told apart from `ENOTDIR`/`EISDIR` with
@@ -23,8 +23,12 @@
 mod checks;
 mod error;
 mod extended;
+mod foreign;
+mod persist;
 mod streaming;
+mod tree;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -430,38 +434,6 @@ impl ObjectStoreProvider {
     }
   }
 
-  /// Deletes every key under `full/` and the directory's marker, in batches.
-  async fn delete_tree(&self, full: &str) -> Result<()> {
-    let markers = self.config.markers;
-    let own = full.to_string();
-    let keys = self
-      .store
-      .list(Some(&self.object(full)?))
-      .flat_map(move |item| {
-        let paths: Vec<object_store::Result<Path>> = match item {
-          Err(e) => vec![Err(e)],
-          Ok(meta) if meta.location.as_ref() == own => vec![],
-          // A listing drops the trailing `/` of a marker: a zero-byte `x` may be `x/`, so both go.
-          Ok(meta) if meta.size == 0 => vec![
-            Ok(marker_path(meta.location.as_ref(), markers)),
-            Ok(meta.location),
-          ],
-          Ok(meta) => vec![Ok(meta.location)],
-        };
-        stream::iter(paths)
-      })
-      .chain(stream::once(futures::future::ready(Ok(self.marker(full)))))
-      .boxed();
-    let mut results = self.store.delete_stream(keys);
-    while let Some(result) = results.next().await {
-      match result {
-        Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
-        Err(e) => return Err(self.err(e)),
-      }
-    }
-    Ok(())
-  }
-
   /// `deleteDirectory` without the write checks' bookkeeping.
   async fn remove_directory(
     &self,
@@ -516,10 +488,9 @@ impl ObjectStoreProvider {
     if path.is_root() || self.head_file(&full).await?.is_none() {
       return Err(self.not_a_file(path, &full).await);
     }
-    match self.store.delete(&self.object(&full)?).await {
-      Ok(()) => Ok(()),
-      Err(e) => Err(self.err(e)),
-    }
+    let location = self.object(&full)?;
+    let (deleted, ()) = tokio::join!(self.store.delete(&location), self.keep_parent(&full));
+    deleted.map_err(|e| self.err(e))
   }
 
   async fn put_multipart(&self, location: &Path, mut data: Bytes) -> Result<()> {
@@ -675,9 +646,15 @@ impl Provider for ObjectStoreProvider {
       .list_with_delimiter(prefix.as_ref())
       .await
       .map_err(|e| self.err(e))?;
+    // Keys no path names (see [`foreign`]) are left out, but make the directory exist.
     let mut own_marker = false;
+    let (prefix, container) = (&self.config.prefix, &self.config.errors.container);
     let mut entries = Vec::with_capacity(listing.objects.len() + listing.common_prefixes.len());
     for dir in &listing.common_prefixes {
+      if foreign::skipped(prefix, dir, container, true) {
+        own_marker = true;
+        continue;
+      }
       if let Some(name) = dir.filename() {
         entries.push(DirEntry {
           name: name.to_string(),
@@ -687,7 +664,9 @@ impl Provider for ObjectStoreProvider {
       }
     }
     for meta in &listing.objects {
-      if meta.location.as_ref() == full {
+      if meta.location.as_ref() == full
+        || foreign::skipped(prefix, &meta.location, container, false)
+      {
         own_marker = true;
         continue;
       }
@@ -800,11 +779,14 @@ impl Provider for ObjectStoreProvider {
     }
     let mut results: Vec<Option<Result<()>>> = Vec::with_capacity(paths.len());
     let mut valid = Vec::new();
+    let mut dirs = BTreeSet::new();
     for path in paths {
-      match self.object(&self.full(path.key())) {
+      let full = self.full(path.key());
+      match self.object(&full) {
         Ok(location) => {
           results.push(None);
           valid.push(Ok(location));
+          dirs.extend(self.parent_dir(&full));
         }
         Err(e) => results.push(Some(Err(e))),
       }
@@ -825,6 +807,8 @@ impl Provider for ObjectStoreProvider {
       });
     }
     let _ = outcomes.try_collect::<Vec<()>>().await;
+    // The directories stay, also when their last file was deleted now.
+    self.keep_or_warn(dirs).await;
     self.checks.forget();
     results
       .into_iter()
