@@ -518,6 +518,36 @@ impl ObjectStoreProvider {
   }
 }
 
+/// `endpoint` without the `user:password@` of its authority, and that user information. The
+/// store is reached without it (SigV4 and Shared Key ignore it), so neither messages nor signed
+/// URLs can carry the password; it is also added to the values messages redact.
+pub(crate) fn without_userinfo(endpoint: &str) -> (String, Option<String>) {
+  let Some(scheme_end) = endpoint.find("://").map(|i| i + 3) else {
+    return (endpoint.to_string(), None);
+  };
+  let rest = &endpoint[scheme_end..];
+  let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+  match authority.rfind('@') {
+    Some(at) => (
+      format!("{}{}", &endpoint[..scheme_end], &rest[at + 1..]),
+      Some(authority[..at].to_string()),
+    ),
+    None => (endpoint.to_string(), None),
+  }
+}
+
+/// What messages must redact of an endpoint's user information (`user:password`).
+pub(crate) fn userinfo_secrets(userinfo: Option<String>) -> Vec<String> {
+  let Some(userinfo) = userinfo else {
+    return Vec::new();
+  };
+  let mut secrets = vec![userinfo.clone()];
+  if let Some((_, password)) = userinfo.split_once(':') {
+    secrets.push(password.to_string());
+  }
+  secrets
+}
+
 /// An environment variable's value; unset and empty are the same.
 pub(crate) fn env_var(name: &str) -> Option<String> {
   std::env::var(name).ok().filter(|v| !v.is_empty())
@@ -826,6 +856,15 @@ mod tests {
     assert_eq!(key_prefix(Some("/tenant/a/")).unwrap(), "tenant/a");
     assert_eq!(key_prefix(None).unwrap(), "");
     assert_eq!(key_prefix(Some("../x")).unwrap_err().code(), "EACCES");
+  }
+
+  #[test]
+  fn endpoints_lose_their_user_information() {
+    let (endpoint, user) = without_userinfo("https://me:s3cr%40t@host:9000/base?x=1");
+    assert_eq!(endpoint, "https://host:9000/base?x=1");
+    assert_eq!(user.as_deref(), Some("me:s3cr%40t"));
+    let (endpoint, user) = without_userinfo("http://127.0.0.1:1/a@b");
+    assert_eq!((endpoint.as_str(), user), ("http://127.0.0.1:1/a@b", None));
   }
 
   #[test]
