@@ -647,6 +647,16 @@ impl S3Client {
         Ok(())
     }
 
+    /// STOWAGE PATCH: a single-object Delete that only deletes the version whose ETag is `etag`
+    /// (`If-Match`; a changed object answers 412, [`crate::Error::Precondition`]).
+    pub(crate) async fn delete_if_match_request(&self, path: &Path, etag: &str) -> Result<()> {
+        self.request(Method::DELETE, path)
+            .header(&http::header::IF_MATCH, etag)
+            .send()
+            .await?;
+        Ok(())
+    }
+
     /// Make an S3 Copy request <https://docs.aws.amazon.com/AmazonS3/latest/API/API_CopyObject.html>
     pub(crate) fn copy_request<'a>(&'a self, from: &Path, to: &'a Path) -> Request<'a> {
         let source = format!("{}/{}", self.config.bucket, encode_path(from));

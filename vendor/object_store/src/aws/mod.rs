@@ -96,6 +96,12 @@ impl std::fmt::Display for AmazonS3 {
 }
 
 impl AmazonS3 {
+    /// STOWAGE PATCH: deletes `location` only while its ETag is `etag`; a changed object is
+    /// [`crate::Error::Precondition`], a missing one [`crate::Error::NotFound`].
+    pub async fn delete_if_match(&self, location: &Path, etag: &str) -> Result<()> {
+        self.client.delete_if_match_request(location, etag).await
+    }
+
     /// Returns the [`AwsCredentialProvider`] used by [`AmazonS3`]
     pub fn credentials(&self) -> &AwsCredentialProvider {
         &self.client.config.credentials

@@ -1014,6 +1014,26 @@ impl AzureClient {
         Ok(())
     }
 
+    /// STOWAGE PATCH: a Delete Blob that only deletes the version whose ETag is `etag`
+    /// (`If-Match`; a changed blob answers 412, [`crate::Error::Precondition`]).
+    pub(crate) async fn delete_if_match_request(&self, path: &Path, etag: &str) -> Result<()> {
+        let credential = self.get_credential().await?;
+        let url = self.config.path_url(path);
+        let sensitive = self.config.is_sensitive(&credential);
+        self.client
+            .request(Method::DELETE, url.as_str())
+            .header(CONTENT_LENGTH, HeaderValue::from_static("0"))
+            .header(&IF_MATCH, etag)
+            .with_azure_authorization(self.crypto(), &credential, &self.config.account)?
+            .retryable(&self.config.retry_config)
+            .sensitive(sensitive)
+            .idempotent(true)
+            .send()
+            .await
+            .map_err(|err| err.error(STORE, path.to_string()))?;
+        Ok(())
+    }
+
     /// Make a Get User Delegation Key request
     /// <https://docs.microsoft.com/en-us/rest/api/storageservices/get-user-delegation-key>
     async fn get_delegation_key_inner(

@@ -69,6 +69,12 @@ pub struct MicrosoftAzure {
 }
 
 impl MicrosoftAzure {
+    /// STOWAGE PATCH: deletes `location` only while its ETag is `etag`; a changed blob is
+    /// [`crate::Error::Precondition`], a missing one [`crate::Error::NotFound`].
+    pub async fn delete_if_match(&self, location: &Path, etag: &str) -> Result<()> {
+        self.client.delete_if_match_request(location, etag).await
+    }
+
     /// Returns the [`AzureCredentialProvider`] used by [`MicrosoftAzure`]
     pub fn credentials(&self) -> &AzureCredentialProvider {
         &self.client.config().credentials
