@@ -46,7 +46,7 @@ impl Storage {
               .filter(|e| is_older(e, older_than))
               .map(|e| dir.child(&e.path))
               .collect();
-            let results = p.delete_files(&old).await;
+            let results = p.delete_if_older(&old, older_than).await;
             deleted += count_deleted(&old, results);
           }
           Ok(logged_total(&dir, deleted))

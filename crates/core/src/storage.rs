@@ -232,7 +232,7 @@ impl Storage {
                 .filter(|e| is_older(e, older_than))
                 .map(|e| dir.child(&e.name))
                 .collect();
-              let results = p.delete_files(&old).await;
+              let results = p.delete_if_older(&old, older_than).await;
               (old, results)
             }
             Err(e) if crate::retention::no_directory(&e) => return Ok(0),

@@ -20,6 +20,7 @@
 //! callers that own their key layout: a write is then the PUT alone, and writing over a directory
 //! or under a file is no longer refused.
 
+mod aged;
 mod checks;
 mod error;
 mod extended;
@@ -55,10 +56,28 @@ use crate::provider::{
 };
 use crate::stream::{ByteRange, Reader, Writer};
 
-/// What the provider needs from a store: the object API plus raw paginated listing (for
-/// one-key existence checks). `AmazonS3` and `MicrosoftAzure` are both.
-pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {}
-impl<T: ObjectStore + PaginatedListStore + Signer> ObjectBackend for T {}
+/// What the provider needs from a store: the object API, raw paginated listing (for one-key
+/// existence checks), signing, and a delete conditional on the ETag (patched object_store, see
+/// vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it.
+#[async_trait]
+pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {
+  /// Deletes `location` only while its ETag is `etag` (`Precondition` otherwise).
+  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()>;
+}
+
+#[async_trait]
+impl ObjectBackend for object_store::aws::AmazonS3 {
+  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
+    object_store::aws::AmazonS3::delete_if_match(self, location, etag).await
+  }
+}
+
+#[async_trait]
+impl ObjectBackend for object_store::azure::MicrosoftAzure {
+  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
+    object_store::azure::MicrosoftAzure::delete_if_match(self, location, etag).await
+  }
+}
 
 /// Retry and timeout policy of every request. object_store retries 5xx answers, connection
 /// errors and timeouts of idempotent requests with exponential backoff and jitter, until either
@@ -799,6 +818,14 @@ impl Provider for ObjectStoreProvider {
 
   async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
     self.open_lister(path, recursive).await
+  }
+
+  async fn delete_if_older(
+    &self,
+    paths: &[StoragePath],
+    older_than: SystemTime,
+  ) -> Vec<Result<()>> {
+    self.delete_still_old(paths, older_than).await
   }
 
   /// Batched: up to 1,000 keys a request on S3, 256 on Azure. Meant for files from a listing: a
