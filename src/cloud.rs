@@ -245,7 +245,8 @@ pub struct S3StorageProvider {
 
 #[napi]
 impl S3StorageProvider {
-  /// Throws `EINVAL` naming `AWS_S3_BUCKET` when no bucket is configured.
+  /// Throws `EINVAL` naming `AWS_S3_BUCKET` when no bucket is configured, and naming
+  /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for a custom endpoint without them.
   #[napi(constructor)]
   pub fn new(env: &Env, options: Option<S3StorageOptions>) -> Result<Self> {
     Self::create(options.unwrap_or_default()).map_err(|f| f.into_napi(env))
@@ -270,7 +271,8 @@ pub struct AzureBlobStorageProvider {
 
 #[napi]
 impl AzureBlobStorageProvider {
-  /// Throws `EINVAL` naming `AZURE_CONTAINER_NAME` or `AZURE_STORAGE_ACCOUNT` when missing.
+  /// Throws `EINVAL` naming `AZURE_CONTAINER_NAME` or `AZURE_STORAGE_ACCOUNT` when missing, and
+  /// for a connection string with neither `AccountKey` nor `SharedAccessSignature`.
   #[napi(constructor)]
   pub fn new(env: &Env, options: Option<AzureBlobStorageOptions>) -> Result<Self> {
     Self::create(options.unwrap_or_default()).map_err(|f| f.into_napi(env))
