@@ -54,7 +54,10 @@ impl fmt::Debug for AzureOptions {
         "connection_string",
         &self.connection_string.as_ref().map(|_| "***"),
       )
-      .field("endpoint", &self.endpoint)
+      .field(
+        "endpoint",
+        &self.endpoint.as_deref().map(|e| without_userinfo(e).0),
+      )
       .field("settings", &self.settings)
       .finish()
   }
