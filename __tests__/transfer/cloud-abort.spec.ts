@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { LocalStorageProvider, S3StorageProvider, transfer } from '../..';
 import { motoOptions } from '../conformance/cloud';
 import { uniqueName } from '../conformance/harness';
+import { table, writeSection } from '../reliability/report';
 
 const moto = motoOptions();
 const FILES = 4;
@@ -50,6 +51,18 @@ const DELAYS_MS = [300, 700, 1200];
       left[delay] = uploads.length;
     }
     client.destroy();
+    writeSection(
+      'transfer-abort',
+      36,
+      'Aborting a transfer into S3: pending multipart uploads',
+      `A \`transfer\` of ${FILES} files of 30 MiB from LOCAL into S3 (moto), aborted through its signal at
+several moments; then the bucket's pending multipart uploads under the destination are listed
+(__tests__/transfer/cloud-abort.spec.ts). Before the fix, a writer dropped while its upload was
+being created, or while it waited for its parts to finish, left the upload pending (3 of 4 at
+1,200 ms).
+
+${table(['abort after', 'files in flight', 'uploads still pending 5 s later'], DELAYS_MS.map((d) => [`${d} ms`, FILES, left[d]]))}`,
+    );
     expect(left).toEqual(Object.fromEntries(DELAYS_MS.map((d) => [d, 0])));
   }, 90_000);
 });
