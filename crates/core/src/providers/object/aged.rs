@@ -2,13 +2,15 @@
 //! never deleted.
 //!
 //! Each old file is looked at again (HEAD: its last-modified time and ETag), and deleted only if
-//! it is still older than the cutoff, by a DELETE conditional on that ETag (`If-Match`; S3 has
-//! taken it on DeleteObject since 2024, Azure Blob on Delete Blob always; patched object_store,
-//! see vendor/object_store/PATCHES.md). A rewrite between the HEAD and the DELETE changes the
-//! ETag, and the service refuses the delete (412): no window is left. The price is two requests
-//! per old file, up to [`OLD_FILE_CHECKS_IN_FLIGHT`] at a time, where a batch delete took one
-//! request per 1,000 files (S3) or 256 (Azure). An S3-compatible store that ignores `If-Match`
-//! on DELETE keeps the window between its HEAD and its DELETE (a round trip).
+//! it is still older than the cutoff, by a DELETE conditional on that ETag (`If-Match`: S3 has
+//! taken it on DeleteObject in general-purpose buckets since September 2025, Azure Blob on Delete
+//! Blob always, moto too; object_store gets it from a patch, see vendor/object_store/PATCHES.md).
+//! A rewrite between the HEAD and the DELETE changes the ETag, and the service refuses the delete
+//! (412): no window is left. The price is two requests per old file, up to
+//! [`OLD_FILE_CHECKS_IN_FLIGHT`] at a time, where a batch delete took one request per 1,000 files
+//! (S3) or 256 (Azure); S3's DeleteObjects also takes an ETag per key, which a further patch could
+//! use to batch them again. An S3-compatible store that ignores `If-Match` on DELETE keeps the
+//! window between its HEAD and its DELETE (a round trip).
 
 use std::collections::BTreeSet;
 use std::time::SystemTime;
