@@ -190,7 +190,10 @@ export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-was
 
 /** Azure Blob Storage. Directories are prefixes with `dir/` marker blobs. */
 export declare class AzureBlobStorageProvider {
-  /** Throws `EINVAL` naming `AZURE_CONTAINER_NAME` or `AZURE_STORAGE_ACCOUNT` when missing. */
+  /**
+   * Throws `EINVAL` naming `AZURE_CONTAINER_NAME` or `AZURE_STORAGE_ACCOUNT` when missing, and
+   * for a connection string with neither `AccountKey` nor `SharedAccessSignature`.
+   */
   constructor(options?: AzureBlobStorageOptions | undefined | null)
   /** Which backend this provider talks to. */
   get type(): StorageType
@@ -322,7 +325,10 @@ export declare class MemoryStorageProvider {
 
 /** Amazon S3 and S3-compatible stores. Directories are prefixes with `dir/` marker objects. */
 export declare class S3StorageProvider {
-  /** Throws `EINVAL` naming `AWS_S3_BUCKET` when no bucket is configured. */
+  /**
+   * Throws `EINVAL` naming `AWS_S3_BUCKET` when no bucket is configured, and naming
+   * `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for a custom endpoint without them.
+   */
   constructor(options?: S3StorageOptions | undefined | null)
   /** Which backend this provider talks to. */
   get type(): StorageType

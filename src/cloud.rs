@@ -245,7 +245,8 @@ pub struct S3StorageProvider {
 
 #[napi]
 impl S3StorageProvider {
-  /// Throws `EINVAL` naming `AWS_S3_BUCKET` when no bucket is configured.
+  /// Throws `EINVAL` naming `AWS_S3_BUCKET` when no bucket is configured, and naming
+  /// `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for a custom endpoint without them.
   #[napi(
     constructor,
     ts_args_type = "options?: S3StorageOptions | undefined | null"
@@ -275,7 +276,8 @@ pub struct AzureBlobStorageProvider {
 
 #[napi]
 impl AzureBlobStorageProvider {
-  /// Throws `EINVAL` naming `AZURE_CONTAINER_NAME` or `AZURE_STORAGE_ACCOUNT` when missing.
+  /// Throws `EINVAL` naming `AZURE_CONTAINER_NAME` or `AZURE_STORAGE_ACCOUNT` when missing, and
+  /// for a connection string with neither `AccountKey` nor `SharedAccessSignature`.
   #[napi(
     constructor,
     ts_args_type = "options?: AzureBlobStorageOptions | undefined | null"

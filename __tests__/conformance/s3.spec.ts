@@ -94,6 +94,18 @@ describeWith(strictS3Options(), 'S3 on s3s-fs (checks signatures), flat keys', (
     expect((await provider.readFile('up.txt')).toString()).toBe('uploaded');
   });
 
+  it.each(['a b.txt', 'é ü ✓.txt', '100%.txt', 'x#y.txt', 'what?.txt'])(
+    'signs a name that needs percent-encoding (%p): fetch() can GET and PUT it',
+    async (name) => {
+      await provider.writeFile(name, 'signed bytes');
+      const get = await provider.getSignedUrl(name, { expiresIn: 60 });
+      expect(await (await fetch(get)).text()).toBe('signed bytes');
+      const put = await provider.getSignedUrl(`up ${name}`, { expiresIn: 60, method: 'PUT' });
+      expect((await fetch(put, { method: 'PUT', body: 'uploaded' })).status).toBeLessThan(300);
+      expect((await provider.readFile(`up ${name}`)).toString()).toBe('uploaded');
+    },
+  );
+
   it('refuses a wrong secret with EACCES, and no message carries the secret', async () => {
     const secret = 'wrong-secret-' + uniqueName();
     const denied = new S3StorageProvider({ ...options, secretAccessKey: secret });

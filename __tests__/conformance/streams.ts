@@ -184,6 +184,20 @@ export function streams(makeTarget: () => Target | Promise<Target>, extras: Stre
       expect(response.ok).toBe(true);
       expect((await t.provider.readFile(p('up.txt'))).toString()).toBe('uploaded');
     });
+    it.each(['a b.txt', 'é ü ✓.txt', '100%.txt', 'x#y.txt', 'what?.txt', "it's & (1)+[2].txt"])(
+      'signs a name that needs percent-encoding (%p): plain fetch() can GET and PUT it',
+      async (name) => {
+        await t.provider.writeFile(p('sub', name), 'signed bytes');
+        const get = await s.getSignedUrl(p('sub', name), { expiresIn: 60 });
+        const response = await fetch(get);
+        expect(response.status).toBe(200);
+        expect(await response.text()).toBe('signed bytes');
+        const put = await s.getSignedUrl(p('sub', `up ${name}`), { expiresIn: 60, method: 'PUT' });
+        const uploaded = await fetch(put, { method: 'PUT', body: 'uploaded', headers: { 'x-ms-blob-type': 'BlockBlob' } });
+        expect(uploaded.status).toBeLessThan(300);
+        expect((await t.provider.readFile(p('sub', `up ${name}`))).toString()).toBe('uploaded');
+      },
+    );
     (extras.verifiesSignatures ? it : it.skip)('refuses a GET URL for a PUT and a tampered URL', async () => {
       await t.provider.writeFile(p('f.txt'), 'x');
       const url = await s.getSignedUrl(p('f.txt'), { expiresIn: 60 });

@@ -106,6 +106,53 @@ export function conformance(makeTarget: () => Target | Promise<Target>): void {
     });
   });
 
+  describe('a directory made by writeFile as a parent', () => {
+    /** `d` holds nothing any more, and is still a directory until deleteDirectory removes it. */
+    const stays = async (d: string) => {
+      expect(await t.provider.directoryExists(d)).toBe(true);
+      expect(await t.provider.listFiles(d)).toEqual([]);
+      expect(await t.provider.listFiles(dir)).toContain('d');
+      await t.provider.deleteDirectory(d);
+      expect(await t.provider.directoryExists(d)).toBe(false);
+    };
+    /** A cutoff after the files written so far (object stores keep whole seconds). */
+    const ageOut = async (...files: string[]) => {
+      if (t.timeTravel) {
+        const cutoff = new Date(Date.now() - 60_000);
+        for (const f of files) await t.timeTravel(f, new Date(cutoff.getTime() - 60_000));
+        return cutoff;
+      }
+      await sleep(1100);
+      return new Date();
+    };
+    it('stays after its last file is deleted', async () => {
+      await t.provider.writeFile(p('d', 'x.txt'), 'x');
+      await t.provider.deleteFile(p('d', 'x.txt'));
+      await stays(p('d'));
+    });
+    it('stays after its last file is moved away', async () => {
+      await t.provider.writeFile(p('d', 'x.txt'), 'x');
+      await t.provider.moveFile(p('d', 'x.txt'), p('moved.txt'));
+      await stays(p('d'));
+    });
+    it('stays after deleteOldFiles ages its last file out', async () => {
+      await t.provider.writeFile(p('d', 'x.txt'), 'x');
+      expect(await t.provider.deleteOldFiles(p('d'), await ageOut(p('d', 'x.txt')))).toBe(1);
+      await stays(p('d'));
+    });
+    it('and its sub-directories stay after a recursive deleteOldFiles', async () => {
+      await t.provider.writeFile(p('d', 'sub', 'deep', 'x.txt'), 'x');
+      await t.provider.writeFile(p('d', 'y.txt'), 'y');
+      const cutoff = await ageOut(p('d', 'sub', 'deep', 'x.txt'), p('d', 'y.txt'));
+      expect(await t.provider.deleteOldFiles(p('d'), cutoff, { recursive: true })).toBe(2);
+      expect(await t.provider.listFiles(p('d'))).toEqual(['sub']);
+      expect(await t.provider.listFiles(p('d', 'sub'))).toEqual(['deep']);
+      expect(await t.provider.directoryExists(p('d', 'sub', 'deep'))).toBe(true);
+      await t.provider.deleteDirectory(p('d'), { recursive: true });
+      expect(await t.provider.directoryExists(p('d'))).toBe(false);
+    });
+  });
+
   describe('deleteFile', () => {
     it('removes one file and nothing else', async () => {
       await t.provider.writeFile(p('a.txt'), 'a');

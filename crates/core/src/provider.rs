@@ -120,6 +120,19 @@ pub trait Provider: Send + Sync + Debug + 'static {
     results
   }
 
+  /// Deletes the files of `paths` (from a listing that found them older than `older_than`) that
+  /// are still older: a file rewritten since gives `NotFound` (the file judged old is gone) and
+  /// stays. The default is [`Provider::delete_files`], which leaves the window between the
+  /// listing and the delete open; S3 and Azure Blob close it with a delete conditional on the
+  /// ETag.
+  async fn delete_if_older(
+    &self,
+    paths: &[StoragePath],
+    _older_than: SystemTime,
+  ) -> Vec<Result<()>> {
+    self.delete_files(paths).await
+  }
+
   /// `deleteOldFiles` in one pass, where the provider can beat a listing followed by deletes:
   /// deletes the files directly in `dir` modified before `older_than` and gives the name and
   /// outcome of each it tried. `None` (the default): the facade lists, then deletes.

@@ -104,7 +104,7 @@ async fn listed_then_deleted(
             .filter(|e| !e.is_dir && e.mtime.is_some_and(|m| m < older_than))
             .map(|e| dir.child(&e.name))
             .collect();
-          let results = p.delete_files(&old).await;
+          let results = p.delete_if_older(&old, older_than).await;
           (old, results)
         }
         Err(e) if no_directory(&e) => return Ok(0),
@@ -125,7 +125,7 @@ async fn listed_then_deleted(
       .filter(|e| is_older(e, older_than))
       .map(|e| dir.child(&e.path))
       .collect();
-    let results = p.delete_files(&old).await;
+    let results = p.delete_if_older(&old, older_than).await;
     deleted += count_deleted(&old, results);
   }
   Ok(deleted)

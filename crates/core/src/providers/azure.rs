@@ -9,7 +9,8 @@ use std::sync::Arc;
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 
 use super::object::{
-  env_var, nonempty, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider,
+  env_var, nonempty, userinfo_secrets, without_userinfo, ErrorContext, MarkerEncoding,
+  ObjectSettings, ObjectStoreProvider,
 };
 use crate::error::{Error, ErrorKind, Result};
 
@@ -53,7 +54,10 @@ impl fmt::Debug for AzureOptions {
         "connection_string",
         &self.connection_string.as_ref().map(|_| "***"),
       )
-      .field("endpoint", &self.endpoint)
+      .field(
+        "endpoint",
+        &self.endpoint.as_deref().map(|e| without_userinfo(e).0),
+      )
       .field("settings", &self.settings)
       .finish()
   }
@@ -140,6 +144,22 @@ impl ConnectionString {
   }
 }
 
+/// The account a blob endpoint names: `acct` of `https://acct.blob.core.windows.net`, or the
+/// first path segment of an emulator's `http://127.0.0.1:10000/devstoreaccount1`.
+fn account_of_endpoint(endpoint: &str) -> Option<String> {
+  let rest = endpoint.split_once("://")?.1;
+  let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+  let host = host.split(':').next().unwrap_or(host);
+  match host.split_once(".blob.") {
+    Some((account, _)) if !account.is_empty() => Some(account.to_string()),
+    _ => path
+      .split('/')
+      .next()
+      .filter(|s| !s.is_empty())
+      .map(str::to_string),
+  }
+}
+
 impl ObjectStoreProvider {
   /// The `AZURE_BLOB` provider. Fails with `EINVAL` naming `AZURE_CONTAINER_NAME` or
   /// `AZURE_STORAGE_ACCOUNT` when either is missing; a container that does not exist is reported
@@ -155,14 +175,35 @@ impl ObjectStoreProvider {
         "Azure Blob needs a container: set AZURE_CONTAINER_NAME or the `container` option",
       )
     })?;
-    let account = nonempty(&options.account).or(parsed.account.as_deref()).ok_or_else(|| {
+    let (endpoint, userinfo) = match nonempty(&options.endpoint).or(parsed.blob_endpoint.as_deref())
+    {
+      Some(e) => {
+        let (e, user) = without_userinfo(e);
+        (Some(e), user)
+      }
+      None => (None, None),
+    };
+    // The portal's SAS connection string names no account: its BlobEndpoint does.
+    let from_endpoint = endpoint.as_deref().and_then(account_of_endpoint);
+    let account = nonempty(&options.account)
+      .or(parsed.account.as_deref())
+      .or(from_endpoint.as_deref())
+      .ok_or_else(|| {
       Error::new(
         ErrorKind::InvalidInput,
         "Azure Blob needs an account: set AZURE_STORAGE_ACCOUNT (with AZURE_STORAGE_KEY) or AZURE_STORAGE_CONNECTION_STRING",
       )
     })?;
     let key = nonempty(&options.access_key).or(parsed.access_key.as_deref());
-    let endpoint = nonempty(&options.endpoint).or(parsed.blob_endpoint.as_deref());
+    // Without a key or a SAS object_store would ask the cloud's metadata service
+    // (169.254.169.254) for a token: off Azure a call would hang on it, then fail obscurely.
+    if key.is_none() && parsed.sas.is_none() && nonempty(&options.connection_string).is_some() {
+      return Err(Error::new(
+        ErrorKind::InvalidInput,
+        "Azure Blob needs credentials: the connection string (AZURE_STORAGE_CONNECTION_STRING) has neither AccountKey nor SharedAccessSignature; add one, or set AZURE_STORAGE_KEY",
+      ));
+    }
+    let endpoint = endpoint.as_deref();
     let errors = ErrorContext {
       container: format!("container \"{container}\""),
       variable: "AZURE_CONTAINER_NAME",
@@ -174,6 +215,7 @@ impl ObjectStoreProvider {
       .into_iter()
       .flatten()
       .map(str::to_string)
+      .chain(userinfo_secrets(userinfo))
       .collect(),
     };
     let (retry, client) = options.settings.client(endpoint);
@@ -209,6 +251,32 @@ impl ObjectStoreProvider {
 #[cfg(test)]
 mod tests {
   use super::*;
+
+  #[test]
+  fn the_account_comes_from_a_blob_endpoint() {
+    let of = account_of_endpoint;
+    assert_eq!(
+      of("https://acct.blob.core.windows.net").as_deref(),
+      Some("acct")
+    );
+    assert_eq!(
+      of("http://127.0.0.1:10000/devstoreaccount1").as_deref(),
+      Some("devstoreaccount1")
+    );
+    assert_eq!(of("http://127.0.0.1:10000"), None);
+  }
+
+  #[test]
+  fn a_connection_string_without_credentials_fails_fast_naming_them() {
+    let options = AzureOptions {
+      connection_string: Some("BlobEndpoint=https://acct.blob.core.windows.net/".into()),
+      container: Some("c".into()),
+      ..Default::default()
+    };
+    let err = ObjectStoreProvider::azure(options).unwrap_err();
+    assert_eq!(err.code(), "EINVAL");
+    assert!(err.reason().contains("AccountKey") && err.reason().contains("AZURE_STORAGE_KEY"));
+  }
 
   #[test]
   fn development_storage_means_azurite_defaults() {

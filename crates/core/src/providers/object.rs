@@ -3,10 +3,10 @@
 //! A directory is a key prefix ending in `/`. `ensureDirectory` writes a zero-byte marker object
 //! `dir/` for the directory and for each of its parents, so that, as on LOCAL, parents outlive a
 //! deleted child. A directory exists when its marker or any key under its prefix exists; files
-//! written with `writeFile` need no markers (their parents exist through the prefix), so deleting
-//! the last file of an unmarked directory makes the directory disappear. Listings never show
-//! markers. Deleting a tree is many requests (batched, 1,000 keys a request on S3, 256 on Azure),
-//! not one atomic step: a failure midway leaves part of the tree.
+//! written with `writeFile` need no markers (their parents exist through the prefix); deleting a
+//! file writes its directory's marker instead, so that directory stays (see [`persist`]).
+//! Listings never show markers, nor keys no path can name (see [`foreign`]). Deleting a tree is
+//! many requests, not one atomic step (see [`tree`]).
 //!
 //! Checks cost requests: `writeFile` and `ensureDirectory` look at every parent (concurrently) to
 //! refuse a file in the way (`ENOTDIR`); a `NotFound` is told apart from `ENOTDIR`/`EISDIR` with
@@ -20,11 +20,16 @@
 //! callers that own their key layout: a write is then the PUT alone, and writing over a directory
 //! or under a file is no longer refused.
 
+mod aged;
 mod checks;
 mod error;
 mod extended;
+mod foreign;
+mod persist;
 mod streaming;
+mod tree;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
@@ -51,10 +56,28 @@ use crate::provider::{
 };
 use crate::stream::{ByteRange, Reader, Writer};
 
-/// What the provider needs from a store: the object API plus raw paginated listing (for
-/// one-key existence checks). `AmazonS3` and `MicrosoftAzure` are both.
-pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {}
-impl<T: ObjectStore + PaginatedListStore + Signer> ObjectBackend for T {}
+/// What the provider needs from a store: the object API, raw paginated listing (for one-key
+/// existence checks), signing, and a delete conditional on the ETag (patched object_store, see
+/// vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it.
+#[async_trait]
+pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {
+  /// Deletes `location` only while its ETag is `etag` (`Precondition` otherwise).
+  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()>;
+}
+
+#[async_trait]
+impl ObjectBackend for object_store::aws::AmazonS3 {
+  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
+    object_store::aws::AmazonS3::delete_if_match(self, location, etag).await
+  }
+}
+
+#[async_trait]
+impl ObjectBackend for object_store::azure::MicrosoftAzure {
+  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
+    object_store::azure::MicrosoftAzure::delete_if_match(self, location, etag).await
+  }
+}
 
 /// Retry and timeout policy of every request. object_store retries 5xx answers, connection
 /// errors and timeouts of idempotent requests with exponential backoff and jitter, until either
@@ -430,38 +453,6 @@ impl ObjectStoreProvider {
     }
   }
 
-  /// Deletes every key under `full/` and the directory's marker, in batches.
-  async fn delete_tree(&self, full: &str) -> Result<()> {
-    let markers = self.config.markers;
-    let own = full.to_string();
-    let keys = self
-      .store
-      .list(Some(&self.object(full)?))
-      .flat_map(move |item| {
-        let paths: Vec<object_store::Result<Path>> = match item {
-          Err(e) => vec![Err(e)],
-          Ok(meta) if meta.location.as_ref() == own => vec![],
-          // A listing drops the trailing `/` of a marker: a zero-byte `x` may be `x/`, so both go.
-          Ok(meta) if meta.size == 0 => vec![
-            Ok(marker_path(meta.location.as_ref(), markers)),
-            Ok(meta.location),
-          ],
-          Ok(meta) => vec![Ok(meta.location)],
-        };
-        stream::iter(paths)
-      })
-      .chain(stream::once(futures::future::ready(Ok(self.marker(full)))))
-      .boxed();
-    let mut results = self.store.delete_stream(keys);
-    while let Some(result) = results.next().await {
-      match result {
-        Ok(_) | Err(object_store::Error::NotFound { .. }) => {}
-        Err(e) => return Err(self.err(e)),
-      }
-    }
-    Ok(())
-  }
-
   /// `deleteDirectory` without the write checks' bookkeeping.
   async fn remove_directory(
     &self,
@@ -516,10 +507,9 @@ impl ObjectStoreProvider {
     if path.is_root() || self.head_file(&full).await?.is_none() {
       return Err(self.not_a_file(path, &full).await);
     }
-    match self.store.delete(&self.object(&full)?).await {
-      Ok(()) => Ok(()),
-      Err(e) => Err(self.err(e)),
-    }
+    let location = self.object(&full)?;
+    let (deleted, ()) = tokio::join!(self.store.delete(&location), self.keep_parent(&full));
+    deleted.map_err(|e| self.err(e))
   }
 
   async fn put_multipart(&self, location: &Path, mut data: Bytes) -> Result<()> {
@@ -545,6 +535,36 @@ impl ObjectStoreProvider {
     writer.finish().await.map_err(|e| self.err(e))?;
     Ok(())
   }
+}
+
+/// `endpoint` without the `user:password@` of its authority, and that user information. The
+/// store is reached without it (SigV4 and Shared Key ignore it), so neither messages nor signed
+/// URLs can carry the password; it is also added to the values messages redact.
+pub(crate) fn without_userinfo(endpoint: &str) -> (String, Option<String>) {
+  let Some(scheme_end) = endpoint.find("://").map(|i| i + 3) else {
+    return (endpoint.to_string(), None);
+  };
+  let rest = &endpoint[scheme_end..];
+  let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
+  match authority.rfind('@') {
+    Some(at) => (
+      format!("{}{}", &endpoint[..scheme_end], &rest[at + 1..]),
+      Some(authority[..at].to_string()),
+    ),
+    None => (endpoint.to_string(), None),
+  }
+}
+
+/// What messages must redact of an endpoint's user information (`user:password`).
+pub(crate) fn userinfo_secrets(userinfo: Option<String>) -> Vec<String> {
+  let Some(userinfo) = userinfo else {
+    return Vec::new();
+  };
+  let mut secrets = vec![userinfo.clone()];
+  if let Some((_, password)) = userinfo.split_once(':') {
+    secrets.push(password.to_string());
+  }
+  secrets
 }
 
 /// An environment variable's value; unset and empty are the same.
@@ -675,9 +695,15 @@ impl Provider for ObjectStoreProvider {
       .list_with_delimiter(prefix.as_ref())
       .await
       .map_err(|e| self.err(e))?;
+    // Keys no path names (see [`foreign`]) are left out, but make the directory exist.
     let mut own_marker = false;
+    let (prefix, container) = (&self.config.prefix, &self.config.errors.container);
     let mut entries = Vec::with_capacity(listing.objects.len() + listing.common_prefixes.len());
     for dir in &listing.common_prefixes {
+      if foreign::skipped(prefix, dir, container, true) {
+        own_marker = true;
+        continue;
+      }
       if let Some(name) = dir.filename() {
         entries.push(DirEntry {
           name: name.to_string(),
@@ -687,7 +713,9 @@ impl Provider for ObjectStoreProvider {
       }
     }
     for meta in &listing.objects {
-      if meta.location.as_ref() == full {
+      if meta.location.as_ref() == full
+        || foreign::skipped(prefix, &meta.location, container, false)
+      {
         own_marker = true;
         continue;
       }
@@ -792,6 +820,14 @@ impl Provider for ObjectStoreProvider {
     self.open_lister(path, recursive).await
   }
 
+  async fn delete_if_older(
+    &self,
+    paths: &[StoragePath],
+    older_than: SystemTime,
+  ) -> Vec<Result<()>> {
+    self.delete_still_old(paths, older_than).await
+  }
+
   /// Batched: up to 1,000 keys a request on S3, 256 on Azure. Meant for files from a listing: a
   /// key that is already gone is not reported on S3 (its batch delete is idempotent).
   async fn delete_files(&self, paths: &[StoragePath]) -> Vec<Result<()>> {
@@ -800,11 +836,14 @@ impl Provider for ObjectStoreProvider {
     }
     let mut results: Vec<Option<Result<()>>> = Vec::with_capacity(paths.len());
     let mut valid = Vec::new();
+    let mut dirs = BTreeSet::new();
     for path in paths {
-      match self.object(&self.full(path.key())) {
+      let full = self.full(path.key());
+      match self.object(&full) {
         Ok(location) => {
           results.push(None);
           valid.push(Ok(location));
+          dirs.extend(self.parent_dir(&full));
         }
         Err(e) => results.push(Some(Err(e))),
       }
@@ -825,6 +864,8 @@ impl Provider for ObjectStoreProvider {
       });
     }
     let _ = outcomes.try_collect::<Vec<()>>().await;
+    // The directories stay, also when their last file was deleted now.
+    self.keep_or_warn(dirs).await;
     self.checks.forget();
     results
       .into_iter()
@@ -842,6 +883,15 @@ mod tests {
     assert_eq!(key_prefix(Some("/tenant/a/")).unwrap(), "tenant/a");
     assert_eq!(key_prefix(None).unwrap(), "");
     assert_eq!(key_prefix(Some("../x")).unwrap_err().code(), "EACCES");
+  }
+
+  #[test]
+  fn endpoints_lose_their_user_information() {
+    let (endpoint, user) = without_userinfo("https://me:s3cr%40t@host:9000/base?x=1");
+    assert_eq!(endpoint, "https://host:9000/base?x=1");
+    assert_eq!(user.as_deref(), Some("me:s3cr%40t"));
+    let (endpoint, user) = without_userinfo("http://127.0.0.1:1/a@b");
+    assert_eq!((endpoint.as_str(), user), ("http://127.0.0.1:1/a@b", None));
   }
 
   #[test]

@@ -9,8 +9,18 @@ use std::sync::Arc;
 use object_store::aws::AmazonS3Builder;
 
 use super::object::{
-  env_var, nonempty, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider,
+  env_var, nonempty, userinfo_secrets, without_userinfo, ErrorContext, MarkerEncoding,
+  ObjectSettings, ObjectStoreProvider,
 };
+
+/// Variables through which object_store finds AWS credentials other than a key pair (web
+/// identity, container credentials): with one of them set, a custom endpoint without keys is
+/// left to object_store.
+const OTHER_AWS_CREDENTIALS: [&str; 3] = [
+  "AWS_WEB_IDENTITY_TOKEN_FILE",
+  "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+  "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+];
 use crate::error::{Error, ErrorKind, Result};
 
 /// S3 parts other than the last must be at least this large.
@@ -55,7 +65,10 @@ impl fmt::Debug for S3Options {
         &self.secret_access_key.as_ref().map(|_| "***"),
       )
       .field("session_token", &self.session_token.as_ref().map(|_| "***"))
-      .field("endpoint", &self.endpoint)
+      .field(
+        "endpoint",
+        &self.endpoint.as_deref().map(|e| without_userinfo(e).0),
+      )
       .field("settings", &self.settings)
       .field("max_server_copy", &self.max_server_copy)
       .finish()
@@ -115,12 +128,31 @@ impl ObjectStoreProvider {
         "S3 multipart part size must be at least 5 MiB",
       ));
     }
+    let (endpoint, userinfo) = match nonempty(&options.endpoint) {
+      Some(e) => {
+        let (e, user) = without_userinfo(e);
+        (Some(e), user)
+      }
+      None => (None, None),
+    };
+    let mut secrets = options.secrets();
+    secrets.extend(userinfo_secrets(userinfo));
     let errors = ErrorContext {
       container: format!("bucket \"{bucket}\""),
       variable: "AWS_S3_BUCKET",
-      secrets: options.secrets(),
+      secrets,
     };
-    let endpoint = nonempty(&options.endpoint);
+    let keys =
+      nonempty(&options.access_key_id).is_some() && nonempty(&options.secret_access_key).is_some();
+    // Without keys object_store would ask the cloud's metadata service (169.254.169.254), which
+    // a custom endpoint's host does not have: a call would hang on it, then fail obscurely.
+    if endpoint.is_some() && !keys && !OTHER_AWS_CREDENTIALS.iter().any(|v| env_var(v).is_some()) {
+      return Err(Error::new(
+        ErrorKind::InvalidInput,
+        "S3 with a custom endpoint (AWS_ENDPOINT_URL) needs credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or the accessKeyId and secretAccessKey options",
+      ));
+    }
+    let endpoint = endpoint.as_deref();
     let (retry, client) = options.settings.client(endpoint);
     // The builder's own environment reading supplies the credential chain's settings.
     let mut builder = AmazonS3Builder::from_env()

@@ -373,7 +373,9 @@ impl ObjectStoreProvider {
       .list_paginated((!prefix.is_empty()).then_some(prefix.as_str()), options)
       .await;
     let page = page.ok().filter(|page| page.page_token.is_none())?;
+    let prefix = &self.config.prefix;
     let names = page.result.common_prefixes.iter();
+    let names = names.filter(|p| super::foreign::foreign_key(prefix, p).is_none());
     Some(
       names
         .filter_map(|p| p.filename())

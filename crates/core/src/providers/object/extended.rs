@@ -12,7 +12,7 @@ use async_trait::async_trait;
 use object_store::list::PaginatedListOptions;
 use object_store::ObjectStoreExt;
 
-use super::{stats, ErrorContext, ObjectBackend, ObjectStoreProvider};
+use super::{foreign, stats, ErrorContext, ObjectBackend, ObjectStoreProvider};
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
 use crate::path::StoragePath;
@@ -55,7 +55,9 @@ impl ObjectStoreProvider {
   pub(super) async fn move_object(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
     self.copy_object(src, dst).await?;
     let from = self.object(&self.full(src.key()))?;
-    let deleted = match self.store.delete(&from).await {
+    let src_full = self.full(src.key());
+    let (deleted, ()) = tokio::join!(self.store.delete(&from), self.keep_parent(&src_full));
+    let deleted = match deleted {
       Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
       Err(e) => Err(self.err(e)),
     };
@@ -80,6 +82,7 @@ impl ObjectStoreProvider {
     Ok(Box::new(ObjectLister {
       store: self.store.clone(),
       errors: self.config.errors.clone(),
+      prefix: self.config.prefix.clone(),
       recursive,
       stack: vec![Frame::new(self.dir_prefix(&full), String::new())],
     }))
@@ -89,6 +92,8 @@ impl ObjectStoreProvider {
 struct ObjectLister {
   store: Arc<dyn ObjectBackend>,
   errors: ErrorContext,
+  /// The provider's key prefix (`""` for none), to tell keys no path names.
+  prefix: String,
   recursive: bool,
   /// Directories being listed, innermost last.
   stack: Vec<Frame>,
@@ -162,12 +167,19 @@ impl ObjectLister {
       .map_err(|e| self.errors.map(e))?;
     let own = frame.prefix.trim_end_matches('/');
     let mut entries: Vec<ListEntry> = Vec::new();
+    let container = &self.errors.container;
     for dir in &listed.result.common_prefixes {
+      if foreign::skipped(&self.prefix, dir, container, true) {
+        continue;
+      }
       if let Some(name) = dir.filename() {
         entries.push(ListEntry::dir(join(&frame.rel, name)));
       }
     }
     for meta in &listed.result.objects {
+      if foreign::skipped(&self.prefix, &meta.location, container, false) {
+        continue;
+      }
       let Some(name) = meta.location.filename() else {
         continue;
       };

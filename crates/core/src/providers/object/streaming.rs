@@ -14,8 +14,11 @@ use bytes::{Bytes, BytesMut};
 use futures::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
 use object_store::signer::Method;
-use object_store::{GetOptions, GetRange, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{
+  GetOptions, GetRange, MultipartUpload, ObjectStoreExt, PutPayload, WriteMultipart,
+};
 use tokio::runtime::Handle;
+use tokio::task::JoinHandle;
 
 use super::{ErrorContext, MultipartSettings, ObjectBackend, ObjectStoreProvider, WriteChecks};
 use crate::error::{Error, ErrorKind, Result};
@@ -77,6 +80,7 @@ impl ObjectStoreProvider {
       buffered: Vec::new(),
       buffered_len: 0,
       upload: None,
+      creating: None,
       runtime: Handle::current(),
       checks: self.checks.clone(),
       full,
@@ -161,6 +165,10 @@ struct ObjectWriter {
   buffered: Vec<Bytes>,
   buffered_len: usize,
   upload: Option<WriteMultipart>,
+  /// The request that starts the multipart upload, while it is in flight. It runs as a task of
+  /// its own: a writer dropped meanwhile (an aborted `transfer`) aborts the upload once it is
+  /// created, where dropping the request could leave it created and never aborted.
+  creating: Option<JoinHandle<object_store::Result<Box<dyn MultipartUpload>>>>,
   /// Where a writer dropped unfinished aborts its upload.
   runtime: Handle,
   /// Told about the new key once it is there.
@@ -184,10 +192,16 @@ impl WriteStream for ObjectWriter {
     self.buffered_len += data.len();
     self.buffered.push(data);
     if self.buffered_len > self.settings.part_size {
-      let upload = self
-        .store
-        .put_multipart(&self.location)
-        .await
+      let (store, location) = (self.store.clone(), self.location.clone());
+      let creating = self.creating.insert(
+        self
+          .runtime
+          .spawn(async move { store.put_multipart(&location).await }),
+      );
+      let created = creating.await;
+      self.creating = None;
+      let upload = created
+        .map_err(|e| Error::new(ErrorKind::Io, format!("starting the upload failed: {e}")))?
         .map_err(|e| self.errors.map(e))?;
       let mut upload = WriteMultipart::new_with_chunk_size(upload, self.settings.part_size);
       for chunk in self.buffered.drain(..) {
@@ -200,6 +214,17 @@ impl WriteStream for ObjectWriter {
   }
 
   async fn finish(&mut self) -> Result<()> {
+    // The parts in flight are waited for while the upload is still the writer's, so that a writer
+    // dropped meanwhile (an aborted `transfer`) aborts it. Only the last part and the completing
+    // request run after that, as `WriteMultipart::finish` owns the upload.
+    if let Some(upload) = self.upload.as_mut() {
+      if let Err(e) = upload.wait_for_capacity(0).await {
+        if let Some(upload) = self.upload.take() {
+          let _ = upload.abort().await;
+        }
+        return Err(self.errors.map(e));
+      }
+    }
     match self.upload.take() {
       // `finish` aborts the upload itself when a part failed.
       Some(upload) => upload.finish().await.map_err(|e| self.errors.map(e))?,
@@ -230,6 +255,13 @@ impl Drop for ObjectWriter {
     if let Some(upload) = self.upload.take() {
       self.runtime.spawn(async move {
         let _ = upload.abort().await;
+      });
+    }
+    if let Some(creating) = self.creating.take() {
+      self.runtime.spawn(async move {
+        if let Ok(Ok(mut upload)) = creating.await {
+          let _ = upload.abort().await;
+        }
       });
     }
   }
