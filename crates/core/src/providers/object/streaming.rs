@@ -215,8 +215,11 @@ impl WriteStream for ObjectWriter {
 
   async fn finish(&mut self) -> Result<()> {
     // The parts in flight are waited for while the upload is still the writer's, so that a writer
-    // dropped meanwhile (an aborted `transfer`) aborts it. Only the last part and the completing
-    // request run after that, as `WriteMultipart::finish` owns the upload.
+    // dropped meanwhile (an aborted `transfer`) aborts it. The last part and the completing
+    // request then run as a task of their own: `WriteMultipart::finish` owns the upload, so a
+    // writer dropped during them could neither complete nor abort it (left pending on the
+    // service); the task completes it (or aborts it when a part fails) whether or not anyone
+    // still waits. All the bytes were handed over by then, so completing is what was asked.
     if let Some(upload) = self.upload.as_mut() {
       if let Err(e) = upload.wait_for_capacity(0).await {
         if let Some(upload) = self.upload.take() {
@@ -227,7 +230,12 @@ impl WriteStream for ObjectWriter {
     }
     match self.upload.take() {
       // `finish` aborts the upload itself when a part failed.
-      Some(upload) => upload.finish().await.map_err(|e| self.errors.map(e))?,
+      Some(upload) => self
+        .runtime
+        .spawn(upload.finish())
+        .await
+        .map_err(|e| Error::new(ErrorKind::Io, format!("completing the upload failed: {e}")))?
+        .map_err(|e| self.errors.map(e))?,
       None => {
         let payload: PutPayload = std::mem::take(&mut self.buffered).into_iter().collect();
         self
