@@ -6,12 +6,14 @@ export { StorageModule } from './storage.module';
 export { StorageService } from './storage.service';
 export {
   AzureBlobStorageProvider,
+  GcsStorageProvider,
   LocalStorageProvider,
   MemoryStorageProvider,
   S3StorageProvider,
 } from './providers';
 export {
   AZURE_BLOB_STORAGE_OPTIONS,
+  GCS_STORAGE_OPTIONS,
   LOCAL_STORAGE_OPTIONS,
   S3_STORAGE_OPTIONS,
   STORAGE_OPTIONS,

@@ -4,7 +4,13 @@ import { CONFIG_SERVICE } from './config';
 import { STORAGE_OPTIONS } from './constants';
 import { nestLogBridge } from './logger';
 import type { ConfigReader, StorageModuleOptions } from './options';
-import { AzureBlobStorageProvider, LocalStorageProvider, MemoryStorageProvider, S3StorageProvider } from './providers';
+import {
+  AzureBlobStorageProvider,
+  GcsStorageProvider,
+  LocalStorageProvider,
+  MemoryStorageProvider,
+  S3StorageProvider,
+} from './providers';
 
 /**
  * The native `StorageService`, made injectable. Injected providers are used as they are, so
@@ -20,8 +26,15 @@ export class StorageService extends native.StorageService {
     @Optional() @Inject(MemoryStorageProvider) memoryProvider?: MemoryStorageProvider | null,
     @Optional() @Inject(S3StorageProvider) s3Provider?: S3StorageProvider | null,
     @Optional() @Inject(AzureBlobStorageProvider) azureProvider?: AzureBlobStorageProvider | null,
+    @Optional() @Inject(GcsStorageProvider) gcsProvider?: GcsStorageProvider | null,
   ) {
-    const injected = { LOCAL: localProvider, MEMORY: memoryProvider, S3: s3Provider, AZURE_BLOB: azureProvider };
+    const injected = {
+      LOCAL: localProvider,
+      MEMORY: memoryProvider,
+      S3: s3Provider,
+      AZURE_BLOB: azureProvider,
+      GCS: gcsProvider,
+    };
     super(serviceOptions(config, injected, options));
   }
 }
