@@ -72,7 +72,7 @@ describe('gcs-upload-proxy (test-only bridge for fake-gcs-server)', () => {
 
   it.each(passThrough)('passes %s %s through untouched, and its answer back', async (method, path, body) => {
     upstream.seen.length = 0;
-    const res = await fetch(base + path, { method, body, headers: { 'x-custom': 'kept', authorization: 'Bearer t' } });
+    const res = await fetch(base + path, { method, body: body && new Uint8Array(body), headers: { 'x-custom': 'kept', authorization: 'Bearer t' } });
     expect(upstream.seen).toHaveLength(1);
     const [seen] = upstream.seen;
     expect(seen.method).toBe(method);
