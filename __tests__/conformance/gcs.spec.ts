@@ -6,7 +6,7 @@
  * (see the README).
  */
 import { Storage } from '@google-cloud/storage';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { GcsStorageProvider, StorageService, StorageType } from '../..';
 import { describeWith, gcsOptions } from './cloud';
@@ -46,6 +46,20 @@ describeWith(gcsOptions(), 'GCS on fake-gcs-server', (options) => {
     const err = await anonymous.getSignedUrl('f.txt').catch((e) => e);
     expect(typeof err.code).toBe('string');
     expect(err.code).not.toBe('OK');
+  });
+
+  it('writes above the multipart threshold go up in parts and read back byte for byte', async () => {
+    const MiB = 1024 * 1024;
+    const provider = new GcsStorageProvider({ ...options, multipart: { threshold: 6 * MiB, partSize: 5 * MiB } });
+    const dir = uniqueName('gcs-mp');
+    const data = randomBytes(11 * MiB + 7);
+    await provider.writeFile(`${dir}/whole.bin`, data);
+    expect(Buffer.compare(await provider.readFile(`${dir}/whole.bin`), data)).toBe(0);
+    const w = provider.createWriteStream(`${dir}/streamed.bin`);
+    for (let at = 0; at < data.length; at += MiB) await new Promise((resolve) => w.write(data.subarray(at, at + MiB), resolve));
+    await new Promise((resolve, reject) => w.end((e?: Error | null) => (e ? reject(e) : resolve(undefined))));
+    expect(Buffer.compare(await provider.readFile(`${dir}/streamed.bin`), data)).toBe(0);
+    expect(await provider.checksum(`${dir}/streamed.bin`, 'md5')).toBe(createHash('md5').update(data).digest('hex'));
   });
 
   describe('interop with @google-cloud/storage 7 on the same emulator', () => {
