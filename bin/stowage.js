@@ -1,11 +1,12 @@
 #!/usr/bin/env node
-// stowage: ls, cp, sync, rm and du over ./local/paths, s3://bucket/prefix and azure://container/prefix.
+// stowage: ls, cp, sync, rm and du over ./local/paths, s3://bucket/prefix, azure://container/prefix
+// and gs://bucket/prefix.
 // Configured by the same environment variables as the library. Exit codes: 0 ok, 1 a failure
 // (some files failed, or the operation did), 2 a usage error.
 'use strict';
 
 const { pipeline } = require('node:stream/promises');
-const { LocalStorageProvider, S3StorageProvider, AzureBlobStorageProvider, transfer } = require('..');
+const { LocalStorageProvider, S3StorageProvider, AzureBlobStorageProvider, GcsStorageProvider, transfer } = require('..');
 
 const USAGE = `Usage: stowage <command> [options] <location...>
 
@@ -16,9 +17,10 @@ Commands:
   sync [--dry-run] <src> <dst>   copy the files of a tree that differ (size, then SHA-256)
   rm [-r] [--dry-run] <loc>      remove a file; -r: a whole tree
 
-Locations: ./relative/path or /absolute/path (local), s3://bucket/prefix, azure://container/prefix.
-S3 and Azure read AWS_* and AZURE_* variables (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL,
-AZURE_STORAGE_CONNECTION_STRING, ...); the URL names the bucket or container.
+Locations: ./relative/path or /absolute/path (local), s3://bucket/prefix, azure://container/prefix,
+gs://bucket/prefix. S3, Azure and GCS read AWS_*, AZURE_* and Google's variables (AWS_REGION,
+AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL, AZURE_STORAGE_CONNECTION_STRING, GOOGLE_APPLICATION_CREDENTIALS,
+GCS_ENDPOINT_URL, ...); the URL names the bucket or container.
 
 Options: -r, --recursive   --dry-run   --concurrency <n> (default 8)   -q, --quiet   -h, --help
 Exit codes: 0 ok, 1 failure (some files, or the whole operation), 2 usage error.`;
@@ -44,13 +46,18 @@ function parseArgs(argv) {
 
 /** `{ provider, path, label }` for a location. */
 function locate(text) {
-  const match = /^(s3|azure):\/\/([^/]+)\/?(.*)$/.exec(text);
+  const match = /^(s3|azure|gs):\/\/([^/]+)\/?(.*)$/.exec(text);
   if (!match) {
     if (/^[a-z0-9]+:\/\//i.test(text)) throw new UsageError(`unknown location scheme: ${text}`);
     return { provider: new LocalStorageProvider(), path: text, label: text };
   }
   const [, scheme, container, prefix] = match;
-  const provider = scheme === 's3' ? new S3StorageProvider({ bucket: container }) : new AzureBlobStorageProvider({ container });
+  const provider =
+    scheme === 's3'
+      ? new S3StorageProvider({ bucket: container })
+      : scheme === 'gs'
+        ? new GcsStorageProvider({ bucket: container })
+        : new AzureBlobStorageProvider({ container });
   return { provider, path: `/${prefix.replace(/\/+$/, '')}`, label: text };
 }
 
