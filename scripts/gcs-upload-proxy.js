@@ -157,11 +157,14 @@ async function translate(base, req, res) {
   return false;
 }
 
+/** Connections to the emulator are reused (a connection per request costs a handshake each). */
+const agent = new http.Agent({ keepAlive: true });
+
 /** Sends the request on as it came, and its answer back as it came. */
 function passThrough(base, req, res) {
   const target = new URL(base);
   const upstream = http.request(
-    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+    { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers, agent },
     (answer) => {
       res.writeHead(answer.statusCode ?? 502, answer.rawHeaders);
       answer.pipe(res);
