@@ -100,7 +100,8 @@ describeWith(gcsOptions(), 'GCS on fake-gcs-server', (options) => {
   });
 });
 
-describeWith(gcsOptions(), 'GCS configuration', (options) => {
+describe('GCS configuration (no server needed)', () => {
+  const options = { bucket: 'b', endpoint: 'http://127.0.0.1:9' };
   it('names the missing variable when no bucket is configured', () => {
     expect(() => new GcsStorageProvider({ ...options, bucket: '' })).toThrow(
       expect.objectContaining({ code: 'EINVAL', message: expect.stringContaining('GCS_BUCKET') }),
@@ -116,14 +117,6 @@ describeWith(gcsOptions(), 'GCS configuration', (options) => {
     );
   });
 
-  it('takes the key as inline JSON as well as a path', async () => {
-    const json = readFileSync(options.credentials!, 'utf8');
-    const provider = new GcsStorageProvider({ ...options, credentials: json });
-    const path = `${uniqueName('inline')}/f.txt`;
-    await provider.writeFile(path, 'inline');
-    expect(new URL(await provider.getSignedUrl(path)).searchParams.get('X-Goog-Signature')).toMatch(/^[0-9a-f]+$/);
-  });
-
   it('a broken key never shows in the error', () => {
     const secret = 'not-a-key-' + randomBytes(16).toString('hex');
     const json = JSON.stringify({ type: 'service_account', private_key: secret, private_key_id: 'k', client_email: 'e@x' });
@@ -136,6 +129,22 @@ describeWith(gcsOptions(), 'GCS configuration', (options) => {
     }
     expect(message).not.toBe('');
     expect(message).not.toContain(secret);
+  });
+
+  it('StorageService.getProvider(GCS) without GCS_BUCKET names it', async () => {
+    const service = new StorageService({ env: {} });
+    expect(await codeOf(async () => service.getProvider(StorageType.GCS))).toBe('EINVAL');
+    expect(() => service.getProvider(StorageType.GCS)).toThrow(expect.objectContaining({ message: expect.stringContaining('GCS_BUCKET') }));
+  });
+});
+
+describeWith(gcsOptions(), 'GCS configuration', (options) => {
+  it('takes the key as inline JSON as well as a path', async () => {
+    const json = readFileSync(options.credentials!, 'utf8');
+    const provider = new GcsStorageProvider({ ...options, credentials: json });
+    const path = `${uniqueName('inline')}/f.txt`;
+    await provider.writeFile(path, 'inline');
+    expect(new URL(await provider.getSignedUrl(path)).searchParams.get('X-Goog-Signature')).toMatch(/^[0-9a-f]+$/);
   });
 
   // GCS answers 404 NoSuchBucket, which becomes EINVAL naming GCS_BUCKET as on S3; fake-gcs-server
@@ -164,9 +173,15 @@ describeWith(gcsOptions(), 'GCS configuration', (options) => {
     expect((await provider.readFile(path)).toString()).toBe('through the service');
   });
 
-  it('StorageService.getProvider(GCS) without GCS_BUCKET names it', async () => {
-    const service = new StorageService({ env: {} });
-    expect(await codeOf(async () => service.getProvider(StorageType.GCS))).toBe('EINVAL');
-    expect(() => service.getProvider(StorageType.GCS)).toThrow(expect.objectContaining({ message: expect.stringContaining('GCS_BUCKET') }));
+  it('takes STORAGE_EMULATOR_HOST as host:port when GCS_ENDPOINT_URL is unset', async () => {
+    const env = {
+      GCS_BUCKET: options.bucket,
+      GOOGLE_APPLICATION_CREDENTIALS: options.credentials ?? undefined,
+      STORAGE_EMULATOR_HOST: new URL(options.endpoint!).host,
+    };
+    const provider = new StorageService({ env }).getProvider(StorageType.GCS);
+    const path = `${uniqueName('emu')}/f.txt`;
+    await provider.writeFile(path, 'emulator host');
+    expect((await new GcsStorageProvider(options).readFile(path)).toString()).toBe('emulator host');
   });
 });
