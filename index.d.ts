@@ -114,6 +114,8 @@ export interface StorageServiceOptions {
   s3?: S3StorageOptions
   /** Options of the Azure Blob provider the service creates; unset fields come from the configuration. */
   azure?: AzureBlobStorageOptions
+  /** Options of the Google Cloud Storage provider the service creates; unset fields come from the configuration. */
+  gcs?: GcsStorageOptions
   /** Same as calling `setLogger(logger)`. */
   logger?: (event: LogEvent) => void
 }
@@ -219,7 +221,7 @@ export declare class AzureBlobStorageProvider {
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
   copyFile(src: string, dest: string): Promise<void>
-  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there). */
+  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
@@ -229,7 +231,54 @@ export declare class AzureBlobStorageProvider {
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
-  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
+  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
+  getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
+  /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
+  cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
+}
+
+/** Google Cloud Storage. Directories are prefixes with `dir/` marker objects. */
+export declare class GcsStorageProvider {
+  /**
+   * Throws `EINVAL` naming `GCS_BUCKET` when no bucket is configured, and naming
+   * `GOOGLE_APPLICATION_CREDENTIALS` when the credentials cannot be read.
+   */
+  constructor(options?: GcsStorageOptions | undefined | null)
+  /** Which backend this provider talks to. */
+  get type(): StorageType
+  /** Creates the directory and its parents; fine when it exists. `EEXIST`/`ENOTDIR` when a file is in the way. */
+  ensureDirectory(path: string): Promise<void>
+  /** `true` only for a directory; never rejects for a missing path. */
+  directoryExists(path: string): Promise<boolean>
+  /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
+  deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
+  deleteFile(path: string): Promise<void>
+  /** `true` only for a file; never rejects for a missing path. */
+  fileExists(path: string): Promise<boolean>
+  /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
+  listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
+  /** `{ size, mtime, ctime }` of a file. `ENOENT`, `EISDIR`. */
+  getFileStats(path: string): Promise<FileStats>
+  /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
+  readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
+  writeFile(path: string, data: FileData): Promise<void>
+  /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
+  deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string): Promise<void>
+  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
+  moveFile(src: string, dest: string): Promise<void>
+  /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
+  checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
+  /** The entries under `dirPath` (with `recursive`, its whole tree) as an async iterator of `{ path, size, mtime, isDirectory }`, read a page at a time. */
+  list(dirPath: string, options?: ListOptions): AsyncIterableIterator<ListEntry>
+  /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
+  createReadStream(path: string, options?: ReadStreamOptions): Readable
+  /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
+  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
@@ -264,7 +313,7 @@ export declare class LocalStorageProvider {
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
   copyFile(src: string, dest: string): Promise<void>
-  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there). */
+  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
@@ -274,7 +323,7 @@ export declare class LocalStorageProvider {
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
-  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
+  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
@@ -307,7 +356,7 @@ export declare class MemoryStorageProvider {
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
   copyFile(src: string, dest: string): Promise<void>
-  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there). */
+  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
@@ -317,7 +366,7 @@ export declare class MemoryStorageProvider {
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
-  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
+  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
@@ -354,7 +403,7 @@ export declare class S3StorageProvider {
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
   copyFile(src: string, dest: string): Promise<void>
-  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there). */
+  /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
@@ -364,7 +413,7 @@ export declare class S3StorageProvider {
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
   createWriteStream(path: string, options?: WriteStreamOptions): Writable
-  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
+  /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
@@ -539,6 +588,33 @@ export interface FileStats {
   ctime: Date
 }
 
+/**
+ * Options of `GcsStorageProvider`. Unset fields come from `GCS_BUCKET`,
+ * `GOOGLE_APPLICATION_CREDENTIALS` and `GCS_ENDPOINT_URL` (else `STORAGE_EMULATOR_HOST`);
+ * without credentials the default chain applies (gcloud's file, the metadata server), or none
+ * at all with an endpoint (emulators check none).
+ */
+export interface GcsStorageOptions {
+  bucket?: string
+  /**
+   * A service-account key: the path of its JSON file, or the JSON text itself. An
+   * `authorized_user` file (gcloud's application-default login) works too, but cannot sign URLs.
+   */
+  credentials?: string
+  /** An emulator's URL (`http://127.0.0.1:4443`; a bare `host:port` means http). Default Google's. */
+  endpoint?: string
+  /** Every path lives under this object-name prefix. Default none. */
+  prefix?: string
+  /** Allow plain http. Default: exactly when the endpoint is `http://`. */
+  allowHttp?: boolean
+  retry?: RetryOptions
+  multipart?: MultipartOptions
+  /** As for S3: writes skip the `EISDIR`/`ENOTDIR` checks at their destination. Default `false`. */
+  skipWriteChecks?: boolean
+  /** As for S3: how long, in ms, what the write checks found is remembered. Default 2,000. */
+  writeCheckCacheMs?: number
+}
+
 /** One entry of `list()`. */
 export interface ListEntry {
   /** Relative to the listed directory, `/`-separated. */
@@ -654,6 +730,7 @@ export declare enum StorageType {
   S3 = 'S3',
   AZURE_BLOB = 'AZURE_BLOB',
   MEMORY = 'MEMORY',
+  GCS = 'GCS',
 }
 
 /** Streams every file under `fromDir` (any depth) to the same path under `toDir`, `concurrency` at a time (default 8), skipping files already identical there (same size, then same SHA-256). A missing `fromDir` rejects with `ENOENT`; files that fail are listed in `failed`. `signal` rejects with an AbortError. */

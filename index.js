@@ -836,6 +836,7 @@ function __napiStampBindingTarget(exportsObject, target) {
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
 module.exports.AzureBlobStorageProvider = nativeBinding.AzureBlobStorageProvider
+module.exports.GcsStorageProvider = nativeBinding.GcsStorageProvider
 module.exports.LocalStorageProvider = nativeBinding.LocalStorageProvider
 module.exports.MemoryStorageProvider = nativeBinding.MemoryStorageProvider
 module.exports.S3StorageProvider = nativeBinding.S3StorageProvider

@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// stowage: ls, cp, sync, rm and du over ./local/paths, s3://bucket/prefix and azure://container/prefix.
+// stowage: ls, cp, sync, rm and du over ./local/paths, s3://bucket/prefix, azure://container/prefix
+// and gs://bucket/prefix.
 // Configured by the same environment variables as the library. Exit codes: 0 ok, 1 a failure
 // (some files failed, or the operation did), 2 a usage error, 130 interrupted (Ctrl-C).
 'use strict';
@@ -7,7 +8,7 @@
 const { resolve: resolvePath } = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { parseArgs } = require('node:util');
-const { LocalStorageProvider, S3StorageProvider, AzureBlobStorageProvider, setLogger, transfer } = require('..');
+const { LocalStorageProvider, S3StorageProvider, AzureBlobStorageProvider, GcsStorageProvider, setLogger, transfer } = require('..');
 const { version } = require('../package.json');
 
 /** Files in flight at once: `transfer`'s range. */
@@ -32,9 +33,10 @@ Commands:
   rm [-r] [-f] [--dry-run] <loc> remove a file; -r: a whole tree (never /, . or .., a bucket or
                                  a container, unless --no-preserve-root); -f: a missing one is fine
 
-Locations: ./relative/path or /absolute/path (local), s3://bucket/prefix, azure://container/prefix.
-S3 and Azure read AWS_* and AZURE_* variables (AWS_REGION, AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL,
-AZURE_STORAGE_CONNECTION_STRING, ...); the URL names the bucket or container.
+Locations: ./relative/path or /absolute/path (local), s3://bucket/prefix, azure://container/prefix,
+gs://bucket/prefix. S3, Azure and GCS read AWS_*, AZURE_* and Google's variables (AWS_REGION,
+AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL, AZURE_STORAGE_CONNECTION_STRING, GOOGLE_APPLICATION_CREDENTIALS,
+GCS_ENDPOINT_URL, ...); the URL names the bucket or container.
 
 Options: -r, --recursive   -n, --dry-run   -f, --force   --no-preserve-root
          --concurrency <n> (1 to ${MAX_CONCURRENCY}, default 8)   -q, --quiet   -h, --help   --version
@@ -100,13 +102,18 @@ function printable(name) {
 
 /** `{ provider, path, label, root }` for a location; `root` when it names a bucket or container itself. */
 function locate(text) {
-  const match = /^(s3|azure):\/\/([^/]+)\/?(.*)$/.exec(text);
+  const match = /^(s3|azure|gs):\/\/([^/]+)\/?(.*)$/.exec(text);
   if (!match) {
     if (/^[a-z0-9]+:\/\//i.test(text)) throw new UsageError(`unknown location scheme: ${text}`);
     return { provider: new LocalStorageProvider(), path: text, label: text, root: false };
   }
   const [, scheme, container, prefix] = match;
-  const provider = scheme === 's3' ? new S3StorageProvider({ bucket: container }) : new AzureBlobStorageProvider({ container });
+  const provider =
+    scheme === 's3'
+      ? new S3StorageProvider({ bucket: container })
+      : scheme === 'gs'
+        ? new GcsStorageProvider({ bucket: container })
+        : new AzureBlobStorageProvider({ container });
   const path = `/${prefix.replace(/\/+$/, '')}`;
   return { provider, path, label: text, root: path.replace(/[/.]/g, '') === '' };
 }

@@ -9,12 +9,14 @@ export { SIGNED_URL_ROUTE, UrlSigner } from './signed-urls';
 export { StorageService } from './storage.service';
 export {
   AzureBlobStorageProvider,
+  GcsStorageProvider,
   LocalStorageProvider,
   MemoryStorageProvider,
   S3StorageProvider,
 } from './providers';
 export {
   AZURE_BLOB_STORAGE_OPTIONS,
+  GCS_STORAGE_OPTIONS,
   LOCAL_STORAGE_OPTIONS,
   S3_STORAGE_OPTIONS,
   STORAGE_OPTIONS,

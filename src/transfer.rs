@@ -13,7 +13,7 @@ use stowage_core::Storage;
 
 use crate::abort::{signal_of, spawn_until};
 use crate::args;
-use crate::cloud::{AzureBlobStorageProvider, S3StorageProvider};
+use crate::cloud::{AzureBlobStorageProvider, GcsStorageProvider, S3StorageProvider};
 use crate::errors::Failure;
 use crate::promise::reject;
 use crate::providers::{LocalStorageProvider, MemoryStorageProvider};
@@ -235,7 +235,7 @@ fn storage_of(env: &Env, value: &Unknown, name: &str) -> std::result::Result<Sto
     }
   }
   Err(Failure::Type(format!(
-    "The \"{name}\" argument must be a LocalStorageProvider, MemoryStorageProvider, S3StorageProvider, AzureBlobStorageProvider or StorageService"
+    "The \"{name}\" argument must be a LocalStorageProvider, MemoryStorageProvider, S3StorageProvider, AzureBlobStorageProvider, GcsStorageProvider or StorageService"
   )))
 }
 
@@ -258,5 +258,6 @@ fn native(env: &Env, value: &Unknown) -> Option<Storage> {
   try_class!(MemoryStorageProvider);
   try_class!(S3StorageProvider);
   try_class!(AzureBlobStorageProvider);
+  try_class!(GcsStorageProvider);
   None
 }

@@ -114,6 +114,8 @@ export interface StorageServiceOptions {
   s3?: S3StorageOptions
   /** Options of the Azure Blob provider the service creates; unset fields come from the configuration. */
   azure?: AzureBlobStorageOptions
+  /** Options of the Google Cloud Storage provider the service creates; unset fields come from the configuration. */
+  gcs?: GcsStorageOptions
   /** Same as calling `setLogger(logger)`. */
   logger?: (event: LogEvent) => void
 }

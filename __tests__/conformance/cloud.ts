@@ -1,5 +1,6 @@
 /** Targets for the object stores, from the servers `scripts/test-servers.sh start` runs. */
-import type { AzureBlobStorageOptions, S3StorageOptions } from '../..';
+import { readFileSync } from 'node:fs';
+import type { AzureBlobStorageOptions, GcsStorageOptions, S3StorageOptions } from '../..';
 import { SecretScanner } from '../reliability/secrets';
 
 const env = process.env;
@@ -35,10 +36,30 @@ export function azuriteOptions(): AzureBlobStorageOptions | undefined {
 }
 
 /**
+ * fake-gcs-server, through the test-only proxy that bridges the XML-API writes it does not serve
+ * (scripts/gcs-upload-proxy.js), with a throwaway service-account key.
+ */
+export function gcsOptions(): GcsStorageOptions | undefined {
+  if (!env.STOWAGE_TEST_GCS_ENDPOINT) return undefined;
+  return {
+    bucket: env.STOWAGE_TEST_GCS_BUCKET,
+    credentials: env.STOWAGE_TEST_GCS_CREDENTIALS,
+    endpoint: env.STOWAGE_TEST_GCS_ENDPOINT,
+  };
+}
+
+/** The private key in a service-account key file, for the secrets scanner. */
+function privateKeyOf(credentials: string | undefined | null): string | undefined {
+  if (!credentials) return undefined;
+  const text = credentials.trimStart().startsWith('{') ? credentials : readFileSync(credentials, 'utf8');
+  return (JSON.parse(text) as { private_key?: string }).private_key;
+}
+
+/**
  * `describe`, or a skip that says why when the servers are not running. Every log line of the
  * block is scanned for the configured keys (SecretScanner), and a last test fails on a leak.
  */
-export function describeWith<T extends S3StorageOptions | AzureBlobStorageOptions>(
+export function describeWith<T extends S3StorageOptions | AzureBlobStorageOptions | GcsStorageOptions>(
   options: T | undefined,
   name: string,
   body: (options: T) => void,
@@ -49,8 +70,17 @@ export function describeWith<T extends S3StorageOptions | AzureBlobStorageOption
     });
   } else {
     describe(name, () => {
-      const o = options as S3StorageOptions & AzureBlobStorageOptions;
-      const scanner = new SecretScanner().add(o.accessKeyId, o.secretAccessKey, o.connectionString, o.accessKey);
+      const o = options as S3StorageOptions & AzureBlobStorageOptions & GcsStorageOptions;
+      const key = privateKeyOf(o.credentials);
+      const scanner = new SecretScanner().add(
+        o.accessKeyId,
+        o.secretAccessKey,
+        o.connectionString,
+        o.accessKey,
+        key,
+        // The PEM body line by line: a message could carry a piece of it.
+        ...(key ?? '').split('\n').filter((line) => line.length > 40),
+      );
       let stopLogs = () => undefined as void;
       beforeAll(() => {
         stopLogs = scanner.captureLogs();

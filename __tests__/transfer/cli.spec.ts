@@ -1,13 +1,14 @@
 /**
  * The `stowage` CLI: exit codes scripts can trust, its command line (util.parseArgs), `rm`'s
- * preserve-root refusals, escaped listings, Ctrl-C cleanup (real processes, real signals), and the 2,000-file round trip
- * LOCAL → S3 (moto) → Azure (Azurite) → LOCAL through `sync`, byte for byte, then nothing to copy.
+ * preserve-root refusals, escaped listings, Ctrl-C cleanup (real processes, real signals), and the
+ * 2,000-file round trip LOCAL → S3 (moto) → Azure (Azurite) → GCS (fake-gcs-server) → LOCAL
+ * through `sync`, byte for byte, then nothing to copy.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { azuriteOptions, describeWith, motoOptions } from '../conformance/cloud';
+import { azuriteOptions, describeWith, gcsOptions, motoOptions } from '../conformance/cloud';
 import { uniqueName } from '../conformance/harness';
 import { digestTree, makeTree } from './tree';
 
@@ -31,7 +32,7 @@ describe('stowage CLI on local paths', () => {
     expect(stowage(['frobnicate', 'x']).code).toBe(2);
     expect(stowage(['ls']).code).toBe(2);
     expect(stowage(['cp', '--dry-run', 'a', 'b']).code).toBe(2);
-    expect(stowage(['ls', 'gs://bucket/x']).code).toBe(2);
+    expect(stowage(['ls', 'ftp://bucket/x']).code).toBe(2);
     expect(stowage(['ls', './missing']).code).toBe(1);
     expect(stowage(['rm', './missing']).code).toBe(1);
     expect(stowage(['--help']).code).toBe(0);
@@ -287,13 +288,15 @@ const hasScript = spawnSync('script', ['--version'], { encoding: 'utf8' }).statu
   });
 });
 
-describeWith(motoOptions(), 'stowage sync LOCAL → s3:// (moto) → azure:// (Azurite) → LOCAL', (s3) => describeWith(azuriteOptions(), 'with Azurite', (azure) => {
+describeWith(motoOptions(), 'stowage sync LOCAL → s3:// (moto) → azure:// (Azurite) → gs:// (fake-gcs-server) → LOCAL', (s3) => describeWith(azuriteOptions(), 'with Azurite', (azure) => describeWith(gcsOptions(), 'with fake-gcs-server', (gcs) => {
   const env = {
     AWS_ENDPOINT_URL: s3.endpoint,
     AWS_REGION: s3.region,
     AWS_ACCESS_KEY_ID: s3.accessKeyId,
     AWS_SECRET_ACCESS_KEY: s3.secretAccessKey,
     AZURE_STORAGE_CONNECTION_STRING: azure.connectionString,
+    GOOGLE_APPLICATION_CREDENTIALS: gcs.credentials ?? undefined,
+    GCS_ENDPOINT_URL: gcs.endpoint ?? undefined,
   };
   it('carries 2,000 files across byte for byte, and a second sync copies nothing', () => {
     const src = uniqueName('tree');
@@ -302,7 +305,8 @@ describeWith(motoOptions(), 'stowage sync LOCAL → s3:// (moto) → azure:// (A
     const hops = [
       [src, `s3://${s3.bucket}/${key}`],
       [`s3://${s3.bucket}/${key}`, `azure://${azure.container}/${key}`],
-      [`azure://${azure.container}/${key}`, `${src}-back`],
+      [`azure://${azure.container}/${key}`, `gs://${gcs.bucket}/${key}`],
+      [`gs://${gcs.bucket}/${key}`, `${src}-back`],
     ];
     for (const [from, to] of hops) {
       const run = stowage(['sync', '--concurrency', '16', from, to], env);
@@ -315,4 +319,4 @@ describeWith(motoOptions(), 'stowage sync LOCAL → s3:// (moto) → azure:// (A
     }
     expect(stowage(['du', `s3://${s3.bucket}/${key}`], env).out).toMatch(/\t2000 files\t/);
   }, 900_000);
-}));
+})));

@@ -1,13 +1,14 @@
 /**
  * transfer(): every file across any two providers, identical files skipped, failures reported,
- * progress throttled, AbortSignal honoured. The big round trip LOCAL → S3 → Azure → LOCAL runs on
- * moto and Azurite.
+ * progress throttled, AbortSignal honoured. The big round trip LOCAL → S3 → Azure → GCS → LOCAL
+ * runs on moto, Azurite and fake-gcs-server.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   AzureBlobStorageProvider,
+  GcsStorageProvider,
   LocalStorageProvider,
   MemoryStorageProvider,
   S3StorageProvider,
@@ -15,7 +16,7 @@ import {
   transfer,
   TransferProgress,
 } from '../..';
-import { azuriteOptions, describeWith, motoOptions } from '../conformance/cloud';
+import { azuriteOptions, describeWith, gcsOptions, motoOptions } from '../conformance/cloud';
 import { codeOf, uniqueName } from '../conformance/harness';
 import { digestTree, makeTree } from './tree';
 
@@ -103,19 +104,23 @@ describe('transfer between MEMORY and LOCAL', () => {
   });
 });
 
-describeWith(motoOptions(), 'transfer LOCAL → S3 (moto) → Azure (Azurite) → LOCAL', (s3) => describeWith(azuriteOptions(), 'with Azurite', (azure) => {
+type Cloud = LocalStorageProvider | S3StorageProvider | AzureBlobStorageProvider | GcsStorageProvider;
+
+describeWith(motoOptions(), 'transfer LOCAL → S3 (moto) → Azure (Azurite) → GCS (fake-gcs-server) → LOCAL', (s3) => describeWith(azuriteOptions(), 'with Azurite', (azure) => describeWith(gcsOptions(), 'with fake-gcs-server', (gcs) => {
   it('carries 2,000 files across byte for byte, and a second pass copies nothing', async () => {
     const local = new LocalStorageProvider();
     const s3p = new S3StorageProvider(s3);
     const az = new AzureBlobStorageProvider(azure);
+    const gs = new GcsStorageProvider(gcs);
     const src = join(work, uniqueName('tree'));
     const back = join(work, uniqueName('back'));
     const files = makeTree(src, 2000);
     const key = uniqueName('sync');
-    const hops: Array<[LocalStorageProvider | S3StorageProvider | AzureBlobStorageProvider, string, LocalStorageProvider | S3StorageProvider | AzureBlobStorageProvider, string]> = [
+    const hops: Array<[Cloud, string, Cloud, string]> = [
       [local, src, s3p, key],
       [s3p, key, az, key],
-      [az, key, local, back],
+      [az, key, gs, key],
+      [gs, key, local, back],
     ];
     for (const [from, fromDir, to, toDir] of hops) {
       const result = await transfer(from, fromDir, to, toDir, { concurrency: 16 });
@@ -127,4 +132,4 @@ describeWith(motoOptions(), 'transfer LOCAL → S3 (moto) → Azure (Azurite) �
       expect(again).toEqual({ copied: 0, skipped: files.length, failed: [], bytes: 0 });
     }
   }, 600_000);
-}));
+})));

@@ -1,5 +1,5 @@
 //! Stowage core: one storage contract (SPEC.md's ten operations) over the local filesystem,
-//! memory, S3 and Azure Blob. No Node.js in here: the napi binding sits on top.
+//! memory, S3, Azure Blob and Google Cloud Storage. No Node.js in here: the napi binding sits on top.
 
 pub mod cancel;
 pub mod checksum;
@@ -30,6 +30,7 @@ pub use provider::{
   DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
 };
 pub use providers::azure::AzureOptions;
+pub use providers::gcs::GcsOptions;
 pub use providers::local::{LocalOptions, LocalProvider};
 pub use providers::memory::MemoryProvider;
 pub use providers::object::{

@@ -233,7 +233,7 @@ pub trait Provider: Send + Sync + Debug + 'static {
   ) -> Result<String> {
     Err(crate::error::Error::new(
       crate::error::ErrorKind::Unsupported,
-      "signed URLs need an object store (S3 or Azure Blob)",
+      "signed URLs need an object store (S3, Azure Blob or GCS)",
     ))
   }
 }

@@ -58,7 +58,8 @@ use crate::stream::{ByteRange, Reader, Writer};
 
 /// What the provider needs from a store: the object API, raw paginated listing (for one-key
 /// existence checks), signing, and a delete conditional on the ETag (patched object_store, see
-/// vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it.
+/// vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it;
+/// `GoogleCloudStorage` checks the ETag on a HEAD first.
 #[async_trait]
 pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {
   /// Deletes `location` only while its ETag is `etag` (`Precondition` otherwise).
@@ -76,6 +77,23 @@ impl ObjectBackend for object_store::aws::AmazonS3 {
 impl ObjectBackend for object_store::azure::MicrosoftAzure {
   async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
     object_store::azure::MicrosoftAzure::delete_if_match(self, location, etag).await
+  }
+}
+
+/// GCS conditions deletes on the generation, not the ETag, and object_store sends neither: the
+/// ETag is compared on a HEAD right before an unconditional DELETE, which leaves a window of one
+/// round trip in which a rewrite can still be deleted (README, "Google Cloud Storage").
+#[async_trait]
+impl ObjectBackend for object_store::gcp::GoogleCloudStorage {
+  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
+    let meta = self.head(location).await?;
+    if meta.e_tag.as_deref() != Some(etag) {
+      return Err(object_store::Error::Precondition {
+        path: location.to_string(),
+        source: "the ETag changed".into(),
+      });
+    }
+    self.delete(location).await
   }
 }
 
