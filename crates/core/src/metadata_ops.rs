@@ -1,0 +1,109 @@
+//! The facade's operations that take or give metadata: writes and copies with headers, metadata
+//! and conditions, the stat with ETag and headers, and the conditional delete. Options are
+//! validated here once, so every provider refuses the same input.
+
+use bytes::Bytes;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::metadata::{FileDetails, WriteOptions};
+use crate::provider::FileStats;
+use crate::storage::{Op, Storage, WRITE_FILE};
+
+const GET_FILE_STATS: Op = Op {
+  name: "getFileStats",
+  done: None,
+  failed: "Failed to get file stats",
+};
+const COPY_FILE: Op = Op {
+  name: "copyFile",
+  done: Some("File copied"),
+  failed: "Failed to copy file",
+};
+const DELETE_FILE: Op = Op {
+  name: "deleteFile",
+  done: Some("File deleted"),
+  failed: "Failed to delete file",
+};
+
+impl Storage {
+  /// `writeFile` with options: headers and metadata stored with the file (the content type
+  /// guessed from the name when unset), and a condition checked atomically with the write.
+  pub async fn write_file_with(
+    &self,
+    path: &str,
+    data: Bytes,
+    options: WriteOptions,
+  ) -> Result<()> {
+    self
+      .run(&WRITE_FILE, path, |p, path| async move {
+        let options = options.validated()?;
+        if path.is_root() {
+          return Err(Error::of(ErrorKind::IsADirectory));
+        }
+        p.write_file_with(&path, data, &options).await
+      })
+      .await
+  }
+
+  /// `getFileStats` with the ETag and what is stored with the file.
+  pub async fn file_details(&self, path: &str) -> Result<(FileStats, FileDetails)> {
+    self
+      .run(&GET_FILE_STATS, path, |p, path| async move {
+        if path.is_root() {
+          return Err(Error::of(ErrorKind::IsADirectory));
+        }
+        p.file_details(&path).await
+      })
+      .await
+  }
+
+  /// `copyFile` with options: metadata given replaces the source's (else it is kept), and the
+  /// condition applies to `dst`.
+  pub async fn copy_file_with(&self, src: &str, dst: &str, options: WriteOptions) -> Result<()> {
+    if options.is_plain() {
+      return self.copy_file(src, dst).await;
+    }
+    self
+      .run(&COPY_FILE, src, |p, src| async move {
+        let options = options.validated()?;
+        let dst_path =
+          crate::path::StoragePath::parse(dst, p.path_rules()).map_err(|e| e.with_path(dst))?;
+        if src.is_root() {
+          return Err(Error::of(ErrorKind::IsADirectory));
+        }
+        if dst_path.is_root() {
+          return Err(Error::of(ErrorKind::IsADirectory).with_path(dst));
+        }
+        if dst_path.key() == src.key() {
+          // Onto itself: only a condition or new metadata make it more than nothing; both are
+          // a write of the file's own bytes.
+          let data = p.read_file(&src).await?;
+          let mut options = options;
+          if options.metadata.is_empty() {
+            options.metadata = p.file_details(&src).await?.1.metadata;
+          }
+          return p.write_file_with(&dst_path, data, &options).await;
+        }
+        p.copy_file_with(&src, &dst_path, &options).await
+      })
+      .await
+  }
+
+  /// `deleteFile` with `ifMatch`: removes the file only while its ETag is `etag`, else
+  /// `ECONFLICT` (also when it is gone).
+  pub async fn delete_file_if_match(&self, path: &str, etag: String) -> Result<()> {
+    self
+      .run(&DELETE_FILE, path, |p, path| async move {
+        let options = WriteOptions {
+          condition: crate::metadata::Condition::IfMatch(etag),
+          ..Default::default()
+        }
+        .validated()?;
+        let crate::metadata::Condition::IfMatch(etag) = options.condition else {
+          unreachable!("built above")
+        };
+        p.delete_file_if_match(&path, &etag).await
+      })
+      .await
+  }
+}
