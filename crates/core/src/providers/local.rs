@@ -13,6 +13,7 @@
 mod beneath;
 mod dirents;
 mod extended;
+mod metadata;
 mod stream;
 mod walk;
 
@@ -31,6 +32,7 @@ use bytes::Bytes;
 use crate::cancel::Cancel;
 use crate::error::{kind_of_io, Error, ErrorKind, Result};
 use crate::listing::Lister;
+use crate::metadata::{FileDetails, WriteOptions};
 use crate::names::NameBuf;
 use crate::path::{canonical_root, PathRules, StoragePath};
 use crate::provider::{DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider};
@@ -490,6 +492,65 @@ impl Provider for LocalProvider {
     self
       .blocking(src, move |from, fsync| extended::rename(from, to, fsync))
       .await
+  }
+
+  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
+    let details = |place, _| Ok(metadata::details(place));
+    self.blocking(path, details).await?
+  }
+
+  /// Plain writes keep the fast path; with metadata or a condition, see [`metadata`].
+  async fn write_file_with(
+    &self,
+    path: &StoragePath,
+    data: Bytes,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    if options.is_plain() {
+      return self.write_file(path, data).await;
+    }
+    let options = options.clone();
+    let write = move |place, fsync| {
+      let fill = metadata::fill_with(&data);
+      Ok(metadata::write(place, &options, fsync, fill))
+    };
+    self.blocking(path, write).await?
+  }
+
+  /// With options, the stream is buffered and written by `write_file_with` on finish.
+  async fn open_write_with(
+    &self,
+    path: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<Option<Writer>> {
+    match options.is_plain() {
+      true => self.open_write(path).await,
+      false => Ok(None),
+    }
+  }
+
+  /// The copy keeps the source's metadata (xattrs) unless `options` set new ones.
+  async fn copy_file_with(
+    &self,
+    src: &StoragePath,
+    dst: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    let to = self.place(dst);
+    let options = options.clone();
+    let copy = move |from: Place, fsync| {
+      if options.is_plain() && metadata::stored_at(&from).is_ok_and(|m| m.is_empty()) {
+        return extended::copy(from, to, fsync).map(Ok);
+      }
+      Ok(metadata::copy(from, to, &options, fsync))
+    };
+    self.blocking(src, copy).await?
+  }
+
+  async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
+    let etag = etag.to_string();
+    let delete = move |place, _| Ok(metadata::delete_if_match(place, &etag));
+    self.blocking(path, delete).await?
   }
 
   async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
