@@ -23,6 +23,7 @@
 mod checks;
 mod error;
 mod extended;
+mod metadata;
 mod streaming;
 
 use std::sync::Arc;
@@ -45,6 +46,7 @@ pub use self::checks::DEFAULT_WRITE_CHECK_CACHE;
 pub(crate) use self::error::ErrorContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
+use crate::metadata::{FileDetails, WriteOptions};
 use crate::path::{PathRules, StoragePath};
 use crate::provider::{
   DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
@@ -522,11 +524,16 @@ impl ObjectStoreProvider {
     }
   }
 
-  async fn put_multipart(&self, location: &Path, mut data: Bytes) -> Result<()> {
+  async fn put_multipart(
+    &self,
+    location: &Path,
+    mut data: Bytes,
+    options: object_store::PutMultipartOptions,
+  ) -> Result<()> {
     let settings = self.config.multipart;
     let upload = self
       .store
-      .put_multipart(location)
+      .put_multipart_opts(location, options)
       .await
       .map_err(|e| self.err(e))?;
     let mut writer = WriteMultipart::new_with_chunk_size(upload, settings.part_size);
@@ -740,22 +747,43 @@ impl Provider for ObjectStoreProvider {
   }
 
   async fn write_file(&self, path: &StoragePath, data: Bytes) -> Result<()> {
-    self.ready().await?;
-    let full = self.full(path.key());
-    let location = self.object(&full)?;
-    self.check_write_target(path, &full).await?;
-    // A PUT replaces an object atomically; so does completing a multipart upload.
-    if data.len() > self.config.multipart.threshold {
-      self.put_multipart(&location, data).await?;
-    } else {
-      self
-        .store
-        .put(&location, PutPayload::from(data))
-        .await
-        .map_err(|e| self.err(e))?;
+    self.write_with(path, data, &WriteOptions::default()).await
+  }
+
+  async fn write_file_with(
+    &self,
+    path: &StoragePath,
+    data: Bytes,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    self.write_with(path, data, options).await
+  }
+
+  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
+    self.details(path).await
+  }
+
+  async fn copy_file_with(
+    &self,
+    src: &StoragePath,
+    dst: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    self.copy_with(src, dst, options).await
+  }
+
+  /// Streams with a condition are buffered and written in one conditional PUT on finish.
+  async fn open_write_with(
+    &self,
+    path: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<Option<Writer>> {
+    if options.condition != crate::metadata::Condition::None {
+      return Ok(None);
     }
-    self.checks.created(&full, false);
-    Ok(())
+    let meta = options.metadata.clone().typed_for(path.key());
+    let writer = self.stream_write_with(path, metadata::attributes(&meta));
+    writer.await.map(Some)
   }
 
   async fn open_read(

@@ -14,7 +14,9 @@ use bytes::{Bytes, BytesMut};
 use futures::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
 use object_store::signer::Method;
-use object_store::{GetOptions, GetRange, ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{
+  Attributes, GetOptions, GetRange, PutMultipartOptions, PutOptions, PutPayload, WriteMultipart,
+};
 use tokio::runtime::Handle;
 
 use super::{ErrorContext, MultipartSettings, ObjectBackend, ObjectStoreProvider, WriteChecks};
@@ -65,6 +67,16 @@ impl ObjectStoreProvider {
   }
 
   pub(super) async fn stream_write(&self, path: &StoragePath) -> Result<Writer> {
+    let attributes = Self::typed_attributes(path);
+    self.stream_write_with(path, attributes).await
+  }
+
+  /// A write stream whose object gets `attributes` (headers and user metadata).
+  pub(super) async fn stream_write_with(
+    &self,
+    path: &StoragePath,
+    attributes: Attributes,
+  ) -> Result<Writer> {
     self.ready().await?;
     let full = self.full(path.key());
     let location = self.object(&full)?;
@@ -80,6 +92,7 @@ impl ObjectStoreProvider {
       runtime: Handle::current(),
       checks: self.checks.clone(),
       full,
+      attributes,
     }))
   }
 
@@ -166,6 +179,24 @@ struct ObjectWriter {
   /// Told about the new key once it is there.
   checks: Arc<WriteChecks>,
   full: String,
+  /// Headers and user metadata of the object.
+  attributes: Attributes,
+}
+
+impl ObjectWriter {
+  fn multipart_options(&self) -> PutMultipartOptions {
+    PutMultipartOptions {
+      attributes: self.attributes.clone(),
+      ..Default::default()
+    }
+  }
+
+  fn put_options(&self) -> PutOptions {
+    PutOptions {
+      attributes: self.attributes.clone(),
+      ..Default::default()
+    }
+  }
 }
 
 #[async_trait]
@@ -186,7 +217,7 @@ impl WriteStream for ObjectWriter {
     if self.buffered_len > self.settings.part_size {
       let upload = self
         .store
-        .put_multipart(&self.location)
+        .put_multipart_opts(&self.location, self.multipart_options())
         .await
         .map_err(|e| self.errors.map(e))?;
       let mut upload = WriteMultipart::new_with_chunk_size(upload, self.settings.part_size);
@@ -207,7 +238,7 @@ impl WriteStream for ObjectWriter {
         let payload: PutPayload = std::mem::take(&mut self.buffered).into_iter().collect();
         self
           .store
-          .put(&self.location, payload)
+          .put_opts(&self.location, payload, self.put_options())
           .await
           .map_err(|e| self.errors.map(e))?
       }
