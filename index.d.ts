@@ -51,12 +51,12 @@ export interface IStorageProvider {
   ensureDirectory(path: string): Promise<void>
   directoryExists(path: string): Promise<boolean>
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  deleteFile(path: string): Promise<void>
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   fileExists(path: string): Promise<boolean>
   listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
   getFileStats(path: string): Promise<FileStats>
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  writeFile(path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
 }
 
@@ -66,12 +66,12 @@ export interface IStorageProvider {
  * `StorageService` is a TypeError.
  */
 export interface IExtendedStorageProvider extends IStorageProvider {
-  copyFile(src: string, dest: string): Promise<void>
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   moveFile(src: string, dest: string): Promise<void>
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
   list(dirPath: string, options?: ListOptions): AsyncIterableIterator<ListEntry>
   createReadStream(path: string, options?: ReadStreamOptions): Readable
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
 }
 
@@ -100,7 +100,7 @@ export interface StorageServiceOptions {
 
 /** A storage error: an `Error` whose `code` is one `fs` uses. */
 export interface StorageError extends Error {
-  code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR'
+  code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR' | 'ECONFLICT'
   path?: string
   operation?: string
   provider?: string
@@ -167,8 +167,8 @@ export declare class AzureBlobStorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -177,12 +177,12 @@ export declare class AzureBlobStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -192,7 +192,7 @@ export declare class AzureBlobStorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -212,8 +212,8 @@ export declare class LocalStorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -222,12 +222,12 @@ export declare class LocalStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -237,7 +237,7 @@ export declare class LocalStorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -255,8 +255,8 @@ export declare class MemoryStorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -265,12 +265,12 @@ export declare class MemoryStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -280,7 +280,7 @@ export declare class MemoryStorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -299,8 +299,8 @@ export declare class S3StorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -309,12 +309,12 @@ export declare class S3StorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. */
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  /** Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3 and Azure (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -324,7 +324,7 @@ export declare class S3StorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes `.stowage-tmp-*` files that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -354,21 +354,21 @@ export declare class StorageService {
   ensureDirectory(path: string): Promise<void>
   directoryExists(path: string): Promise<boolean>
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  deleteFile(path: string): Promise<void>
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   fileExists(path: string): Promise<boolean>
   listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
   getFileStats(path: string): Promise<FileStats>
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  writeFile(path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
   /** `cleanupTempFiles` of the default provider (not part of `IStorageProvider`). */
   cleanupTempFiles(dirPath: string, olderThan?: Date): Promise<number>
-  copyFile(src: string, dest: string): Promise<void>
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   moveFile(src: string, dest: string): Promise<void>
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
   list(dirPath: string, options?: ListOptions): AsyncIterableIterator<ListEntry>
   createReadStream(path: string, options?: ReadStreamOptions): Readable
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
 }
 
@@ -409,6 +409,15 @@ export interface AzureBlobStorageOptions {
   writeCheckCacheMs?: number
 }
 
+/** Options of `deleteFile`. */
+export interface DeleteFileOptions {
+  /**
+   * Delete only if the file's `etag` is this, else `ECONFLICT` (LOCAL, MEMORY; `ENOTSUP` on S3
+   * and Azure).
+   */
+  ifMatch?: string
+}
+
 /** What `getFileStats` resolves to. May grow fields; never loses these. */
 export interface FileStats {
   /** Bytes. */
@@ -417,6 +426,23 @@ export interface FileStats {
   mtime: Date
   /** Inode change time on LOCAL, creation time on Azure Blob, last modification on S3 and MEMORY. */
   ctime: Date
+  /**
+   * The version `ifMatch` compares with: the service's ETag on S3 and Azure; on LOCAL a strong
+   * validator from device, inode, size and mtime (ns); on MEMORY a version number.
+   */
+  etag?: string
+  /** The stored MIME type; where none was stored, guessed from the name. */
+  contentType: string
+  /** Present when set by the write. */
+  cacheControl?: string
+  /** Present when set by the write. */
+  contentDisposition?: string
+  /** Present when set by the write. */
+  contentEncoding?: string
+  /** Present when set by the write. */
+  contentLanguage?: string
+  /** User metadata (keys lowercased), present when any is stored. */
+  metadata?: Record<string, string>
 }
 
 /** One entry of `list()`. */
@@ -562,4 +588,34 @@ export interface TransferResult {
   failed: Array<TransferFailure>
   /** Bytes of the copied files. */
   bytes: number
+}
+
+/** Options of `writeFile`, `createWriteStream` and `copyFile`. */
+export interface WriteFileOptions {
+  /**
+   * MIME type stored with the file. Default: guessed from the name's extension,
+   * `application/octet-stream` when unknown. `copyFile` keeps the source's unless any metadata
+   * option is given.
+   */
+  contentType?: string
+  /** `Cache-Control` served with the file (S3, Azure; kept on LOCAL and MEMORY). */
+  cacheControl?: string
+  /**
+   * `Content-Disposition`, e.g. `attachment; filename="a.pdf"; filename*=UTF-8''…` (printable
+   * ASCII only: encode other characters as RFC 6266 says).
+   */
+  contentDisposition?: string
+  /** `Content-Encoding` (e.g. `gzip`): stored as is, the bytes are not changed. */
+  contentEncoding?: string
+  /** `Content-Language`. */
+  contentLanguage?: string
+  /**
+   * User metadata. Keys: ASCII letters, digits and `_`, not starting with a digit (stored
+   * lowercased); values printable ASCII; keys plus values at most 2,048 bytes. Else `EINVAL`.
+   */
+  metadata?: Record<string, string>
+  /** `'*'`: write only if no file is at the path, else `EEXIST` (atomic). */
+  ifNoneMatch?: string
+  /** Write only if the file's `etag` (from `getFileStats`) is this, else `ECONFLICT` (atomic). */
+  ifMatch?: string
 }

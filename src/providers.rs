@@ -88,10 +88,18 @@ macro_rules! storage_methods {
         crate::retention::delete_directory(env, &self.storage, path, options)
       }
 
-      /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory.
-      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
-      pub fn delete_file<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
-        ops::delete_file(env, &self.storage, path)
+      /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise).
+      #[napi(
+        ts_args_type = "path: string, options?: DeleteFileOptions",
+        ts_return_type = "Promise<void>"
+      )]
+      pub fn delete_file<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        options: Option<Unknown>,
+      ) -> Result<PromiseRaw<'e, ()>> {
+        ops::delete_file(env, &self.storage, path, options)
       }
 
       /// `true` only for a file; never rejects for a missing path.
@@ -138,9 +146,9 @@ macro_rules! storage_methods {
         crate::files::read_file(env, &self.storage, path, options)
       }
 
-      /// Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`.
+      /// Writes a Buffer, Uint8Array or UTF-8 string, creating parents; replaces atomically. `EISDIR`. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`.
       #[napi(
-        ts_args_type = "path: string, data: Buffer | Uint8Array | string",
+        ts_args_type = "path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions",
         ts_return_type = "Promise<void>"
       )]
       pub fn write_file<'e>(
@@ -148,8 +156,9 @@ macro_rules! storage_methods {
         env: &'e Env,
         path: Unknown,
         data: Unknown,
+        options: Option<Unknown>,
       ) -> Result<PromiseRaw<'e, ()>> {
-        ops::write_file(env, &self.storage, path, data)
+        ops::write_file(env, &self.storage, path, data, options)
       }
 
       /// Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError.
@@ -167,9 +176,9 @@ macro_rules! storage_methods {
         crate::retention::delete_old_files(env, &self.storage, dir_path, older_than, options)
       }
 
-      /// Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`.
+      /// Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`.
       #[napi(
-        ts_args_type = "src: string, dest: string",
+        ts_args_type = "src: string, dest: string, options?: WriteFileOptions",
         ts_return_type = "Promise<void>"
       )]
       pub fn copy_file<'e>(
@@ -177,6 +186,7 @@ macro_rules! storage_methods {
         env: &'e Env,
         src: Unknown,
         dest: Unknown,
+        options: Option<Unknown>,
       ) -> Result<PromiseRaw<'e, ()>> {
         crate::files::relocate(
           env,
@@ -184,6 +194,7 @@ macro_rules! storage_methods {
           src,
           dest,
           crate::files::Relocation::Copy,
+          options,
         )
       }
 
@@ -204,6 +215,7 @@ macro_rules! storage_methods {
           src,
           dest,
           crate::files::Relocation::Move,
+          None,
         )
       }
 
@@ -251,7 +263,7 @@ macro_rules! storage_methods {
 
       /// A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed.
       #[napi(
-        ts_args_type = "path: string, options?: WriteStreamOptions",
+        ts_args_type = "path: string, options?: WriteStreamOptions & WriteFileOptions",
         ts_return_type = "Writable"
       )]
       pub fn create_write_stream<'e>(

@@ -341,9 +341,17 @@ impl StorageService {
     self.forward(env, "deleteDirectory", &[path, options])
   }
 
-  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
-  pub fn delete_file<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
-    self.forward(env, "deleteFile", &[path])
+  #[napi(
+    ts_args_type = "path: string, options?: DeleteFileOptions",
+    ts_return_type = "Promise<void>"
+  )]
+  pub fn delete_file<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+    options: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
+    self.forward(env, "deleteFile", &[path, options])
   }
 
   #[napi(ts_args_type = "path: string", ts_return_type = "Promise<boolean>")]
@@ -383,7 +391,7 @@ impl StorageService {
   }
 
   #[napi(
-    ts_args_type = "path: string, data: Buffer | Uint8Array | string",
+    ts_args_type = "path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions",
     ts_return_type = "Promise<void>"
   )]
   pub fn write_file<'e>(
@@ -391,8 +399,9 @@ impl StorageService {
     env: &'e Env,
     path: Option<Unknown>,
     data: Option<Unknown>,
+    options: Option<Unknown>,
   ) -> Result<Unknown<'e>> {
-    self.forward(env, "writeFile", &[path, data])
+    self.forward(env, "writeFile", &[path, data, options])
   }
 
   #[napi(

@@ -10,7 +10,7 @@ use crate::service::StorageService;
 #[napi]
 impl StorageService {
   #[napi(
-    ts_args_type = "src: string, dest: string",
+    ts_args_type = "src: string, dest: string, options?: WriteFileOptions",
     ts_return_type = "Promise<void>"
   )]
   pub fn copy_file<'e>(
@@ -18,8 +18,9 @@ impl StorageService {
     env: &'e Env,
     src: Option<Unknown>,
     dest: Option<Unknown>,
+    options: Option<Unknown>,
   ) -> Result<Unknown<'e>> {
-    self.forward(env, "copyFile", &[src, dest])
+    self.forward(env, "copyFile", &[src, dest, options])
   }
 
   #[napi(

@@ -23,7 +23,7 @@ impl StorageService {
   }
 
   #[napi(
-    ts_args_type = "path: string, options?: WriteStreamOptions",
+    ts_args_type = "path: string, options?: WriteStreamOptions & WriteFileOptions",
     ts_return_type = "Writable"
   )]
   pub fn create_write_stream<'e>(

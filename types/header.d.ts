@@ -51,12 +51,12 @@ export interface IStorageProvider {
   ensureDirectory(path: string): Promise<void>
   directoryExists(path: string): Promise<boolean>
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  deleteFile(path: string): Promise<void>
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   fileExists(path: string): Promise<boolean>
   listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
   getFileStats(path: string): Promise<FileStats>
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  writeFile(path: string, data: Buffer | Uint8Array | string): Promise<void>
+  writeFile(path: string, data: Buffer | Uint8Array | string, options?: WriteFileOptions): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
 }
 
@@ -66,12 +66,12 @@ export interface IStorageProvider {
  * `StorageService` is a TypeError.
  */
 export interface IExtendedStorageProvider extends IStorageProvider {
-  copyFile(src: string, dest: string): Promise<void>
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   moveFile(src: string, dest: string): Promise<void>
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
   list(dirPath: string, options?: ListOptions): AsyncIterableIterator<ListEntry>
   createReadStream(path: string, options?: ReadStreamOptions): Readable
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
 }
 
@@ -100,7 +100,7 @@ export interface StorageServiceOptions {
 
 /** A storage error: an `Error` whose `code` is one `fs` uses. */
 export interface StorageError extends Error {
-  code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR'
+  code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR' | 'ECONFLICT'
   path?: string
   operation?: string
   provider?: string
