@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LocalStorageProvider } from '../..';
 import { uniqueName } from './harness';
 import { extended } from './extended';
+import { metadata } from './metadata';
 import { confinement, conformance } from './suite';
 import { streams } from './streams';
 
@@ -31,6 +32,10 @@ describe('LOCAL without a root (absolute paths)', () => {
     freshDir: () => join(work, 'extended', uniqueName()),
     timeTravel,
   }));
+  metadata(
+    () => ({ name: 'LOCAL', providerName: 'LOCAL', provider: new LocalStorageProvider(), freshDir: () => join(work, 'metadata', uniqueName()) }),
+    { conditionalDelete: true },
+  );
 });
 
 describe('LOCAL without a root (relative paths)', () => {
@@ -58,5 +63,6 @@ describe('LOCAL with a root', () => {
   conformance(target);
   confinement(target, false);
   extended(target);
+  metadata(target, { conditionalDelete: true });
   streams(target, { rawNames: async (dir) => readdirSync(join(root, dir)).sort() });
 });

@@ -4,6 +4,7 @@ import { S3StorageProvider } from '../..';
 import { describeWith, motoOptions, strictS3Options } from './cloud';
 import { codeOf, sleep, uniqueName } from './harness';
 import { extended } from './extended';
+import { metadata } from './metadata';
 import { confinement, conformance } from './suite';
 import { streams } from './streams';
 
@@ -12,6 +13,7 @@ describeWith(motoOptions(), 'S3 on moto', (options) => {
   conformance(target);
   confinement(target, true);
   extended(target);
+  metadata(target, { conditionalDelete: false });
   streams(target, { signs: true });
 
   it('aborts the multipart upload of a write stream destroyed mid-way: no pending upload is left', async () => {
