@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use napi::bindgen_prelude::*;
 use napi::{sys, Env, ValueType};
 use napi_derive::napi;
-use stowage_core::metadata::{Condition, FileDetails, FileMetadata, Header, WriteOptions};
+use stowage_core::metadata::{
+  Condition, FileDetails, FileMetadata, Header, SignedHeaders, WriteOptions,
+};
 
 use crate::args;
 use crate::errors::Failure;
@@ -143,6 +145,23 @@ fn metadata_map(obj: &Object) -> std::result::Result<BTreeMap<String, String>, F
     out.insert(key, unsafe { v.cast() }.map_err(Failure::Js)?);
   }
   Ok(out)
+}
+
+/// The headers a signed URL fixes (`responseContentType`, `responseContentDisposition`,
+/// `contentType`) from `getSignedUrl`'s options.
+pub fn signed_headers(options: Option<&Unknown>) -> std::result::Result<SignedHeaders, Failure> {
+  let Some(obj) = options
+    .map(|o| args::options_object("options", o))
+    .transpose()?
+    .flatten()
+  else {
+    return Ok(SignedHeaders::default());
+  };
+  Ok(SignedHeaders {
+    response_content_type: string_property(&obj, "responseContentType")?,
+    response_content_disposition: string_property(&obj, "responseContentDisposition")?,
+    content_type: string_property(&obj, "contentType")?,
+  })
 }
 
 /// `deleteFile`'s `ifMatch`, if any.

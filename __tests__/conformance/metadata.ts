@@ -171,3 +171,65 @@ export function metadata(makeTarget: () => Target | Promise<Target>, can: Metada
     });
   });
 }
+
+/**
+ * getSignedUrl with response headers (GET) and a bound content type (PUT), checked with plain
+ * fetch(). `verifies`: the server checks signatures, so a PUT with another type must fail.
+ */
+export function signedUrlHeaders(makeTarget: () => Target | Promise<Target>, extras: { verifies: boolean }): void {
+  let t: Target;
+  let dir: string;
+  beforeAll(async () => {
+    t = await makeTarget();
+  });
+  beforeEach(() => {
+    dir = t.freshDir();
+  });
+  const p = (...names: string[]) => join(dir, ...names);
+
+  describe('signed URLs with headers', () => {
+    it('a GET URL sets the response Content-Type and a non-ASCII download name (RFC 6266)', async () => {
+      await t.provider.writeFile(p('report.bin'), 'hello');
+      const disposition = "attachment; filename=\"resume.pdf\"; filename*=UTF-8''r%C3%A9sum%C3%A9%20%E2%82%AC.pdf";
+      const url = await t.provider.getSignedUrl(p('report.bin'), {
+        responseContentType: 'application/pdf',
+        responseContentDisposition: disposition,
+      });
+      const res = await fetch(url);
+      expect(res.status).toBe(200);
+      expect(res.headers.get('content-type')).toBe('application/pdf');
+      expect(res.headers.get('content-disposition')).toBe(disposition);
+      expect(await res.text()).toBe('hello');
+    });
+
+    it('a PUT URL bound to a content type: the upload sends it and the object keeps it', async () => {
+      const url = await t.provider.getSignedUrl(p('up.png'), { method: 'PUT', contentType: 'image/png' });
+      const put = await fetch(url, { method: 'PUT', body: 'png!', headers: { 'content-type': 'image/png' } });
+      expect(put.status).toBe(200);
+      expect(await t.provider.getFileStats(p('up.png'))).toMatchObject({ contentType: 'image/png', size: 4 });
+      if (extras.verifies) {
+        const other = await t.provider.getSignedUrl(p('other.png'), { method: 'PUT', contentType: 'image/png' });
+        const wrong = await fetch(other, { method: 'PUT', body: 'x', headers: { 'content-type': 'text/html' } });
+        expect(wrong.ok).toBe(false);
+        expect(await t.provider.fileExists(p('other.png'))).toBe(false);
+      }
+    });
+
+    it('refuses a header with a line break, and mixing GET and PUT options, with EINVAL', async () => {
+      const path = p('x');
+      expect(await codeOf(() => t.provider.getSignedUrl(path, { responseContentType: 'a\nb' }))).toBe('EINVAL');
+      expect(await codeOf(() => t.provider.getSignedUrl(path, { contentType: 'image/png' }))).toBe('EINVAL');
+      expect(await codeOf(() => t.provider.getSignedUrl(path, { method: 'PUT', responseContentType: 'a/b' }))).toBe('EINVAL');
+    });
+  });
+}
+
+/** Providers whose signing cannot fix headers refuse those options with ENOTSUP. */
+export function signedUrlHeadersUnsupported(makeTarget: () => Target | Promise<Target>): void {
+  it('getSignedUrl with response headers or a bound content type is ENOTSUP', async () => {
+    const t = await makeTarget();
+    const path = join(t.freshDir(), 'f');
+    expect(await codeOf(() => t.provider.getSignedUrl(path, { responseContentType: 'image/png' }))).toBe('ENOTSUP');
+    expect(await codeOf(() => t.provider.getSignedUrl(path, { method: 'PUT', contentType: 'image/png' }))).toBe('ENOTSUP');
+  });
+}

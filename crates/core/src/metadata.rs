@@ -178,6 +178,39 @@ impl WriteOptions {
   }
 }
 
+/// What a signed URL fixes besides method and lifetime: the headers a GET's response carries
+/// (`responseContentType`, `responseContentDisposition`) and the content type a PUT must send.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignedHeaders {
+  pub response_content_type: Option<String>,
+  pub response_content_disposition: Option<String>,
+  pub content_type: Option<String>,
+}
+
+impl SignedHeaders {
+  pub fn is_empty(&self) -> bool {
+    *self == SignedHeaders::default()
+  }
+
+  /// Checked like write headers (printable ASCII, at most [`MAX_HEADER_BYTES`]). `EINVAL`.
+  pub fn validated(self) -> Result<Self> {
+    let fields = [
+      ("responseContentType", &self.response_content_type),
+      (
+        "responseContentDisposition",
+        &self.response_content_disposition,
+      ),
+      ("contentType", &self.content_type),
+    ];
+    for (name, value) in fields {
+      if let Some(value) = value {
+        check_header(name, value)?;
+      }
+    }
+    Ok(self)
+  }
+}
+
 /// What `getFileStats` says beyond size and times.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct FileDetails {

@@ -2,12 +2,15 @@
 //! and conditions, the stat with ETag and headers, and the conditional delete. Options are
 //! validated here once, so every provider refuses the same input.
 
+use std::time::Duration;
+
 use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::metadata::{FileDetails, WriteOptions};
-use crate::provider::FileStats;
+use crate::metadata::{FileDetails, SignedHeaders, WriteOptions};
+use crate::provider::{FileStats, SignedMethod};
 use crate::storage::{Op, Storage, WRITE_FILE};
+use crate::stream::MAX_SIGNED_URL_EXPIRY;
 
 const GET_FILE_STATS: Op = Op {
   name: "getFileStats",
@@ -25,7 +28,51 @@ const DELETE_FILE: Op = Op {
   failed: "Failed to delete file",
 };
 
+const GET_SIGNED_URL: Op = Op {
+  name: "getSignedUrl",
+  done: None,
+  failed: "Failed to sign a URL for",
+};
+
 impl Storage {
+  /// [`Storage::signed_url`] that also fixes the response headers of a GET or the content type
+  /// of a PUT (S3; `ENOTSUP` where the provider cannot sign them).
+  pub async fn signed_url_with(
+    &self,
+    path: &str,
+    method: SignedMethod,
+    expires_in: Duration,
+    headers: SignedHeaders,
+  ) -> Result<String> {
+    if headers.is_empty() {
+      return self.signed_url(path, method, expires_in).await;
+    }
+    self
+      .run(&GET_SIGNED_URL, path, |p, at| async move {
+        let headers = headers.validated()?;
+        if expires_in.is_zero() || expires_in > MAX_SIGNED_URL_EXPIRY {
+          return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "expiresIn must be between 1 second and 7 days",
+          ));
+        }
+        let response =
+          headers.response_content_type.is_some() || headers.response_content_disposition.is_some();
+        match method {
+          SignedMethod::Get if headers.content_type.is_some() => Err(Error::new(
+            ErrorKind::InvalidInput,
+            "contentType binds a PUT; a GET takes responseContentType",
+          )),
+          SignedMethod::Put if response => Err(Error::new(
+            ErrorKind::InvalidInput,
+            "responseContentType and responseContentDisposition are for GET",
+          )),
+          _ => p.signed_url_with(&at, method, expires_in, &headers).await,
+        }
+      })
+      .await
+  }
+
   /// `writeFile` with options: headers and metadata stored with the file (the content type
   /// guessed from the name when unset), and a condition checked atomically with the write.
   pub async fn write_file_with(

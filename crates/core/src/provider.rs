@@ -12,7 +12,7 @@ use bytes::Bytes;
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::listing::Lister;
-use crate::metadata::{FileDetails, WriteOptions};
+use crate::metadata::{FileDetails, SignedHeaders, WriteOptions};
 use crate::names::NameBuf;
 use crate::path::{PathRules, StoragePath};
 
@@ -237,6 +237,23 @@ pub trait Provider: Send + Sync + Debug + 'static {
   ) -> Result<()> {
     plain_only(options)?;
     self.copy_file(src, dst).await
+  }
+
+  /// [`Provider::signed_url`] that also fixes `headers`; the default signs only without them
+  /// (`ENOTSUP` otherwise).
+  async fn signed_url_with(
+    &self,
+    path: &StoragePath,
+    method: SignedMethod,
+    expires_in: std::time::Duration,
+    headers: &SignedHeaders,
+  ) -> Result<String> {
+    if !headers.is_empty() {
+      return Err(crate::metadata::unsupported(
+        "signed URLs with response headers or a bound content type are not supported by this provider",
+      ));
+    }
+    self.signed_url(path, method, expires_in).await
   }
 
   /// Deletes the file only when its ETag is `etag` (`ECONFLICT` otherwise), atomically.

@@ -772,6 +772,19 @@ impl Provider for ObjectStoreProvider {
     self.copy_with(src, dst, options).await
   }
 
+  async fn signed_url_with(
+    &self,
+    path: &StoragePath,
+    method: SignedMethod,
+    expires_in: Duration,
+    headers: &crate::metadata::SignedHeaders,
+  ) -> Result<String> {
+    match headers.is_empty() {
+      true => self.sign(path, method, expires_in).await,
+      false => self.sign_with(path, method, expires_in, headers).await,
+    }
+  }
+
   /// Streams with a condition are buffered and written in one conditional PUT on finish.
   async fn open_write_with(
     &self,
