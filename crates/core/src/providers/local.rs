@@ -13,6 +13,7 @@
 mod beneath;
 mod dirents;
 mod extended;
+mod meta_stream;
 mod metadata;
 mod stream;
 mod walk;
@@ -517,16 +518,18 @@ impl Provider for LocalProvider {
     self.blocking(path, write).await?
   }
 
-  /// With options, the stream is buffered and written by `write_file_with` on finish.
+  /// With options, see [`meta_stream`].
   async fn open_write_with(
     &self,
     path: &StoragePath,
     options: &WriteOptions,
   ) -> Result<Option<Writer>> {
-    match options.is_plain() {
-      true => self.open_write(path).await,
-      false => Ok(None),
+    if options.is_plain() {
+      return self.open_write(path).await;
     }
+    let options = options.clone();
+    let open = move |place, fsync| Ok(meta_stream::open(place, options, fsync).map(Some));
+    self.blocking(path, open).await?
   }
 
   /// The copy keeps the source's metadata (xattrs) unless `options` set new ones.

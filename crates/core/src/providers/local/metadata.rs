@@ -158,6 +158,57 @@ fn parent(place: Place) -> io::Result<(OwnedFd, OsString)> {
   }
 }
 
+/// A temp file next to its target, filled, then published by [`Temp::publish`]; removed when
+/// dropped unpublished.
+pub(super) struct Temp {
+  dir: OwnedFd,
+  name: OsString,
+  temp: String,
+  pending: bool,
+}
+
+impl Temp {
+  /// Creates the temp file for `place` (parents created); a directory at the path is `EISDIR`.
+  pub(super) fn create(place: Place) -> Result<(Temp, File)> {
+    let (dir, name) = parent(place)?;
+    if let Ok(st) = rfs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
+      if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
+        return Err(Error::of(ErrorKind::IsADirectory));
+      }
+    }
+    let temp = temp_name(&name.to_string_lossy());
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rfs::openat(&dir, temp.as_str(), flags, Mode::from_raw_mode(0o666)).map_err(io_err)?;
+    let temp = Temp {
+      dir,
+      name,
+      temp,
+      pending: true,
+    };
+    Ok((temp, File::from(fd)))
+  }
+
+  /// Stores the metadata on the filled `file` and publishes it under `options.condition`.
+  pub(super) fn publish(&mut self, file: File, options: &WriteOptions, fsync: bool) -> Result<()> {
+    store(&file, &options.metadata)?;
+    if fsync {
+      file.sync_all()?;
+    }
+    drop(file);
+    publish(&self.dir, &self.temp, &self.name, &options.condition)?;
+    self.pending = false;
+    Ok(())
+  }
+}
+
+impl Drop for Temp {
+  fn drop(&mut self) {
+    if self.pending {
+      let _ = rfs::unlinkat(&self.dir, self.temp.as_str(), AtFlags::empty());
+    }
+  }
+}
+
 /// Writes what `fill` gives into a temp file next to `place`, stores the metadata on it, and
 /// publishes it under `options.condition` (see the module docs). Nothing is left behind on
 /// failure.
@@ -167,29 +218,9 @@ pub(super) fn write(
   fsync: bool,
   fill: impl FnOnce(&mut File) -> io::Result<()>,
 ) -> Result<()> {
-  let (dir, name) = parent(place)?;
-  if let Ok(st) = rfs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
-    if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
-      return Err(Error::of(ErrorKind::IsADirectory));
-    }
-  }
-  let temp = temp_name(&name.to_string_lossy());
-  let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-  let fd = rfs::openat(&dir, temp.as_str(), flags, Mode::from_raw_mode(0o666)).map_err(io_err)?;
-  let result = (|| {
-    let mut file = File::from(fd);
-    fill(&mut file)?;
-    store(&file, &options.metadata)?;
-    if fsync {
-      file.sync_all()?;
-    }
-    drop(file);
-    publish(&dir, &temp, &name, &options.condition)
-  })();
-  if result.is_err() {
-    let _ = rfs::unlinkat(&dir, temp.as_str(), AtFlags::empty());
-  }
-  result
+  let (mut temp, mut file) = Temp::create(place)?;
+  fill(&mut file)?;
+  temp.publish(file, options, fsync)
 }
 
 fn publish(dir: &OwnedFd, temp: &str, name: &OsStr, condition: &Condition) -> Result<()> {
