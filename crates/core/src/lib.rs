@@ -10,7 +10,7 @@ pub mod inline;
 pub mod listing;
 pub mod meet;
 pub mod metadata;
-mod metadata_ops;
+pub(crate) mod metadata_ops;
 pub mod names;
 pub mod path;
 pub mod provider;

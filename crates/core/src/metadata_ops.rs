@@ -154,3 +154,34 @@ impl Storage {
       .await
   }
 }
+
+/// The options that carry `src`'s metadata to a copy at `dst` (in another storage): none when
+/// `src` holds nothing the name of `dst` would not give it, so plain writes keep their fast path.
+pub(crate) async fn carried(from: &Storage, src: &str, dst: &str) -> Result<WriteOptions> {
+  let (_, details) = from.file_details(src).await?;
+  let guessed = crate::metadata::FileMetadata::default().typed_for(dst);
+  Ok(match details.metadata == guessed {
+    true => WriteOptions::default(),
+    false => WriteOptions {
+      metadata: details.metadata,
+      ..Default::default()
+    },
+  })
+}
+
+/// Whether `src` has the content of a copy whose details are `theirs`, where ETags prove it
+/// without reading either file: `Some(true)` for equal ETags of two S3 objects (an S3 ETag is the
+/// MD5 of the content, or of its parts' MD5s). `None`: undecided (other providers' ETags are
+/// versions, not content hashes); the caller compares checksums.
+pub(crate) async fn same_version(
+  from: &Storage,
+  src: &str,
+  to: &Storage,
+  theirs: &FileDetails,
+) -> Result<Option<bool>> {
+  if from.provider_name() != "S3" || to.provider_name() != "S3" || theirs.etag.is_none() {
+    return Ok(None);
+  }
+  let (_, ours) = from.file_details(src).await?;
+  Ok((ours.etag == theirs.etag).then_some(true))
+}
