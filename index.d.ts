@@ -465,6 +465,8 @@ export interface ListEntry {
   /** Last modification of a file; `null` for a directory. */
   mtime: Date | null
   isDirectory: boolean
+  /** The file's ETag where the listing gives it without another request (S3, Azure, MEMORY); absent on LOCAL and for directories. */
+  etag?: string
 }
 
 /** Options of `LocalStorageProvider`. */

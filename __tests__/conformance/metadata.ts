@@ -11,6 +11,8 @@ import { codeOf, join, Target } from './harness';
 export interface MetadataCapabilities {
   /** deleteFile with ifMatch works (LOCAL, MEMORY); else it is ENOTSUP (S3, Azure). */
   conditionalDelete: boolean;
+  /** list() entries carry the ETag (S3, Azure, MEMORY: the listing has it); LOCAL's do not. */
+  listsEtags: boolean;
 }
 
 const HEADERS = {
@@ -102,6 +104,15 @@ export function metadata(makeTarget: () => Target | Promise<Target>, can: Metada
     ])('refuses %s with EINVAL and writes nothing', async (_, options) => {
       expect(await codeOf(() => s.writeFile(p('bad'), 'x', options as never))).toBe('EINVAL');
       expect(await s.fileExists(p('bad'))).toBe(false);
+    });
+
+    it('list() entries carry the etag where the listing has it', async () => {
+      await s.writeFile(p('e.txt'), 'x');
+      const entries = [];
+      for await (const entry of s.list(dir)) entries.push(entry);
+      const file = entries.find((e) => e.path === 'e.txt');
+      if (can.listsEtags) expect(file?.etag).toBe((await stats(p('e.txt'))).etag);
+      else expect(file?.etag).toBeUndefined();
     });
 
     it('refuses options of the wrong type with a TypeError', async () => {

@@ -102,11 +102,12 @@ impl Lister for MemoryLister {
       }
       page.push(match node {
         Node::Dir => ListEntry::dir(rel.to_string()),
-        Node::File { data, mtime, .. } => ListEntry {
+        Node::File { data, mtime, meta } => ListEntry {
           path: rel.to_string(),
           is_dir: false,
           size: data.len() as u64,
           mtime: Some(*mtime),
+          etag: Some(meta.etag()),
         },
       });
     }

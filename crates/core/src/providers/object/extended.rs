@@ -182,6 +182,7 @@ impl ObjectLister {
         is_dir: false,
         size: st.size,
         mtime: Some(st.mtime),
+        etag: super::metadata::quoted(meta.e_tag.as_deref()),
       });
     }
     entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));

@@ -35,6 +35,14 @@ fn attribute(header: Header) -> Attribute {
   }
 }
 
+/// An ETag in its quoted HTTP form, as HEAD gives it: Azure's List Blobs gives it bare.
+pub(super) fn quoted(etag: Option<&str>) -> Option<String> {
+  etag.map(|e| match e.starts_with('"') || e.starts_with("W/") {
+    true => e.to_string(),
+    false => format!("\"{e}\""),
+  })
+}
+
 /// The attributes that store `meta`.
 pub(super) fn attributes(meta: &FileMetadata) -> Attributes {
   let mut attributes = Attributes::new();
