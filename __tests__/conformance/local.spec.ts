@@ -64,5 +64,20 @@ describe('LOCAL with a root', () => {
   confinement(target, false);
   extended(target);
   metadata(target, { conditionalDelete: true, listsEtags: false });
+
+  it('a write stream with metadata leaves no temp file when destroyed or refused', async () => {
+    const provider = new LocalStorageProvider({ root });
+    const dir = uniqueName('meta-abort');
+    await provider.writeFile(`${dir}/kept`, 'old');
+    const w = provider.createWriteStream(`${dir}/gone.bin`, { contentType: 'image/png' });
+    await new Promise<void>((resolve) => w.write(Buffer.from('partial'), () => resolve()));
+    w.destroy();
+    await new Promise((r) => w.on('close', r));
+    const refused = provider.createWriteStream(`${dir}/kept`, { ifNoneMatch: '*' });
+    refused.end(Buffer.from('new'));
+    await new Promise((r) => refused.on('error', r));
+    expect(readdirSync(join(root, dir)).sort()).toEqual(['kept']);
+    expect((await provider.readFile(`${dir}/kept`)).toString()).toBe('old');
+  });
   streams(target, { rawNames: async (dir) => readdirSync(join(root, dir)).sort() });
 });

@@ -165,6 +165,19 @@ export function metadata(makeTarget: () => Target | Promise<Target>, can: Metada
       expect((await s.readFile(key)).toString()).toBe(`writer-${winners[0]}`);
     });
 
+    it('8 writers with ifMatch of one version: exactly one wins, 7 get ECONFLICT', async () => {
+      const key = p('cas');
+      await s.writeFile(key, 'base');
+      const etag = (await stats(key)).etag as string;
+      const results = await Promise.all(
+        Array.from({ length: 8 }, (_, i) => codeOf(() => s.writeFile(key, `cas-${i}`, { ifMatch: etag }))),
+      );
+      const winners = results.flatMap((code, i) => (code === 'OK' ? [i] : []));
+      expect(winners).toHaveLength(1);
+      expect(results.filter((c) => c === 'ECONFLICT')).toHaveLength(7);
+      expect((await s.readFile(key)).toString()).toBe(`cas-${winners[0]}`);
+    });
+
     it('deleteFile with ifMatch', async () => {
       await s.writeFile(p('d'), 'one');
       const one = (await stats(p('d'))).etag as string;
