@@ -15,6 +15,8 @@
 //!   check under the lock that the name still holds that inode and that its ETag matches, and
 //!   rename over it (or unlink it) while holding the lock. Two conditional writers of one version
 //!   thus run one after the other, and the second finds a new inode at the name (`ECONFLICT`).
+//!   The lock is polled for at most [`LOCK_WAIT`] (then `ETIMEDOUT`), so a lock another program
+//!   keeps cannot hang the call.
 //!   A plain (unconditional) write takes no lock: it can land between the check and the rename
 //!   of a conditional one, as it could land just after it.
 
@@ -22,6 +24,7 @@ use std::ffi::{OsStr, OsString};
 use std::fs::File;
 use std::io::{self, Write};
 use std::os::fd::{AsFd, OwnedFd};
+use std::time::{Duration, Instant};
 
 use rustix::fs::{self as rfs, AtFlags, FileType, FlockOperation, Mode, OFlags, RenameFlags};
 use rustix::io::Errno;
@@ -259,7 +262,7 @@ fn locked_version(dir: &OwnedFd, name: &OsStr, want: &str) -> Result<OwnedFd> {
     Err(Errno::NOENT | Errno::LOOP) => return Err(metadata::conflict()),
     Err(e) => return Err(io_err(e)),
   };
-  rfs::flock(&fd, FlockOperation::LockExclusive).map_err(io_err)?;
+  lock(&fd)?;
   let held = rfs::fstat(&fd).map_err(io_err)?;
   let now = match rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
     Ok(st) => st,
@@ -270,6 +273,34 @@ fn locked_version(dir: &OwnedFd, name: &OsStr, want: &str) -> Result<OwnedFd> {
     return Err(metadata::conflict());
   }
   Ok(fd)
+}
+
+/// Longest wait for the lock of [`locked_version`]: a conditional writer holds it for one rename,
+/// so only a lock another program keeps (its own `flock` of the file) waits this long, and then
+/// the call fails with `ETIMEDOUT` rather than hang.
+pub const LOCK_WAIT: Duration = Duration::from_secs(10);
+
+/// An exclusive `flock` of `fd`, polled (never a blocking wait) for up to [`LOCK_WAIT`].
+fn lock(fd: &OwnedFd) -> Result<()> {
+  let started = Instant::now();
+  let mut pause = Duration::from_micros(100);
+  loop {
+    match rfs::flock(fd, FlockOperation::NonBlockingLockExclusive) {
+      Ok(()) => return Ok(()),
+      Err(Errno::WOULDBLOCK) if started.elapsed() < LOCK_WAIT => {
+        std::thread::sleep(pause);
+        pause = (pause * 2).min(Duration::from_millis(20));
+      }
+      Err(Errno::WOULDBLOCK) => {
+        return Err(Error::new(
+          ErrorKind::TimedOut,
+          "the file stayed locked by another writer",
+        ))
+      }
+      Err(Errno::INTR) => {}
+      Err(e) => return Err(io_err(e)),
+    }
+  }
 }
 
 /// Deletes the file at `place` only while its ETag is `want`.
@@ -297,4 +328,58 @@ pub(super) fn copy(src: Place, dst: Place, options: &WriteOptions, fsync: bool) 
 /// Bytes into a file, for [`write`].
 pub(super) fn fill_with(data: &[u8]) -> impl FnOnce(&mut File) -> io::Result<()> + '_ {
   move |file| file.write_all(data)
+}
+
+#[cfg(test)]
+mod tests {
+  use std::path::PathBuf;
+
+  use super::*;
+
+  fn place(path: &std::path::Path) -> Place {
+    Place::Native(PathBuf::from(path))
+  }
+
+  #[test]
+  fn if_match_waits_for_a_foreign_lock_at_most_lock_wait() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("f");
+    std::fs::write(&path, "old").unwrap();
+    let (_, details) = details(place(&path)).unwrap();
+    // Another program's lock on the file (its own open file description).
+    let held = File::open(&path).unwrap();
+    rfs::flock(&held, FlockOperation::LockExclusive).unwrap();
+    let options = WriteOptions {
+      condition: Condition::IfMatch(details.etag.unwrap()),
+      ..Default::default()
+    };
+    let started = Instant::now();
+    let err = write(place(&path), &options, false, fill_with(b"new")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::TimedOut);
+    assert!(started.elapsed() >= LOCK_WAIT);
+    assert_eq!(std::fs::read(&path).unwrap(), b"old");
+    // Nothing left behind but the file itself.
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+  }
+
+  #[test]
+  fn metadata_rides_on_the_temp_file_and_survives_the_rename() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("a.bin");
+    let mut options = WriteOptions::default();
+    options.metadata.cache_control = Some("no-cache".into());
+    options.metadata.metadata.insert("k".into(), "v".into());
+    write(place(&path), &options, false, fill_with(b"x")).unwrap();
+    let (stats, details) = details(place(&path)).unwrap();
+    assert_eq!(stats.size, 1);
+    assert_eq!(details.metadata.cache_control.as_deref(), Some("no-cache"));
+    assert_eq!(
+      details.metadata.metadata.get("k").map(String::as_str),
+      Some("v")
+    );
+    assert_eq!(
+      details.metadata.content_type.as_deref(),
+      Some("application/octet-stream")
+    );
+  }
 }
