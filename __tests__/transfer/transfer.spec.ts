@@ -135,6 +135,27 @@ describe('transfer carries metadata', () => {
   });
 });
 
+describe('sync by recorded ETag', () => {
+  it('a copy records its source ETag; sync skips by it, and still compares content when it changed', async () => {
+    const from = new MemoryStorageProvider();
+    const to = new MemoryStorageProvider();
+    await from.writeFile('/s/a.txt', 'aaaa', { metadata: { keep: 'me' } });
+    expect(await transfer(from, '/s', to, '/d')).toMatchObject({ copied: 1 });
+    const source = await from.getFileStats('/s/a.txt');
+    const copy = await to.getFileStats('/d/a.txt');
+    expect(copy.metadata).toEqual({ keep: 'me', stowage_source_etag: source.etag });
+    expect(await transfer(from, '/s', to, '/d')).toMatchObject({ copied: 0, skipped: 1 });
+    await from.writeFile('/s/a.txt', 'aaaa', { metadata: { keep: 'me' } }); // new ETag, same bytes
+    expect(await transfer(from, '/s', to, '/d')).toMatchObject({ copied: 0, skipped: 1 });
+    await from.writeFile('/s/a.txt', 'bbbb'); // new ETag, other bytes of the same size
+    expect(await transfer(from, '/s', to, '/d')).toMatchObject({ copied: 1, skipped: 0 });
+    expect((await to.readFile('/d/a.txt')).toString()).toBe('bbbb');
+    // Copied back, the record is not carried as the copy's own.
+    await transfer(to, '/d', from, '/back');
+    expect((await from.getFileStats('/back/a.txt')).metadata).toEqual({ stowage_source_etag: (await to.getFileStats('/d/a.txt')).etag });
+  });
+});
+
 describeWith(motoOptions(), 'transfer metadata LOCAL → S3 → Azure → S3', (s3) => describeWith(azuriteOptions(), 'with Azurite', (azure) => {
   it('sets the type from the name, carries headers and metadata, and a second S3 → S3 pass skips by ETag', async () => {
     const local = new LocalStorageProvider();

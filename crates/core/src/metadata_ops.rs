@@ -155,33 +155,63 @@ impl Storage {
   }
 }
 
-/// The options that carry `src`'s metadata to a copy at `dst` (in another storage): none when
-/// `src` holds nothing the name of `dst` would not give it, so plain writes keep their fast path.
-pub(crate) async fn carried(from: &Storage, src: &str, dst: &str) -> Result<WriteOptions> {
+/// User metadata key under which `transfer` stores, on each copy it makes outside LOCAL, the ETag
+/// its source had: a later `sync` that finds the source still at that ETag knows the copy is
+/// identical without reading either file.
+pub const SOURCE_ETAG_KEY: &str = "stowage_source_etag";
+
+/// The options that carry `src`'s metadata to a copy at `dst` in `to`: its headers and user
+/// metadata, plus [`SOURCE_ETAG_KEY`] where `to` is not LOCAL (a filesystem without xattrs would
+/// refuse it) and it fits the metadata limit. None at all when `src` holds nothing the name of
+/// `dst` would not give it, so plain writes keep their fast path.
+pub(crate) async fn carried(
+  from: &Storage,
+  src: &str,
+  to: &Storage,
+  dst: &str,
+) -> Result<WriteOptions> {
   let (_, details) = from.file_details(src).await?;
+  let mut metadata = details.metadata;
+  metadata.metadata.remove(SOURCE_ETAG_KEY);
+  if let (Some(etag), false) = (details.etag, to.provider_name() == "LOCAL") {
+    let used: usize = metadata
+      .metadata
+      .iter()
+      .map(|(k, v)| k.len() + v.len())
+      .sum();
+    if used + SOURCE_ETAG_KEY.len() + etag.len() <= crate::metadata::MAX_METADATA_BYTES {
+      metadata.metadata.insert(SOURCE_ETAG_KEY.to_string(), etag);
+    }
+  }
   let guessed = crate::metadata::FileMetadata::default().typed_for(dst);
-  Ok(match details.metadata == guessed {
+  Ok(match metadata == guessed {
     true => WriteOptions::default(),
     false => WriteOptions {
-      metadata: details.metadata,
+      metadata,
       ..Default::default()
     },
   })
 }
 
 /// Whether `src` has the content of a copy whose details are `theirs`, where ETags prove it
-/// without reading either file: `Some(true)` for equal ETags of two S3 objects (an S3 ETag is the
-/// MD5 of the content, or of its parts' MD5s). `None`: undecided (other providers' ETags are
-/// versions, not content hashes); the caller compares checksums.
+/// without reading either file: `Some(true)` when the copy recorded the source's current ETag
+/// ([`SOURCE_ETAG_KEY`]), or for equal ETags of two S3 objects (an S3 ETag is the MD5 of the
+/// content, or of its parts' MD5s). `None`: undecided; the caller compares checksums.
 pub(crate) async fn same_version(
   from: &Storage,
   src: &str,
   to: &Storage,
   theirs: &FileDetails,
 ) -> Result<Option<bool>> {
-  if from.provider_name() != "S3" || to.provider_name() != "S3" || theirs.etag.is_none() {
+  let recorded = theirs.metadata.metadata.get(SOURCE_ETAG_KEY);
+  let both_s3 = from.provider_name() == "S3" && to.provider_name() == "S3";
+  if recorded.is_none() && !(both_s3 && theirs.etag.is_some()) {
     return Ok(None);
   }
   let (_, ours) = from.file_details(src).await?;
-  Ok((ours.etag == theirs.etag).then_some(true))
+  let Some(etag) = ours.etag else {
+    return Ok(None);
+  };
+  let same = recorded == Some(&etag) || (both_s3 && theirs.etag.as_ref() == Some(&etag));
+  Ok(same.then_some(true))
 }

@@ -177,8 +177,8 @@ async fn one(
   }
 }
 
-/// True when `dst` exists with `size` bytes and the same content as `src` (same S3 ETag, or the
-/// same SHA-256).
+/// True when `dst` exists with `size` bytes and the same content as `src`: the ETag the copy
+/// recorded, or equal S3 ETags, prove it without reading; else the SHA-256s are compared.
 async fn identical(from: &Storage, src: &str, to: &Storage, dst: &str, size: u64) -> Result<bool> {
   match to.file_details(dst).await {
     Ok((stats, _)) if stats.size != size => Ok(false),
@@ -202,7 +202,7 @@ pub async fn copy(from: &Storage, src: &str, to: &Storage, dst: &str) -> Result<
   let mut reader = from
     .open_read(src, ByteRange::default(), DEFAULT_CHUNK_SIZE)
     .await?;
-  let options = crate::metadata_ops::carried(from, src, dst).await?;
+  let options = crate::metadata_ops::carried(from, src, to, dst).await?;
   let mut writer = to.open_write_with(dst, options).await?;
   let mut bytes = 0;
   let streamed: Result<()> = async {
