@@ -442,8 +442,11 @@ export interface FileStats {
    * validator from device, inode, size and mtime (ns); on MEMORY a version number.
    */
   etag?: string
-  /** The stored MIME type; where none was stored, guessed from the name. */
-  contentType: string
+  /**
+   * The stored MIME type; where none was stored, guessed from the name. Always set by Stowage's
+   * providers (optional so that objects passed as `providers` need not have it).
+   */
+  contentType?: string
   /** Present when set by the write. */
   cacheControl?: string
   /** Present when set by the write. */

@@ -28,8 +28,9 @@ pub struct FileStats {
   /// The version `ifMatch` compares with: the service's ETag on S3 and Azure; on LOCAL a strong
   /// validator from device, inode, size and mtime (ns); on MEMORY a version number.
   pub etag: Option<String>,
-  /// The stored MIME type; where none was stored, guessed from the name.
-  pub content_type: String,
+  /// The stored MIME type; where none was stored, guessed from the name. Always set by Stowage's
+  /// providers (optional so that objects passed as `providers` need not have it).
+  pub content_type: Option<String>,
   /// Present when set by the write.
   pub cache_control: Option<String>,
   /// Present when set by the write.
