@@ -71,12 +71,12 @@ export interface IStorageProvider {
   ensureDirectory(path: string): Promise<void>
   directoryExists(path: string): Promise<boolean>
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  deleteFile(path: string): Promise<void>
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   fileExists(path: string): Promise<boolean>
   listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
   getFileStats(path: string): Promise<FileStats>
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  writeFile(path: string, data: FileData): Promise<void>
+  writeFile(path: string, data: FileData, options?: WriteFileOptions): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
 }
 
@@ -86,12 +86,12 @@ export interface IStorageProvider {
  * `StorageService` is a TypeError.
  */
 export interface IExtendedStorageProvider extends IStorageProvider {
-  copyFile(src: string, dest: string): Promise<void>
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   moveFile(src: string, dest: string): Promise<void>
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
   list(dirPath: string, options?: ListOptions): AsyncIterableIterator<ListEntry>
   createReadStream(path: string, options?: ReadStreamOptions): Readable
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
 }
 
@@ -122,7 +122,7 @@ export interface StorageServiceOptions {
 
 /** A storage error: an `Error` whose `code` is one `fs` uses. */
 export interface StorageError extends Error {
-  code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR'
+  code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR' | 'ECONFLICT'
   path?: string
   operation?: string
   provider?: string
@@ -153,6 +153,17 @@ export interface SignedUrlOptions {
   expiresIn?: number
   /** What the URL allows. Default `'GET'`. */
   method?: 'GET' | 'PUT'
+  /** GET only: the `Content-Type` the response carries (S3; `ENOTSUP` on Azure Blob). */
+  responseContentType?: string
+  /**
+   * GET only: the `Content-Disposition` the response carries, e.g.
+   * `attachment; filename="resume.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf` (RFC 6266: a
+   * non-ASCII download name goes percent-encoded in `filename*`; the value itself must be
+   * printable ASCII, else `EINVAL`). S3; `ENOTSUP` on Azure Blob.
+   */
+  responseContentDisposition?: string
+  /** PUT only: the upload must send this `Content-Type` (it is signed), and the object keeps it. S3; `ENOTSUP` on Azure Blob. */
+  contentType?: string
 }
 
 /** Options of `transfer`. */
@@ -205,8 +216,8 @@ export declare class AzureBlobStorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -215,12 +226,12 @@ export declare class AzureBlobStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
-  writeFile(path: string, data: FileData): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: FileData, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -230,7 +241,7 @@ export declare class AzureBlobStorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -252,8 +263,8 @@ export declare class GcsStorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -262,12 +273,12 @@ export declare class GcsStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
-  writeFile(path: string, data: FileData): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: FileData, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -277,7 +288,7 @@ export declare class GcsStorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -297,8 +308,8 @@ export declare class LocalStorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -307,12 +318,12 @@ export declare class LocalStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
-  writeFile(path: string, data: FileData): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: FileData, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -322,7 +333,7 @@ export declare class LocalStorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -340,8 +351,8 @@ export declare class MemoryStorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -350,12 +361,12 @@ export declare class MemoryStorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
-  writeFile(path: string, data: FileData): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: FileData, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -365,7 +376,7 @@ export declare class MemoryStorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -387,8 +398,8 @@ export declare class S3StorageProvider {
   directoryExists(path: string): Promise<boolean>
   /** Removes an empty directory, or the whole tree with `recursive` (stopped by `signal` with an AbortError). `ENOENT` unless `force`, `ENOTEMPTY`, `ENOTDIR`. */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise). */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file; never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /** Names of the direct children (files and directories), sorted; with `recursive`, every path under `dirPath` relative to it; `filter` keeps a name when it returns true. */
@@ -397,12 +408,12 @@ export declare class S3StorageProvider {
   getFileStats(path: string): Promise<FileStats>
   /** The whole file as a Buffer; with `{ start, end }` the bytes `start` to `end`, both inclusive (as `fs.createReadStream`). `ENOENT`, `EISDIR`. */
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. */
-  writeFile(path: string, data: FileData): Promise<void>
+  /** Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`. */
+  writeFile(path: string, data: FileData, options?: WriteFileOptions): Promise<void>
   /** Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError. */
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
-  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`. */
-  copyFile(src: string, dest: string): Promise<void>
+  /** Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`. */
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /** Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; copy, then delete, on S3, Azure and GCS (not atomic there). */
   moveFile(src: string, dest: string): Promise<void>
   /** The hex digest of the file (`'sha256'`, the default, or `'md5'`), computed while it streams by. `EINVAL` for other algorithms. */
@@ -412,7 +423,7 @@ export declare class S3StorageProvider {
   /** A Node Readable of the file (or of bytes `start` to `end`, both inclusive, as in `fs.createReadStream`), read `chunkSize` bytes (default 1 MiB) per pull. `ENOENT`/`EISDIR` arrive as an `'error'` event. */
   createReadStream(path: string, options?: ReadStreamOptions): Readable
   /** A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed. */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /** A URL that allows `GET` or `PUT` of the file without credentials for `expiresIn` seconds (default 3600). S3, Azure Blob and GCS; `ENOTSUP` on LOCAL and MEMORY. */
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
   /** Removes the temp files (`.stowage\x7ftmp-*`) that killed writes left under `dirPath` (any depth) modified before `olderThan` (default: an hour ago); resolves how many. Always 0 where writes leave no temp files. */
@@ -461,8 +472,11 @@ export declare class StorageService {
    * AbortError). `ENOENT` unless `force`, `ENOTEMPTY` without `recursive`, `ENOTDIR` for a file.
    */
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  /** Removes one file. `ENOENT` when missing, `EISDIR` for a directory. */
-  deleteFile(path: string): Promise<void>
+  /**
+   * Removes one file. `ENOENT` when missing, `EISDIR` for a directory; `ifMatch` removes only that
+   * version (`ECONFLICT` otherwise).
+   */
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   /** `true` only for a file (a directory gives `false`); never rejects for a missing path. */
   fileExists(path: string): Promise<boolean>
   /**
@@ -486,7 +500,7 @@ export declare class StorageService {
    * call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a
    * `TypeError` for other types.
    */
-  writeFile(path: string, data: FileData): Promise<void>
+  writeFile(path: string, data: FileData, options?: WriteFileOptions): Promise<void>
   /**
    * Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before
    * `olderThan`; resolves how many. Sub-directories stay; a missing directory is 0; a file that
@@ -503,7 +517,7 @@ export declare class StorageService {
    * Copies the file `src` to `dest` (parents created, `dest` replaced atomically; server-side on
    * S3 and Azure). `ENOENT`, `EISDIR`, `ENOTDIR`.
    */
-  copyFile(src: string, dest: string): Promise<void>
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   /**
    * Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; a copy, then a delete, on S3 and
    * Azure (not atomic there). `ENOENT`, `EISDIR`, `ENOTDIR`.
@@ -530,7 +544,7 @@ export declare class StorageService {
    * A Node Writable that publishes the file atomically when it finishes, and leaves nothing behind
    * when destroyed, failed or aborted through `signal`.
    */
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   /**
    * A URL that allows one `GET` or `PUT` of the file without credentials for `expiresIn` seconds
    * (default 3600). S3 and Azure Blob; `ENOTSUP` on LOCAL and MEMORY.
@@ -575,6 +589,15 @@ export interface AzureBlobStorageOptions {
   writeCheckCacheMs?: number
 }
 
+/** Options of `deleteFile`. */
+export interface DeleteFileOptions {
+  /**
+   * Delete only if the file's `etag` is this, else `ECONFLICT` (LOCAL, MEMORY; `ENOTSUP` on S3
+   * and Azure).
+   */
+  ifMatch?: string
+}
+
 /** What `getFileStats` resolves to. May grow fields; never loses these. */
 export interface FileStats {
   /** Bytes. */
@@ -586,6 +609,26 @@ export interface FileStats {
    * (object_store does not expose a blob's creation time) and MEMORY.
    */
   ctime: Date
+  /**
+   * The version `ifMatch` compares with: the service's ETag on S3 and Azure; on LOCAL a strong
+   * validator from device, inode, size and mtime (ns); on MEMORY a version number.
+   */
+  etag?: string
+  /**
+   * The stored MIME type; where none was stored, guessed from the name. Always set by Stowage's
+   * providers (optional so that objects passed as `providers` need not have it).
+   */
+  contentType?: string
+  /** Present when set by the write. */
+  cacheControl?: string
+  /** Present when set by the write. */
+  contentDisposition?: string
+  /** Present when set by the write. */
+  contentEncoding?: string
+  /** Present when set by the write. */
+  contentLanguage?: string
+  /** User metadata (keys lowercased), present when any is stored. */
+  metadata?: Record<string, string>
 }
 
 /**
@@ -624,6 +667,8 @@ export interface ListEntry {
   /** Last modification of a file; `null` for a directory. */
   mtime: Date | null
   isDirectory: boolean
+  /** The file's ETag where the listing gives it without another request (S3, Azure, MEMORY); absent on LOCAL and for directories. */
+  etag?: string
 }
 
 /** Options of `LocalStorageProvider`. */
@@ -763,4 +808,34 @@ export interface TransferResult {
   bytes: number
   /** With `dryRun`: the files that would be copied (relative paths, sorted); absent otherwise. */
   wouldCopy?: Array<string>
+}
+
+/** Options of `writeFile`, `createWriteStream` and `copyFile`. */
+export interface WriteFileOptions {
+  /**
+   * MIME type stored with the file. Default: guessed from the name's extension,
+   * `application/octet-stream` when unknown. `copyFile` keeps the source's unless any metadata
+   * option is given.
+   */
+  contentType?: string
+  /** `Cache-Control` served with the file (S3, Azure; kept on LOCAL and MEMORY). */
+  cacheControl?: string
+  /**
+   * `Content-Disposition`, e.g. `attachment; filename="a.pdf"; filename*=UTF-8''…` (printable
+   * ASCII only: encode other characters as RFC 6266 says).
+   */
+  contentDisposition?: string
+  /** `Content-Encoding` (e.g. `gzip`): stored as is, the bytes are not changed. */
+  contentEncoding?: string
+  /** `Content-Language`. */
+  contentLanguage?: string
+  /**
+   * User metadata. Keys: ASCII letters, digits and `_`, not starting with a digit (stored
+   * lowercased); values printable ASCII; keys plus values at most 2,048 bytes. Else `EINVAL`.
+   */
+  metadata?: Record<string, string>
+  /** `'*'`: write only if no file is at the path, else `EEXIST` (atomic). */
+  ifNoneMatch?: string
+  /** Write only if the file's `etag` (from `getFileStats`) is this, else `ECONFLICT` (atomic). */
+  ifMatch?: string
 }

@@ -156,15 +156,17 @@ pub fn relocate<'e>(
   src: Unknown,
   dest: Unknown,
   how: Relocation,
+  options: Option<Unknown>,
 ) -> Result<PromiseRaw<'e, ()>> {
   let src = checked!(env, args::path("src", &src));
   let dest = checked!(env, args::path("dest", &dest));
+  let options = checked!(env, crate::metadata::write_options(options.as_ref()));
   let s = s.clone();
   spawn(
     env,
     async move {
       let done = match how {
-        Relocation::Copy => s.copy_file(&src, &dest).await,
+        Relocation::Copy => s.copy_file_with(&src, &dest, options).await,
         Relocation::Move => s.move_file(&src, &dest).await,
       };
       Ok(done?)

@@ -65,6 +65,13 @@ impl TypeName for JsValue {
   }
 }
 
+impl JsValue {
+  /// The value itself, for code that adds to it on the JS thread.
+  pub(crate) fn raw(&self) -> sys::napi_value {
+    self.0
+  }
+}
+
 impl ToNapiValue for JsValue {
   unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
     Ok(val.0)

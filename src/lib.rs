@@ -11,6 +11,7 @@ mod files;
 mod js;
 mod listing;
 mod logger;
+mod metadata;
 mod ops;
 mod promise;
 mod retention;

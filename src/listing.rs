@@ -25,6 +25,8 @@ pub struct ListEntryObject {
   #[napi(ts_type = "Date | null")]
   pub mtime: Either<DateValue, Null>,
   pub is_directory: bool,
+  /// The file's ETag where the listing gives it without another request (S3, Azure, MEMORY); absent on LOCAL and for directories.
+  pub etag: Option<String>,
 }
 
 impl From<ListEntry> for ListEntryObject {
@@ -37,6 +39,7 @@ impl From<ListEntry> for ListEntryObject {
         None => Either::B(Null),
       },
       is_directory: e.is_dir,
+      etag: e.etag,
     }
   }
 }

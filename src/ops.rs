@@ -26,6 +26,22 @@ pub struct FileStats {
   /// (object_store does not expose a blob's creation time) and MEMORY.
   #[napi(ts_type = "Date")]
   pub ctime: DateValue,
+  /// The version `ifMatch` compares with: the service's ETag on S3 and Azure; on LOCAL a strong
+  /// validator from device, inode, size and mtime (ns); on MEMORY a version number.
+  pub etag: Option<String>,
+  /// The stored MIME type; where none was stored, guessed from the name. Always set by Stowage's
+  /// providers (optional so that objects passed as `providers` need not have it).
+  pub content_type: Option<String>,
+  /// Present when set by the write.
+  pub cache_control: Option<String>,
+  /// Present when set by the write.
+  pub content_disposition: Option<String>,
+  /// Present when set by the write.
+  pub content_encoding: Option<String>,
+  /// Present when set by the write.
+  pub content_language: Option<String>,
+  /// User metadata (keys lowercased), present when any is stored.
+  pub metadata: Option<std::collections::HashMap<String, String>>,
 }
 
 /// Checks the arguments with `check`; a failure rejects the returned promise.
@@ -66,12 +82,24 @@ pub fn directory_exists<'e>(
   )
 }
 
-pub fn delete_file<'e>(env: &'e Env, s: &Storage, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
+pub fn delete_file<'e>(
+  env: &'e Env,
+  s: &Storage,
+  path: Unknown,
+  options: Option<Unknown>,
+) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
+  let if_match = checked!(env, crate::metadata::delete_condition(options.as_ref()));
   run(
     env,
     s,
-    move |s| async move { Ok(s.delete_file(&path).await?) },
+    move |s| async move {
+      match if_match {
+        Some(etag) => s.delete_file_if_match(&path, etag).await?,
+        None => s.delete_file(&path).await?,
+      }
+      Ok(())
+    },
     |_, v| Ok(v),
   )
 }
@@ -194,8 +222,12 @@ pub fn get_file_stats<'e>(
   run(
     env,
     s,
-    move |s| async move { Ok(s.get_file_stats(&path).await?) },
-    |env, st| crate::js::stats(env, &st),
+    move |s| async move { Ok(s.file_details(&path).await?) },
+    |env, (st, details)| {
+      let stats = crate::js::stats(env, &st)?;
+      crate::metadata::add_details(env, stats.raw(), &details).map_err(Failure::Js)?;
+      Ok(stats)
+    },
   )
 }
 
@@ -204,9 +236,20 @@ pub fn write_file<'e>(
   s: &Storage,
   path: Unknown,
   data: Unknown,
+  options: Option<Unknown>,
 ) -> Result<PromiseRaw<'e, ()>> {
   let path = checked!(env, args::path("path", &path));
   let data = checked!(env, args::data_view(env, &data));
+  let options = checked!(env, crate::metadata::write_options(options.as_ref()));
+  if !options.is_plain() {
+    let data = data.copied();
+    return run(
+      env,
+      s,
+      move |s| async move { Ok(s.write_file_with(&path, data, options).await?) },
+      |_, v| Ok(v),
+    );
+  }
   match data {
     // Only where the write is local work (`runs_inline`: LOCAL, MEMORY) does the copy take about
     // as long as the write itself, so that overlapping the two pays; S3 and Azure wait on the

@@ -91,10 +91,18 @@ macro_rules! storage_methods {
         crate::retention::delete_directory(env, &self.storage, path, options)
       }
 
-      /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory.
-      #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
-      pub fn delete_file<'e>(&self, env: &'e Env, path: Unknown) -> Result<PromiseRaw<'e, ()>> {
-        ops::delete_file(env, &self.storage, path)
+      /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory; with `ifMatch`, only that version (`ECONFLICT` otherwise).
+      #[napi(
+        ts_args_type = "path: string, options?: DeleteFileOptions",
+        ts_return_type = "Promise<void>"
+      )]
+      pub fn delete_file<'e>(
+        &self,
+        env: &'e Env,
+        path: Unknown,
+        options: Option<Unknown>,
+      ) -> Result<PromiseRaw<'e, ()>> {
+        ops::delete_file(env, &self.storage, path, options)
       }
 
       /// `true` only for a file; never rejects for a missing path.
@@ -141,9 +149,9 @@ macro_rules! storage_methods {
         crate::files::read_file(env, &self.storage, path, options)
       }
 
-      /// Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types.
+      /// Writes a string (UTF-8) or the bytes of a Buffer, any TypedArray or a DataView (copied at the call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a `TypeError` for other types. Options: content type, headers, metadata, `ifNoneMatch`/`ifMatch`.
       #[napi(
-        ts_args_type = "path: string, data: FileData",
+        ts_args_type = "path: string, data: FileData, options?: WriteFileOptions",
         ts_return_type = "Promise<void>"
       )]
       pub fn write_file<'e>(
@@ -151,8 +159,9 @@ macro_rules! storage_methods {
         env: &'e Env,
         path: Unknown,
         data: Unknown,
+        options: Option<Unknown>,
       ) -> Result<PromiseRaw<'e, ()>> {
-        ops::write_file(env, &self.storage, path, data)
+        ops::write_file(env, &self.storage, path, data, options)
       }
 
       /// Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before `olderThan`; resolves how many. A missing directory is 0. `signal` stops it with an AbortError.
@@ -170,9 +179,9 @@ macro_rules! storage_methods {
         crate::retention::delete_old_files(env, &self.storage, dir_path, older_than, options)
       }
 
-      /// Copies the file `src` to `dest` (parents created, `dest` replaced atomically). `ENOENT`, `EISDIR`, `ENOTDIR`.
+      /// Copies the file `src` to `dest` (parents created, `dest` replaced atomically), keeping its metadata unless options set new. `ENOENT`, `EISDIR`, `ENOTDIR`.
       #[napi(
-        ts_args_type = "src: string, dest: string",
+        ts_args_type = "src: string, dest: string, options?: WriteFileOptions",
         ts_return_type = "Promise<void>"
       )]
       pub fn copy_file<'e>(
@@ -180,6 +189,7 @@ macro_rules! storage_methods {
         env: &'e Env,
         src: Unknown,
         dest: Unknown,
+        options: Option<Unknown>,
       ) -> Result<PromiseRaw<'e, ()>> {
         crate::files::relocate(
           env,
@@ -187,6 +197,7 @@ macro_rules! storage_methods {
           src,
           dest,
           crate::files::Relocation::Copy,
+          options,
         )
       }
 
@@ -207,6 +218,7 @@ macro_rules! storage_methods {
           src,
           dest,
           crate::files::Relocation::Move,
+          None,
         )
       }
 
@@ -254,7 +266,7 @@ macro_rules! storage_methods {
 
       /// A Node Writable that publishes the file when it finishes (atomically) and leaves nothing behind when destroyed or failed.
       #[napi(
-        ts_args_type = "path: string, options?: WriteStreamOptions",
+        ts_args_type = "path: string, options?: WriteStreamOptions & WriteFileOptions",
         ts_return_type = "Writable"
       )]
       pub fn create_write_stream<'e>(

@@ -381,10 +381,19 @@ impl StorageService {
     self.forward(env, "deleteDirectory", &[path, options])
   }
 
-  /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory.
-  #[napi(ts_args_type = "path: string", ts_return_type = "Promise<void>")]
-  pub fn delete_file<'e>(&mut self, env: &'e Env, path: Option<Unknown>) -> Result<Unknown<'e>> {
-    self.forward(env, "deleteFile", &[path])
+  /// Removes one file. `ENOENT` when missing, `EISDIR` for a directory; `ifMatch` removes only that
+  /// version (`ECONFLICT` otherwise).
+  #[napi(
+    ts_args_type = "path: string, options?: DeleteFileOptions",
+    ts_return_type = "Promise<void>"
+  )]
+  pub fn delete_file<'e>(
+    &mut self,
+    env: &'e Env,
+    path: Option<Unknown>,
+    options: Option<Unknown>,
+  ) -> Result<Unknown<'e>> {
+    self.forward(env, "deleteFile", &[path, options])
   }
 
   /// `true` only for a file (a directory gives `false`); never rejects for a missing path.
@@ -435,7 +444,7 @@ impl StorageService {
   /// call), creating missing parents; replaces an existing file atomically. `EISDIR`, `ENOTDIR`; a
   /// `TypeError` for other types.
   #[napi(
-    ts_args_type = "path: string, data: FileData",
+    ts_args_type = "path: string, data: FileData, options?: WriteFileOptions",
     ts_return_type = "Promise<void>"
   )]
   pub fn write_file<'e>(
@@ -443,8 +452,9 @@ impl StorageService {
     env: &'e Env,
     path: Option<Unknown>,
     data: Option<Unknown>,
+    options: Option<Unknown>,
   ) -> Result<Unknown<'e>> {
-    self.forward(env, "writeFile", &[path, data])
+    self.forward(env, "writeFile", &[path, data, options])
   }
 
   /// Deletes the files directly in `dirPath` (with `recursive`, at any depth) modified before

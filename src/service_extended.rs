@@ -12,7 +12,7 @@ impl StorageService {
   /// Copies the file `src` to `dest` (parents created, `dest` replaced atomically; server-side on
   /// S3 and Azure). `ENOENT`, `EISDIR`, `ENOTDIR`.
   #[napi(
-    ts_args_type = "src: string, dest: string",
+    ts_args_type = "src: string, dest: string, options?: WriteFileOptions",
     ts_return_type = "Promise<void>"
   )]
   pub fn copy_file<'e>(
@@ -20,8 +20,9 @@ impl StorageService {
     env: &'e Env,
     src: Option<Unknown>,
     dest: Option<Unknown>,
+    options: Option<Unknown>,
   ) -> Result<Unknown<'e>> {
-    self.forward(env, "copyFile", &[src, dest])
+    self.forward(env, "copyFile", &[src, dest, options])
   }
 
   /// Moves the file `src` to `dest`: a rename on LOCAL and MEMORY; a copy, then a delete, on S3 and

@@ -28,7 +28,7 @@ impl StorageService {
   /// A Node Writable that publishes the file atomically when it finishes, and leaves nothing behind
   /// when destroyed, failed or aborted through `signal`.
   #[napi(
-    ts_args_type = "path: string, options?: WriteStreamOptions",
+    ts_args_type = "path: string, options?: WriteStreamOptions & WriteFileOptions",
     ts_return_type = "Writable"
   )]
   pub fn create_write_stream<'e>(

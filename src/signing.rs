@@ -20,6 +20,10 @@ pub fn get_signed_url<'e>(
   path: Unknown,
   options: Option<Unknown>,
 ) -> Result<PromiseRaw<'e, String>> {
+  let headers = match crate::metadata::signed_headers(options.as_ref()) {
+    Ok(headers) => headers,
+    Err(failure) => return reject(env, failure),
+  };
   let checked = args::path("path", &path).and_then(|path| Ok((path, parse(options)?)));
   let (path, (method, expires_in)) = match checked {
     Ok(v) => v,
@@ -28,7 +32,12 @@ pub fn get_signed_url<'e>(
   let s = s.clone();
   spawn(
     env,
-    async move { Ok(s.signed_url(&path, method, expires_in).await?) },
+    async move {
+      Ok(
+        s.signed_url_with(&path, method, expires_in, headers)
+          .await?,
+      )
+    },
     |_, url| Ok(url),
   )
 }

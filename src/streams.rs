@@ -284,14 +284,20 @@ fn buffer_bytes<'a>(env: &Env, value: &'a Unknown) -> Option<&'a [u8]> {
 }
 
 /// The native side of a write stream: `open()`, `write(chunk)`, `finish()` and `abort()`.
-fn write_handle<'e>(env: &'e Env, s: Storage, path: String) -> Result<Object<'e>> {
+fn write_handle<'e>(
+  env: &'e Env,
+  s: Storage,
+  path: String,
+  options: stowage_core::WriteOptions,
+) -> Result<Object<'e>> {
   let slot: Arc<Mutex<Option<StorageWriter>>> = Arc::default();
   let mut handle = Object::new(env)?;
   let open_slot = slot.clone();
   method(env, &mut handle, "open", move |env, _| {
     let (s, path, slot) = (s.clone(), path.clone(), open_slot.clone());
+    let options = options.clone();
     let fut = async move {
-      let writer = s.open_write(&path).await?;
+      let writer = s.open_write_with(&path, options).await?;
       *slot.lock().await = Some(writer);
       Ok(())
     };
@@ -368,7 +374,7 @@ pub fn create_read_stream<'e>(
   make(env, "readable", handle, o.signal)
 }
 
-/// `createWriteStream(path, { signal })`.
+/// `createWriteStream(path, { signal, ...WriteFileOptions })`.
 pub fn create_write_stream<'e>(
   env: &'e Env,
   s: &Storage,
@@ -380,7 +386,9 @@ pub fn create_write_stream<'e>(
     Some(o) => option_signal(&o).map_err(|f| f.into_napi(env))?,
     None => None,
   };
-  let handle = write_handle(env, s.clone(), path)?;
+  let write_options = crate::metadata::write_options(options.as_ref());
+  let write_options = write_options.map_err(|f| f.into_napi(env))?;
+  let handle = write_handle(env, s.clone(), path, write_options)?;
   make(env, "writable", handle, signal)
 }
 

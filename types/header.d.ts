@@ -71,12 +71,12 @@ export interface IStorageProvider {
   ensureDirectory(path: string): Promise<void>
   directoryExists(path: string): Promise<boolean>
   deleteDirectory(path: string, options?: DeleteDirectoryOptions): Promise<void>
-  deleteFile(path: string): Promise<void>
+  deleteFile(path: string, options?: DeleteFileOptions): Promise<void>
   fileExists(path: string): Promise<boolean>
   listFiles(dirPath: string, options?: ListFilesOptions): Promise<string[]>
   getFileStats(path: string): Promise<FileStats>
   readFile(path: string, options?: ReadFileOptions): Promise<Buffer>
-  writeFile(path: string, data: FileData): Promise<void>
+  writeFile(path: string, data: FileData, options?: WriteFileOptions): Promise<void>
   deleteOldFiles(dirPath: string, olderThan: Date, options?: DeleteOldFilesOptions): Promise<number>
 }
 
@@ -86,12 +86,12 @@ export interface IStorageProvider {
  * `StorageService` is a TypeError.
  */
 export interface IExtendedStorageProvider extends IStorageProvider {
-  copyFile(src: string, dest: string): Promise<void>
+  copyFile(src: string, dest: string, options?: WriteFileOptions): Promise<void>
   moveFile(src: string, dest: string): Promise<void>
   checksum(path: string, algorithm?: ChecksumAlgorithm): Promise<string>
   list(dirPath: string, options?: ListOptions): AsyncIterableIterator<ListEntry>
   createReadStream(path: string, options?: ReadStreamOptions): Readable
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable
   getSignedUrl(path: string, options?: SignedUrlOptions): Promise<string>
 }
 
@@ -122,7 +122,7 @@ export interface StorageServiceOptions {
 
 /** A storage error: an `Error` whose `code` is one `fs` uses. */
 export interface StorageError extends Error {
-  code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR'
+  code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR' | 'ECONFLICT'
   path?: string
   operation?: string
   provider?: string
@@ -153,6 +153,17 @@ export interface SignedUrlOptions {
   expiresIn?: number
   /** What the URL allows. Default `'GET'`. */
   method?: 'GET' | 'PUT'
+  /** GET only: the `Content-Type` the response carries (S3; `ENOTSUP` on Azure Blob). */
+  responseContentType?: string
+  /**
+   * GET only: the `Content-Disposition` the response carries, e.g.
+   * `attachment; filename="resume.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf` (RFC 6266: a
+   * non-ASCII download name goes percent-encoded in `filename*`; the value itself must be
+   * printable ASCII, else `EINVAL`). S3; `ENOTSUP` on Azure Blob.
+   */
+  responseContentDisposition?: string
+  /** PUT only: the upload must send this `Content-Type` (it is signed), and the object keeps it. S3; `ENOTSUP` on Azure Blob. */
+  contentType?: string
 }
 
 /** Options of `transfer`. */

@@ -2,6 +2,7 @@ import { AzureBlobStorageProvider } from '../..';
 import { azuriteOptions, describeWith } from './cloud';
 import { uniqueName } from './harness';
 import { extended } from './extended';
+import { metadata, signedUrlHeadersUnsupported } from './metadata';
 import { confinement, conformance } from './suite';
 import { streams } from './streams';
 
@@ -15,6 +16,8 @@ describeWith(azuriteOptions(), 'AZURE_BLOB on Azurite', (options) => {
   conformance(target);
   confinement(target, true);
   extended(target);
+  metadata(target, { conditionalDelete: false, listsEtags: true });
+  signedUrlHeadersUnsupported(target);
   streams(target, { signs: true, verifiesSignatures: true });
 
   it('refuses a wrong account key with EACCES, and no message carries the key', async () => {

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { LocalStorageProvider } from '../..';
 import { uniqueName } from './harness';
 import { extended } from './extended';
+import { metadata } from './metadata';
 import { confinement, conformance } from './suite';
 import { streams } from './streams';
 
@@ -31,6 +32,10 @@ describe('LOCAL without a root (absolute paths)', () => {
     freshDir: () => join(work, 'extended', uniqueName()),
     timeTravel,
   }));
+  metadata(
+    () => ({ name: 'LOCAL', providerName: 'LOCAL', provider: new LocalStorageProvider(), freshDir: () => join(work, 'metadata', uniqueName()) }),
+    { conditionalDelete: true, listsEtags: false },
+  );
 });
 
 describe('LOCAL without a root (relative paths)', () => {
@@ -58,5 +63,21 @@ describe('LOCAL with a root', () => {
   conformance(target);
   confinement(target, false);
   extended(target);
+  metadata(target, { conditionalDelete: true, listsEtags: false });
+
+  it('a write stream with metadata leaves no temp file when destroyed or refused', async () => {
+    const provider = new LocalStorageProvider({ root });
+    const dir = uniqueName('meta-abort');
+    await provider.writeFile(`${dir}/kept`, 'old');
+    const w = provider.createWriteStream(`${dir}/gone.bin`, { contentType: 'image/png' });
+    await new Promise<void>((resolve) => w.write(Buffer.from('partial'), () => resolve()));
+    w.destroy();
+    await new Promise((r) => w.on('close', r));
+    const refused = provider.createWriteStream(`${dir}/kept`, { ifNoneMatch: '*' });
+    refused.end(Buffer.from('new'));
+    await new Promise((r) => refused.on('error', r));
+    expect(readdirSync(join(root, dir)).sort()).toEqual(['kept']);
+    expect((await provider.readFile(`${dir}/kept`)).toString()).toBe('old');
+  });
   streams(target, { rawNames: async (dir) => readdirSync(join(root, dir)).sort() });
 });

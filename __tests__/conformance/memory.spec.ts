@@ -1,6 +1,7 @@
 import { MemoryStorageProvider } from '../..';
 import { uniqueName } from './harness';
 import { extended } from './extended';
+import { metadata } from './metadata';
 import { confinement, conformance } from './suite';
 import { streams } from './streams';
 
@@ -10,5 +11,6 @@ describe('MEMORY', () => {
   conformance(target);
   confinement(target, true);
   extended(target);
+  metadata(target, { conditionalDelete: true, listsEtags: true });
   streams(target);
 });

@@ -4,6 +4,7 @@ import { S3StorageProvider } from '../..';
 import { describeWith, motoOptions, strictS3Options } from './cloud';
 import { codeOf, sleep, uniqueName } from './harness';
 import { extended } from './extended';
+import { metadata, signedUrlHeaders } from './metadata';
 import { confinement, conformance } from './suite';
 import { streams } from './streams';
 
@@ -12,6 +13,8 @@ describeWith(motoOptions(), 'S3 on moto', (options) => {
   conformance(target);
   confinement(target, true);
   extended(target);
+  metadata(target, { conditionalDelete: false, listsEtags: true });
+  signedUrlHeaders(target, { verifies: false });
   streams(target, { signs: true });
 
   it('aborts the multipart upload of a write stream destroyed mid-way: no pending upload is left', async () => {
@@ -49,6 +52,10 @@ describeWith(strictS3Options(), 'S3 on s3s-fs (checks signatures), flat keys', (
   beforeEach(() => {
     provider = new S3StorageProvider({ ...options, prefix: uniqueName('s3s') });
   });
+  signedUrlHeaders(
+    () => ({ name: 'S3 strict', providerName: 'S3', provider: new S3StorageProvider({ ...options, prefix: uniqueName('s3s') }), freshDir: () => uniqueName('sig') }),
+    { verifies: true },
+  );
 
   it('writes, reads, stats, lists, filters and deletes files', async () => {
     const data = Buffer.from(Array.from({ length: 300 }, (_, i) => i % 256));

@@ -28,4 +28,32 @@ describeWith(azuriteOptions(), 'Azure interop with @azure/storage-blob', (o) => 
     expect(await provider.fileExists(blob)).toBe(true);
     expect(await provider.listFiles(dir)).toEqual([name.split('/')[0]]);
   });
+
+  it('Stowage writes headers and metadata, getProperties sees them; the SDK sets them, getFileStats sees them', async () => {
+    const blob = `${uniqueName('interop-meta')}/photo.jpg`;
+    await provider.writeFile(blob, 'jpeg', {
+      cacheControl: 'max-age=30',
+      contentDisposition: 'inline; filename="p.jpg"',
+      contentEncoding: 'identity',
+      contentLanguage: 'de',
+      metadata: { Owner: 'ann' },
+    });
+    const props = await container.getBlockBlobClient(blob).getProperties();
+    expect(props).toMatchObject({
+      contentType: 'image/jpeg',
+      cacheControl: 'max-age=30',
+      contentDisposition: 'inline; filename="p.jpg"',
+      contentEncoding: 'identity',
+      contentLanguage: 'de',
+      metadata: { owner: 'ann' },
+    });
+    expect((await provider.getFileStats(blob)).etag).toBe(props.etag);
+
+    const theirs = `${uniqueName('interop-meta')}/data`;
+    await container.getBlockBlobClient(theirs).uploadData(Buffer.from('x'), {
+      blobHTTPHeaders: { blobContentType: 'text/csv', blobCacheControl: 'no-cache' },
+      metadata: { source: 'sdk' },
+    });
+    expect(await provider.getFileStats(theirs)).toMatchObject({ contentType: 'text/csv', cacheControl: 'no-cache', metadata: { source: 'sdk' } });
+  });
 });

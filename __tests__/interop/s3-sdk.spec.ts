@@ -1,5 +1,5 @@
 /** What Stowage writes, the official AWS SDK reads under the same key with the same bytes, and back. */
-import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import { S3StorageProvider } from '../..';
 import { describeWith, motoOptions, strictS3Options } from '../conformance/cloud';
@@ -34,6 +34,32 @@ for (const [label, options] of [['moto', motoOptions()], ['s3s-fs', strictS3Opti
       expect(Buffer.compare(await provider.readFile(key), data)).toBe(0);
       expect(await provider.fileExists(`/${key}`)).toBe(true);
       expect(await provider.listFiles(dir)).toEqual([name.split('/')[0]]);
+    });
+
+    it('Stowage writes headers and metadata, HeadObject sees them; the SDK writes them, getFileStats sees them', async () => {
+      const key = `${uniqueName('interop-meta')}/photo.jpg`;
+      await provider.writeFile(key, 'jpeg', {
+        cacheControl: 'max-age=30',
+        contentDisposition: 'inline; filename="p.jpg"',
+        contentLanguage: 'de',
+        metadata: { Owner: 'ann' },
+      });
+      const head = await sdk.send(new HeadObjectCommand({ Bucket: o.bucket, Key: key }));
+      expect(head).toMatchObject({
+        ContentType: 'image/jpeg',
+        CacheControl: 'max-age=30',
+        ContentDisposition: 'inline; filename="p.jpg"',
+        ContentLanguage: 'de',
+        Metadata: { owner: 'ann' },
+      });
+      expect((await provider.getFileStats(key)).etag).toBe(head.ETag);
+
+      const theirs = `${uniqueName('interop-meta')}/data`;
+      await sdk.send(new PutObjectCommand({
+        Bucket: o.bucket, Key: theirs, Body: 'x', ContentType: 'text/csv', CacheControl: 'no-cache', Metadata: { source: 'sdk' },
+      }));
+      const stats = await provider.getFileStats(theirs);
+      expect(stats).toMatchObject({ contentType: 'text/csv', cacheControl: 'no-cache', metadata: { source: 'sdk' } });
     });
   });
 }

@@ -133,3 +133,61 @@ describeWith(motoOptions(), 'transfer LOCAL → S3 (moto) → Azure (Azurite) �
     }
   }, 600_000);
 })));
+
+describe('transfer carries metadata', () => {
+  it('MEMORY → LOCAL → MEMORY keeps the content type, headers and user metadata', async () => {
+    const memory = new MemoryStorageProvider();
+    await memory.writeFile('/m/a.bin', 'a', { contentType: 'image/gif', cacheControl: 'no-store', metadata: { owner: 'ann' } });
+    await memory.writeFile('/m/b.json', '{}');
+    const local = new LocalStorageProvider();
+    const dest = join(work, uniqueName('meta'));
+    expect(await transfer(memory, '/m', local, dest)).toMatchObject({ copied: 2, failed: [] });
+    expect(await local.getFileStats(join(dest, 'a.bin'))).toMatchObject({ contentType: 'image/gif', cacheControl: 'no-store', metadata: { owner: 'ann' } });
+    expect(await local.getFileStats(join(dest, 'b.json'))).toMatchObject({ contentType: 'application/json' });
+    const back = new MemoryStorageProvider();
+    await transfer(local, dest, back, '/back');
+    expect(await back.getFileStats('/back/a.bin')).toMatchObject({ contentType: 'image/gif', cacheControl: 'no-store', metadata: { owner: 'ann' } });
+  });
+});
+
+describe('sync by recorded ETag', () => {
+  it('a copy records its source ETag; sync skips by it, and still compares content when it changed', async () => {
+    const from = new MemoryStorageProvider();
+    const to = new MemoryStorageProvider();
+    await from.writeFile('/s/a.txt', 'aaaa', { metadata: { keep: 'me' } });
+    expect(await transfer(from, '/s', to, '/d')).toMatchObject({ copied: 1 });
+    const source = await from.getFileStats('/s/a.txt');
+    const copy = await to.getFileStats('/d/a.txt');
+    expect(copy.metadata).toEqual({ keep: 'me', stowage_source_etag: source.etag });
+    expect(await transfer(from, '/s', to, '/d')).toMatchObject({ copied: 0, skipped: 1 });
+    await from.writeFile('/s/a.txt', 'aaaa', { metadata: { keep: 'me' } }); // new ETag, same bytes
+    expect(await transfer(from, '/s', to, '/d')).toMatchObject({ copied: 0, skipped: 1 });
+    await from.writeFile('/s/a.txt', 'bbbb'); // new ETag, other bytes of the same size
+    expect(await transfer(from, '/s', to, '/d')).toMatchObject({ copied: 1, skipped: 0 });
+    expect((await to.readFile('/d/a.txt')).toString()).toBe('bbbb');
+    // Copied back, the record is not carried as the copy's own.
+    await transfer(to, '/d', from, '/back');
+    expect((await from.getFileStats('/back/a.txt')).metadata).toEqual({ stowage_source_etag: (await to.getFileStats('/d/a.txt')).etag });
+  });
+});
+
+describeWith(motoOptions(), 'transfer metadata LOCAL → S3 → Azure → S3', (s3) => describeWith(azuriteOptions(), 'with Azurite', (azure) => {
+  it('sets the type from the name, carries headers and metadata, and a second S3 → S3 pass skips by ETag', async () => {
+    const local = new LocalStorageProvider();
+    const s3p = new S3StorageProvider(s3);
+    const az = new AzureBlobStorageProvider(azure);
+    const src = join(work, uniqueName('typed'));
+    await local.writeFile(join(src, 'page.html'), '<p>hi</p>');
+    await local.writeFile(join(src, 'doc.bin'), 'x', { contentDisposition: 'inline', metadata: { tag: 'blue' } });
+    const key = uniqueName('typed');
+    await transfer(local, src, s3p, key);
+    expect(await s3p.getFileStats(`${key}/page.html`)).toMatchObject({ contentType: 'text/html' });
+    expect(await s3p.getFileStats(`${key}/doc.bin`)).toMatchObject({ contentType: 'application/octet-stream', contentDisposition: 'inline', metadata: { tag: 'blue' } });
+    await transfer(s3p, key, az, key);
+    expect(await az.getFileStats(`${key}/doc.bin`)).toMatchObject({ contentDisposition: 'inline', metadata: { tag: 'blue' } });
+    expect(await az.getFileStats(`${key}/page.html`)).toMatchObject({ contentType: 'text/html' });
+    const copy = `${key}-copy`;
+    expect(await transfer(s3p, key, s3p, copy)).toMatchObject({ copied: 2 });
+    expect(await transfer(s3p, key, s3p, copy)).toMatchObject({ copied: 0, skipped: 2 });
+  });
+}));

@@ -19,6 +19,8 @@ pub enum ErrorKind {
   Io,
   /// Cancelled through an AbortSignal.
   Aborted,
+  /// The file is not the version a condition (`ifMatch`) named. Not retryable as is.
+  Conflict,
 }
 
 impl ErrorKind {
@@ -36,6 +38,7 @@ impl ErrorKind {
       ErrorKind::TimedOut => "ETIMEDOUT",
       ErrorKind::Io => "EIO",
       ErrorKind::Aborted => "ABORT_ERR",
+      ErrorKind::Conflict => "ECONFLICT",
     }
   }
 
@@ -53,6 +56,7 @@ impl ErrorKind {
       ErrorKind::TimedOut => "operation timed out",
       ErrorKind::Io => "i/o error",
       ErrorKind::Aborted => "the operation was aborted",
+      ErrorKind::Conflict => "the file changed (version does not match)",
     }
   }
 }

@@ -53,7 +53,10 @@ impl Storage {
       .run(&COPY_FILE, src, |p, src| async move {
         let dst = target(p, &src, dst).await?;
         match dst {
-          Some(dst) => p.copy_file(&src, &dst).await,
+          Some(dst) => {
+            p.copy_file_with(&src, &dst, &crate::metadata::WriteOptions::default())
+              .await
+          }
           None => Ok(()),
         }
       })

@@ -9,6 +9,8 @@ mod files;
 pub mod inline;
 pub mod listing;
 pub mod meet;
+pub mod metadata;
+pub(crate) mod metadata_ops;
 pub mod names;
 pub mod path;
 pub mod provider;
@@ -24,6 +26,7 @@ pub use checksum::Algorithm;
 pub use error::{Error, ErrorKind, Result};
 pub use files::CHECKSUM_CHUNK_SIZE;
 pub use listing::{ListEntry, Lister, Listing};
+pub use metadata::{Condition, FileDetails, FileMetadata, WriteOptions};
 pub use names::{kept_order, Listed, NameBuf, NameList, NamePieces};
 pub use path::{PathRules, StoragePath};
 pub use provider::{

@@ -21,6 +21,9 @@ pub struct ListEntry {
   pub size: u64,
   /// Last modification of a file; `None` for a directory.
   pub mtime: Option<SystemTime>,
+  /// The file's ETag where the listing gives it without another request (S3, Azure, MEMORY);
+  /// `None` for a directory and on LOCAL.
+  pub etag: Option<String>,
 }
 
 impl ListEntry {
@@ -30,6 +33,7 @@ impl ListEntry {
       is_dir: true,
       size: 0,
       mtime: None,
+      etag: None,
     }
   }
 }

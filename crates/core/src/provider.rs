@@ -12,6 +12,7 @@ use bytes::Bytes;
 use crate::cancel::Cancel;
 use crate::error::Result;
 use crate::listing::Lister;
+use crate::metadata::{FileDetails, SignedHeaders, WriteOptions};
 use crate::names::NameBuf;
 use crate::path::{PathRules, StoragePath};
 
@@ -223,6 +224,81 @@ pub trait Provider: Send + Sync + Debug + 'static {
     Ok(None)
   }
 
+  /// [`Provider::get_file_stats`] plus the ETag and stored metadata. The default has no ETag and
+  /// guesses the content type from the name.
+  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
+    let stats = self.get_file_stats(path).await?;
+    let metadata = crate::metadata::FileMetadata::default().typed_for(path.key());
+    Ok((
+      stats,
+      FileDetails {
+        etag: None,
+        metadata,
+      },
+    ))
+  }
+
+  /// [`Provider::write_file`] with headers, metadata and a condition (already validated). The
+  /// default takes only plain options and refuses others with `ENOTSUP`.
+  async fn write_file_with(
+    &self,
+    path: &StoragePath,
+    data: Bytes,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    plain_only(options)?;
+    self.write_file(path, data).await
+  }
+
+  /// [`Provider::open_write`] with [`Provider::write_file_with`]'s options. `None` (the default
+  /// for options beyond a plain write): the facade buffers and calls `write_file_with`.
+  async fn open_write_with(
+    &self,
+    path: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<Option<Writer>> {
+    match options.is_plain() {
+      true => self.open_write(path).await,
+      false => Ok(None),
+    }
+  }
+
+  /// [`Provider::copy_file`] with options: metadata set there replaces the source's (else the
+  /// copy keeps it), a condition applies to `dst`.
+  async fn copy_file_with(
+    &self,
+    src: &StoragePath,
+    dst: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    plain_only(options)?;
+    self.copy_file(src, dst).await
+  }
+
+  /// [`Provider::signed_url`] that also fixes `headers`; the default signs only without them
+  /// (`ENOTSUP` otherwise).
+  async fn signed_url_with(
+    &self,
+    path: &StoragePath,
+    method: SignedMethod,
+    expires_in: std::time::Duration,
+    headers: &SignedHeaders,
+  ) -> Result<String> {
+    if !headers.is_empty() {
+      return Err(crate::metadata::unsupported(
+        "signed URLs with response headers or a bound content type are not supported by this provider",
+      ));
+    }
+    self.signed_url(path, method, expires_in).await
+  }
+
+  /// Deletes the file only when its ETag is `etag` (`ECONFLICT` otherwise), atomically.
+  async fn delete_file_if_match(&self, _path: &StoragePath, _etag: &str) -> Result<()> {
+    Err(crate::metadata::unsupported(
+      "deleteFile with ifMatch is not supported by this provider",
+    ))
+  }
+
   /// A URL that lets anyone holding it `GET` or `PUT` the file until it expires. Only object
   /// stores can: the default is `ENOTSUP`.
   async fn signed_url(
@@ -243,4 +319,14 @@ pub trait Provider: Send + Sync + Debug + 'static {
 pub enum SignedMethod {
   Get,
   Put,
+}
+
+/// `ENOTSUP` unless `options` ask for nothing beyond a plain write.
+pub(crate) fn plain_only(options: &WriteOptions) -> Result<()> {
+  match options.is_plain() {
+    true => Ok(()),
+    false => Err(crate::metadata::unsupported(
+      "metadata and conditional writes are not supported by this provider",
+    )),
+  }
 }

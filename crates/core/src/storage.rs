@@ -208,7 +208,8 @@ impl Storage {
         if path.is_root() {
           return Err(Error::of(ErrorKind::IsADirectory));
         }
-        p.write_file(&path, data).await
+        p.write_file_with(&path, data, &crate::metadata::WriteOptions::default())
+          .await
       })
       .await
   }

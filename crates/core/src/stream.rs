@@ -11,6 +11,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::metadata::WriteOptions;
 use crate::path::StoragePath;
 use crate::provider::{Provider, SignedMethod};
 use crate::storage::{log_failure, Op, Storage, WRITE_FILE};
@@ -110,6 +111,7 @@ struct BufferedWriter {
   provider: Arc<dyn Provider>,
   path: StoragePath,
   data: Vec<u8>,
+  options: WriteOptions,
 }
 
 #[async_trait]
@@ -123,7 +125,7 @@ impl WriteStream for BufferedWriter {
     let data = std::mem::take(&mut self.data);
     self
       .provider
-      .write_file(&self.path, Bytes::from(data))
+      .write_file_with(&self.path, Bytes::from(data), &self.options)
       .await
   }
 
@@ -135,11 +137,15 @@ impl WriteStream for BufferedWriter {
 
 /// The provider's writer at `at`, or one that buffers the whole file and writes it on `finish`
 /// when the provider has none. A directory at the path is `EISDIR` here.
-async fn writer_at(provider: Arc<dyn Provider>, at: StoragePath) -> Result<Writer> {
+pub(crate) async fn writer_at(
+  provider: Arc<dyn Provider>,
+  at: StoragePath,
+  options: WriteOptions,
+) -> Result<Writer> {
   if at.is_root() {
     return Err(Error::of(ErrorKind::IsADirectory));
   }
-  if let Some(writer) = provider.open_write(&at).await? {
+  if let Some(writer) = provider.open_write_with(&at, &options).await? {
     return Ok(writer);
   }
   if provider.directory_exists(&at).await? {
@@ -149,6 +155,7 @@ async fn writer_at(provider: Arc<dyn Provider>, at: StoragePath) -> Result<Write
     provider,
     path: at,
     data: Vec::new(),
+    options,
   }))
 }
 
@@ -295,7 +302,7 @@ impl Storage {
     let provider = self.provider_arc().clone();
     self
       .run(&WRITE_FILE, path, |_, at| async move {
-        let mut writer = writer_at(provider, at).await?;
+        let mut writer = writer_at(provider, at, WriteOptions::default()).await?;
         pump(&mut pieces, writer.as_mut()).await
       })
       .await
@@ -304,9 +311,16 @@ impl Storage {
   /// Opens `path` for writing. Parents are created as by `writeFile`; a directory at the path is
   /// `EISDIR` here. Nothing is published until `finish`.
   pub async fn open_write(&self, path: &str) -> Result<StorageWriter> {
+    self.open_write_with(path, WriteOptions::default()).await
+  }
+
+  /// [`Storage::open_write`] with `writeFile`'s options (see [`Storage::write_file_with`]).
+  pub async fn open_write_with(&self, path: &str, options: WriteOptions) -> Result<StorageWriter> {
     let provider = self.provider_arc().clone();
     let inner = self
-      .run(&CREATE_WRITE_STREAM, path, |_, at| writer_at(provider, at))
+      .run(&CREATE_WRITE_STREAM, path, |_, at| async move {
+        writer_at(provider, at, options.validated()?).await
+      })
       .await?;
     Ok(StorageWriter {
       inner,

@@ -1,6 +1,7 @@
 //! Migration: every file under a directory of one storage, streamed into a directory of another
 //! (any two providers), skipping files that are already identical there (same size, then the same
-//! SHA-256). Files go `concurrency` at a time, each in chunks, so memory stays bounded whatever
+//! ETag where that proves it, else SHA-256: see [`crate::metadata_ops::same_version`]). The content type, headers and user
+//! metadata go along with each file. Files go `concurrency` at a time, each in chunks, so memory stays bounded whatever
 //! the tree's size; the listing is read page by page.
 
 use std::sync::{Arc, Mutex};
@@ -185,11 +186,15 @@ async fn one(
   }
 }
 
-/// True when `dst` exists with `size` bytes and the same SHA-256 as `src`.
+/// True when `dst` exists with `size` bytes and the same content as `src`: the ETag the copy
+/// recorded, or equal S3 ETags, prove it without reading; else the SHA-256s are compared.
 async fn identical(from: &Storage, src: &str, to: &Storage, dst: &str, size: u64) -> Result<bool> {
-  match to.get_file_stats(dst).await {
-    Ok(stats) if stats.size != size => Ok(false),
-    Ok(_) => {
+  match to.file_details(dst).await {
+    Ok((stats, _)) if stats.size != size => Ok(false),
+    Ok((_, theirs)) => {
+      if let Some(same) = crate::metadata_ops::same_version(from, src, to, &theirs).await? {
+        return Ok(same);
+      }
       let (a, b) = tokio::join!(
         from.checksum(src, Algorithm::Sha256),
         to.checksum(dst, Algorithm::Sha256)
@@ -206,7 +211,8 @@ pub async fn copy(from: &Storage, src: &str, to: &Storage, dst: &str) -> Result<
   let mut reader = from
     .open_read(src, ByteRange::default(), DEFAULT_CHUNK_SIZE)
     .await?;
-  let mut writer = to.open_write(dst).await?;
+  let options = crate::metadata_ops::carried(from, src, to, dst).await?;
+  let mut writer = to.open_write_with(dst, options).await?;
   let mut bytes = 0;
   let streamed: Result<()> = async {
     while let Some(chunk) = reader.next_chunk().await? {

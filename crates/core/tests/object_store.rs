@@ -744,10 +744,24 @@ async fn copies_over_the_server_limit_stream_through(backend: Backend) -> Option
   let data: Vec<u8> = (0..11 * 1024 * 1024 + 17)
     .map(|i| (i % 251) as u8)
     .collect();
-  s.write_file("src.bin", Bytes::from(data.clone()))
+  let options = stowage_core::WriteOptions {
+    metadata: stowage_core::FileMetadata {
+      cache_control: Some("no-cache".into()),
+      ..Default::default()
+    },
+    ..Default::default()
+  };
+  s.write_file_with("src.bin", Bytes::from(data.clone()), options)
     .await
     .unwrap();
   s.copy_file("src.bin", "copies/dst.bin").await.unwrap();
+  // Streamed through the process, the copy still keeps the source's headers.
+  let (_, copied) = s.file_details("copies/dst.bin").await.unwrap();
+  assert_eq!(copied.metadata.cache_control.as_deref(), Some("no-cache"));
+  assert_eq!(
+    copied.metadata.content_type.as_deref(),
+    Some("application/octet-stream")
+  );
   assert!(
     s.read_file("copies/dst.bin").await.unwrap() == data,
     "bytes differ"

@@ -13,6 +13,8 @@
 mod beneath;
 mod dirents;
 mod extended;
+mod meta_stream;
+mod metadata;
 mod stream;
 mod tree;
 mod walk;
@@ -33,6 +35,7 @@ use bytes::Bytes;
 use crate::cancel::Cancel;
 use crate::error::{kind_of_io, Error, ErrorKind, Result};
 use crate::listing::Lister;
+use crate::metadata::{FileDetails, WriteOptions};
 use crate::names::NameBuf;
 use crate::path::{canonical_root, PathRules, StoragePath};
 use crate::provider::{
@@ -541,6 +544,67 @@ impl Provider for LocalProvider {
     self
       .blocking(src, move |from, fsync| extended::rename(from, to, fsync))
       .await
+  }
+
+  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
+    let details = |place, _| Ok(metadata::details(place));
+    self.blocking(path, details).await?
+  }
+
+  /// Plain writes keep the fast path; with metadata or a condition, see [`metadata`].
+  async fn write_file_with(
+    &self,
+    path: &StoragePath,
+    data: Bytes,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    if options.is_plain() {
+      return self.write_file(path, data).await;
+    }
+    let options = options.clone();
+    let write = move |place, fsync| {
+      let fill = metadata::fill_with(&data);
+      Ok(metadata::write(place, &options, fsync, fill))
+    };
+    self.blocking(path, write).await?
+  }
+
+  /// With options, see [`meta_stream`].
+  async fn open_write_with(
+    &self,
+    path: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<Option<Writer>> {
+    if options.is_plain() {
+      return self.open_write(path).await;
+    }
+    let options = options.clone();
+    let open = move |place, fsync| Ok(meta_stream::open(place, options, fsync).map(Some));
+    self.blocking(path, open).await?
+  }
+
+  /// The copy keeps the source's metadata (xattrs) unless `options` set new ones.
+  async fn copy_file_with(
+    &self,
+    src: &StoragePath,
+    dst: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    let to = self.place(dst);
+    let options = options.clone();
+    let copy = move |from: Place, fsync| {
+      if options.is_plain() && metadata::stored_at(&from).is_ok_and(|m| m.is_empty()) {
+        return extended::copy(from, to, fsync).map(Ok);
+      }
+      Ok(metadata::copy(from, to, &options, fsync))
+    };
+    self.blocking(src, copy).await?
+  }
+
+  async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
+    let etag = etag.to_string();
+    let delete = move |place, _| Ok(metadata::delete_if_match(place, &etag));
+    self.blocking(path, delete).await?
   }
 
   async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {

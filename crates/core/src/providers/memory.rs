@@ -18,11 +18,19 @@ use crate::provider::{
 };
 
 mod extended;
+mod metadata;
+
+use self::metadata::Stored;
+use crate::metadata::{FileDetails, WriteOptions};
 
 #[derive(Debug, Clone)]
 enum Node {
   Dir,
-  File { data: Bytes, mtime: SystemTime },
+  File {
+    data: Bytes,
+    mtime: SystemTime,
+    meta: Arc<Stored>,
+  },
 }
 
 /// Keys are normalized paths; `""`, the root, is an implicit directory.
@@ -202,7 +210,7 @@ impl Provider for MemoryProvider {
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {
     let nodes = self.nodes.read().unwrap();
     match nodes.get(path.key()) {
-      Some(Node::File { data, mtime }) => Ok(FileStats {
+      Some(Node::File { data, mtime, .. }) => Ok(FileStats {
         size: data.len() as u64,
         mtime: *mtime,
         ctime: *mtime,
@@ -230,22 +238,38 @@ impl Provider for MemoryProvider {
   }
 
   async fn write_file(&self, path: &StoragePath, data: Bytes) -> Result<()> {
-    let key = path.key();
-    let mut nodes = self.nodes.write().unwrap();
-    if kind_at(&nodes, key) == Some(true) {
-      return Err(fail(ErrorKind::IsADirectory));
+    self
+      .write_file_with(path, data, &WriteOptions::default())
+      .await
+  }
+
+  async fn write_file_with(
+    &self,
+    path: &StoragePath,
+    data: Bytes,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    metadata::write(&mut self.nodes.write().unwrap(), path, data, options)
+  }
+
+  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
+    metadata::details(&self.nodes.read().unwrap(), path)
+  }
+
+  async fn copy_file_with(
+    &self,
+    src: &StoragePath,
+    dst: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    match options.is_plain() {
+      true => self.copy_file(src, dst).await,
+      false => metadata::copy(&mut self.nodes.write().unwrap(), src, dst, options),
     }
-    make_parents(&mut nodes, key)?;
-    // Own the bytes: a caller's buffer may be reused after the promise resolves.
-    let data = Bytes::copy_from_slice(&data);
-    nodes.insert(
-      key.to_string(),
-      Node::File {
-        data,
-        mtime: SystemTime::now(),
-      },
-    );
-    Ok(())
+  }
+
+  async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
+    metadata::delete_if_match(&mut self.nodes.write().unwrap(), path, etag)
   }
 
   async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {

@@ -25,6 +25,7 @@ mod checks;
 mod error;
 mod extended;
 mod foreign;
+mod metadata;
 mod persist;
 mod streaming;
 mod tree;
@@ -50,6 +51,7 @@ pub use self::checks::DEFAULT_WRITE_CHECK_CACHE;
 pub(crate) use self::error::ErrorContext;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
+use crate::metadata::{FileDetails, WriteOptions};
 use crate::path::{PathRules, StoragePath};
 use crate::provider::{
   DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
@@ -530,11 +532,16 @@ impl ObjectStoreProvider {
     deleted.map_err(|e| self.err(e))
   }
 
-  async fn put_multipart(&self, location: &Path, mut data: Bytes) -> Result<()> {
+  async fn put_multipart(
+    &self,
+    location: &Path,
+    mut data: Bytes,
+    options: object_store::PutMultipartOptions,
+  ) -> Result<()> {
     let settings = self.config.multipart;
     let upload = self
       .store
-      .put_multipart(location)
+      .put_multipart_opts(location, options)
       .await
       .map_err(|e| self.err(e))?;
     let mut writer = WriteMultipart::new_with_chunk_size(upload, settings.part_size);
@@ -786,22 +793,56 @@ impl Provider for ObjectStoreProvider {
   }
 
   async fn write_file(&self, path: &StoragePath, data: Bytes) -> Result<()> {
-    self.ready().await?;
-    let full = self.full(path.key());
-    let location = self.object(&full)?;
-    self.check_write_target(path, &full).await?;
-    // A PUT replaces an object atomically; so does completing a multipart upload.
-    if data.len() > self.config.multipart.threshold {
-      self.put_multipart(&location, data).await?;
-    } else {
-      self
-        .store
-        .put(&location, PutPayload::from(data))
-        .await
-        .map_err(|e| self.err(e))?;
+    self.write_with(path, data, &WriteOptions::default()).await
+  }
+
+  async fn write_file_with(
+    &self,
+    path: &StoragePath,
+    data: Bytes,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    self.write_with(path, data, options).await
+  }
+
+  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
+    self.details(path).await
+  }
+
+  async fn copy_file_with(
+    &self,
+    src: &StoragePath,
+    dst: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    self.copy_with(src, dst, options).await
+  }
+
+  async fn signed_url_with(
+    &self,
+    path: &StoragePath,
+    method: SignedMethod,
+    expires_in: Duration,
+    headers: &crate::metadata::SignedHeaders,
+  ) -> Result<String> {
+    match headers.is_empty() {
+      true => self.sign(path, method, expires_in).await,
+      false => self.sign_with(path, method, expires_in, headers).await,
     }
-    self.checks.created(&full, false);
-    Ok(())
+  }
+
+  /// Streams with a condition are buffered and written in one conditional PUT on finish.
+  async fn open_write_with(
+    &self,
+    path: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<Option<Writer>> {
+    if options.condition != crate::metadata::Condition::None {
+      return Ok(None);
+    }
+    let meta = options.metadata.clone().typed_for(path.key());
+    let writer = self.stream_write_with(path, metadata::attributes(&meta));
+    writer.await.map(Some)
   }
 
   async fn open_read(

@@ -139,5 +139,6 @@ fn file(path: &str, size: u64, mtime: Option<SystemTime>) -> ListEntry {
     is_dir: false,
     size,
     mtime,
+    etag: None,
   }
 }

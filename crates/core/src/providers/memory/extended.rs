@@ -21,8 +21,8 @@ pub fn copy(
   dst: &StoragePath,
   moving: bool,
 ) -> Result<()> {
-  let (data, mtime) = match nodes.get(src.key()) {
-    Some(Node::File { data, mtime }) => (data.clone(), *mtime),
+  let (data, mtime, meta) = match nodes.get(src.key()) {
+    Some(Node::File { data, mtime, meta }) => (data.clone(), *mtime, meta.clone()),
     Some(Node::Dir) => return Err(fail(ErrorKind::IsADirectory)),
     None if src.is_root() => return Err(fail(ErrorKind::IsADirectory)),
     None => {
@@ -34,13 +34,14 @@ pub fn copy(
     return Err(fail(ErrorKind::IsADirectory).with_path(dst.as_str()));
   }
   make_parents(nodes, dst.key()).map_err(|e| e.with_path(dst.as_str()))?;
-  let mtime = if moving {
+  // A copy is a new version with the source's metadata; a move keeps the file as it was.
+  let (mtime, meta) = if moving {
     nodes.remove(src.key());
-    mtime
+    (mtime, meta)
   } else {
-    SystemTime::now()
+    (SystemTime::now(), meta.renewed())
   };
-  nodes.insert(dst.key().to_string(), Node::File { data, mtime });
+  nodes.insert(dst.key().to_string(), Node::File { data, mtime, meta });
   Ok(())
 }
 
@@ -103,11 +104,12 @@ impl Lister for MemoryLister {
       }
       page.push(match node {
         Node::Dir => ListEntry::dir(rel.to_string()),
-        Node::File { data, mtime } => ListEntry {
+        Node::File { data, mtime, meta } => ListEntry {
           path: rel.to_string(),
           is_dir: false,
           size: data.len() as u64,
           mtime: Some(*mtime),
+          etag: Some(meta.etag()),
         },
       });
     }

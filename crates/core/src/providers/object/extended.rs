@@ -44,8 +44,11 @@ impl ObjectStoreProvider {
   /// A copy through the process, for sources the server will not copy (S3: over 5 GiB): read in
   /// chunks, written as a multipart upload that is aborted if anything fails.
   async fn copy_streamed(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    // The copy keeps the source's headers and metadata, as a server-side copy does.
+    let (_, details) = self.details(src).await?;
+    let writer = self.stream_write_with(dst, super::metadata::attributes(&details.metadata));
     let reader = self.open_read(src, ByteRange::default(), DEFAULT_CHUNK_SIZE);
-    let (Some(mut reader), Some(mut writer)) = (reader.await?, self.open_write(dst).await?) else {
+    let (Some(mut reader), mut writer) = (reader.await?, writer.await?) else {
       return Err(Error::new(ErrorKind::Io, "streaming is not available"));
     };
     pump(reader.as_mut(), writer.as_mut()).await
@@ -194,6 +197,7 @@ impl ObjectLister {
         is_dir: false,
         size: st.size,
         mtime: Some(st.mtime),
+        etag: super::metadata::quoted(meta.e_tag.as_deref()),
       });
     }
     entries.sort_unstable_by(|a, b| a.path.cmp(&b.path));

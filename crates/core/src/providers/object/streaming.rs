@@ -15,7 +15,8 @@ use futures::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
 use object_store::signer::Method;
 use object_store::{
-  GetOptions, GetRange, MultipartUpload, ObjectStoreExt, PutPayload, WriteMultipart,
+  Attributes, GetOptions, GetRange, MultipartUpload, PutMultipartOptions, PutOptions, PutPayload,
+  WriteMultipart,
 };
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
@@ -68,6 +69,16 @@ impl ObjectStoreProvider {
   }
 
   pub(super) async fn stream_write(&self, path: &StoragePath) -> Result<Writer> {
+    let attributes = Self::typed_attributes(path);
+    self.stream_write_with(path, attributes).await
+  }
+
+  /// A write stream whose object gets `attributes` (headers and user metadata).
+  pub(super) async fn stream_write_with(
+    &self,
+    path: &StoragePath,
+    attributes: Attributes,
+  ) -> Result<Writer> {
     self.ready().await?;
     let full = self.full(path.key());
     let location = self.object(&full)?;
@@ -84,6 +95,7 @@ impl ObjectStoreProvider {
       runtime: Handle::current(),
       checks: self.checks.clone(),
       full,
+      attributes,
     }))
   }
 
@@ -174,6 +186,24 @@ struct ObjectWriter {
   /// Told about the new key once it is there.
   checks: Arc<WriteChecks>,
   full: String,
+  /// Headers and user metadata of the object.
+  attributes: Attributes,
+}
+
+impl ObjectWriter {
+  fn multipart_options(&self) -> PutMultipartOptions {
+    PutMultipartOptions {
+      attributes: self.attributes.clone(),
+      ..Default::default()
+    }
+  }
+
+  fn put_options(&self) -> PutOptions {
+    PutOptions {
+      attributes: self.attributes.clone(),
+      ..Default::default()
+    }
+  }
 }
 
 #[async_trait]
@@ -193,10 +223,11 @@ impl WriteStream for ObjectWriter {
     self.buffered.push(data);
     if self.buffered_len > self.settings.part_size {
       let (store, location) = (self.store.clone(), self.location.clone());
+      let options = self.multipart_options();
       let creating = self.creating.insert(
         self
           .runtime
-          .spawn(async move { store.put_multipart(&location).await }),
+          .spawn(async move { store.put_multipart_opts(&location, options).await }),
       );
       let created = creating.await;
       self.creating = None;
@@ -240,7 +271,7 @@ impl WriteStream for ObjectWriter {
         let payload: PutPayload = std::mem::take(&mut self.buffered).into_iter().collect();
         self
           .store
-          .put(&self.location, payload)
+          .put_opts(&self.location, payload, self.put_options())
           .await
           .map_err(|e| self.errors.map(e))?
       }

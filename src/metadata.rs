@@ -1,0 +1,223 @@
+//! Write options (`contentType`, `cacheControl`, …, `metadata`, `ifNoneMatch`, `ifMatch`) read
+//! from JavaScript, and the `getFileStats` fields beyond size and times. The checks of the values
+//! themselves live in the core (`stowage_core::metadata`), alike for every provider.
+
+use std::collections::BTreeMap;
+
+use napi::bindgen_prelude::*;
+use napi::{sys, Env, ValueType};
+use napi_derive::napi;
+use stowage_core::metadata::{
+  Condition, FileDetails, FileMetadata, Header, SignedHeaders, WriteOptions,
+};
+
+use crate::args;
+use crate::errors::Failure;
+
+/// Options of `writeFile`, `createWriteStream` and `copyFile`.
+#[napi(object, object_from_js = false)]
+#[allow(dead_code)] // the type of index.d.ts; the values are read by `write_options`
+pub struct WriteFileOptions {
+  /// MIME type stored with the file. Default: guessed from the name's extension,
+  /// `application/octet-stream` when unknown. `copyFile` keeps the source's unless any metadata
+  /// option is given.
+  pub content_type: Option<String>,
+  /// `Cache-Control` served with the file (S3, Azure; kept on LOCAL and MEMORY).
+  pub cache_control: Option<String>,
+  /// `Content-Disposition`, e.g. `attachment; filename="a.pdf"; filename*=UTF-8''…` (printable
+  /// ASCII only: encode other characters as RFC 6266 says).
+  pub content_disposition: Option<String>,
+  /// `Content-Encoding` (e.g. `gzip`): stored as is, the bytes are not changed.
+  pub content_encoding: Option<String>,
+  /// `Content-Language`.
+  pub content_language: Option<String>,
+  /// User metadata. Keys: ASCII letters, digits and `_`, not starting with a digit (stored
+  /// lowercased); values printable ASCII; keys plus values at most 2,048 bytes. Else `EINVAL`.
+  pub metadata: Option<std::collections::HashMap<String, String>>,
+  /// `'*'`: write only if no file is at the path, else `EEXIST` (atomic).
+  pub if_none_match: Option<String>,
+  /// Write only if the file's `etag` (from `getFileStats`) is this, else `ECONFLICT` (atomic).
+  pub if_match: Option<String>,
+}
+
+/// Options of `deleteFile`.
+#[napi(object, object_from_js = false)]
+#[allow(dead_code)] // the type of index.d.ts; the values are read by `delete_condition`
+pub struct DeleteFileOptions {
+  /// Delete only if the file's `etag` is this, else `ECONFLICT` (LOCAL, MEMORY; `ENOTSUP` on S3
+  /// and Azure).
+  pub if_match: Option<String>,
+}
+
+const HEADERS: [Header; 5] = [
+  Header::ContentType,
+  Header::CacheControl,
+  Header::ContentDisposition,
+  Header::ContentEncoding,
+  Header::ContentLanguage,
+];
+
+fn string_property(obj: &Object, name: &str) -> std::result::Result<Option<String>, Failure> {
+  let value: Unknown = obj
+    .get_named_property(name)
+    .map_err(|e| args::thrown(obj.value().env, e))?;
+  match value.get_type().ok() {
+    Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
+    Some(ValueType::String) => Ok(Some(unsafe { value.cast() }.map_err(Failure::Js)?)),
+    _ => Err(Failure::Type(format!(
+      "The \"options.{name}\" property must be of type string"
+    ))),
+  }
+}
+
+/// The write options of `options` (undefined, null or an object); other properties are ignored,
+/// so the same object may carry `signal` and the like.
+pub fn write_options(options: Option<&Unknown>) -> std::result::Result<WriteOptions, Failure> {
+  let mut out = WriteOptions::default();
+  let Some(obj) = options
+    .map(|o| args::options_object("options", o))
+    .transpose()?
+    .flatten()
+  else {
+    return Ok(out);
+  };
+  for header in HEADERS {
+    if let Some(value) = string_property(&obj, header.option_name())? {
+      out.metadata.set(header, value);
+    }
+  }
+  out.metadata.metadata = metadata_map(&obj)?;
+  if let Some(v) = string_property(&obj, "ifNoneMatch")? {
+    if v != "*" {
+      return Err(Failure::Storage(stowage_core::Error::new(
+        stowage_core::ErrorKind::InvalidInput,
+        "ifNoneMatch must be '*'",
+      )));
+    }
+    out.condition = Condition::IfNoneMatch;
+  }
+  if let Some(v) = string_property(&obj, "ifMatch")? {
+    if out.condition != Condition::None {
+      return Err(Failure::Storage(stowage_core::Error::new(
+        stowage_core::ErrorKind::InvalidInput,
+        "ifMatch and ifNoneMatch cannot be combined",
+      )));
+    }
+    out.condition = Condition::IfMatch(v);
+  }
+  Ok(out)
+}
+
+/// `options.metadata`: an object whose own enumerable values are strings.
+fn metadata_map(obj: &Object) -> std::result::Result<BTreeMap<String, String>, Failure> {
+  let env = obj.value().env;
+  let value: Unknown = obj
+    .get_named_property("metadata")
+    .map_err(|e| args::thrown(env, e))?;
+  let wrong =
+    || Failure::Type("The \"options.metadata\" property must be an object of strings".into());
+  let map: Object = match value.get_type().ok() {
+    Some(ValueType::Undefined) | Some(ValueType::Null) => return Ok(BTreeMap::new()),
+    Some(ValueType::Object) => unsafe { value.cast() }.map_err(|_| wrong())?,
+    _ => return Err(wrong()),
+  };
+  let keys = map.get_property_names().map_err(|e| args::thrown(env, e))?;
+  let count = keys.get_array_length().map_err(Failure::Js)?;
+  let mut out = BTreeMap::new();
+  for i in 0..count {
+    let key: Unknown = keys.get_element(i).map_err(|e| args::thrown(env, e))?;
+    let key: String = match key.get_type().ok() {
+      Some(ValueType::String) => unsafe { key.cast() }.map_err(Failure::Js)?,
+      _ => key
+        .coerce_to_string()
+        .and_then(|s| s.into_utf8())
+        .and_then(|s| s.into_owned())
+        .map_err(Failure::Js)?,
+    };
+    let v: Unknown = map
+      .get_named_property(&key)
+      .map_err(|e| args::thrown(env, e))?;
+    if v.get_type().ok() != Some(ValueType::String) {
+      return Err(Failure::Type(format!(
+        "The \"options.metadata.{key}\" property must be of type string"
+      )));
+    }
+    out.insert(key, unsafe { v.cast() }.map_err(Failure::Js)?);
+  }
+  Ok(out)
+}
+
+/// The headers a signed URL fixes (`responseContentType`, `responseContentDisposition`,
+/// `contentType`) from `getSignedUrl`'s options.
+pub fn signed_headers(options: Option<&Unknown>) -> std::result::Result<SignedHeaders, Failure> {
+  let Some(obj) = options
+    .map(|o| args::options_object("options", o))
+    .transpose()?
+    .flatten()
+  else {
+    return Ok(SignedHeaders::default());
+  };
+  Ok(SignedHeaders {
+    response_content_type: string_property(&obj, "responseContentType")?,
+    response_content_disposition: string_property(&obj, "responseContentDisposition")?,
+    content_type: string_property(&obj, "contentType")?,
+  })
+}
+
+/// `deleteFile`'s `ifMatch`, if any.
+pub fn delete_condition(options: Option<&Unknown>) -> std::result::Result<Option<String>, Failure> {
+  let Some(obj) = options
+    .map(|o| args::options_object("options", o))
+    .transpose()?
+    .flatten()
+  else {
+    return Ok(None);
+  };
+  string_property(&obj, "ifMatch")
+}
+
+fn set(env: sys::napi_env, obj: sys::napi_value, name: &str, value: sys::napi_value) -> Result<()> {
+  let name = std::ffi::CString::new(name).map_err(|e| Error::from_reason(e.to_string()))?;
+  check(unsafe { sys::napi_set_named_property(env, obj, name.as_ptr(), value) })
+}
+
+fn check(status: sys::napi_status) -> Result<()> {
+  match status {
+    sys::Status::napi_ok => Ok(()),
+    _ => Err(Error::from_reason(format!(
+      "building the result failed ({status})"
+    ))),
+  }
+}
+
+fn js_string(env: sys::napi_env, text: &str) -> Result<sys::napi_value> {
+  let mut out = std::ptr::null_mut();
+  check(unsafe {
+    sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut out)
+  })?;
+  Ok(out)
+}
+
+/// Adds `etag`, `contentType`, the other headers that are set, and `metadata` (when any) to a
+/// `getFileStats` result.
+pub fn add_details(env: &Env, stats: sys::napi_value, details: &FileDetails) -> Result<()> {
+  let raw = env.raw();
+  if let Some(etag) = &details.etag {
+    set(raw, stats, "etag", js_string(raw, etag)?)?;
+  }
+  let meta: &FileMetadata = &details.metadata;
+  for (header, value) in meta.headers() {
+    if let Some(value) = value {
+      set(raw, stats, header.option_name(), js_string(raw, value)?)?;
+    }
+  }
+  if !meta.metadata.is_empty() {
+    let mut obj = std::ptr::null_mut();
+    check(unsafe { sys::napi_create_object(raw, &mut obj) })?;
+    for (k, v) in &meta.metadata {
+      set(raw, obj, k, js_string(raw, v)?)?;
+    }
+    set(raw, stats, "metadata", obj)?;
+  }
+  Ok(())
+}
