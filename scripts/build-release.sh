@@ -21,9 +21,12 @@ CARGO_ZIGBUILD_VERSION=0.24.1
 GLIBC_FLOOR=2.17
 
 host_target() { rustc -vV | sed -n 's/^host: //p'; }
-target=${1:-$(host_target)}
-shift || true
-[ "${1:-}" = "--" ] && shift
+target=$(host_target)
+if [ $# -gt 0 ] && [ "$1" != "--" ]; then
+  target=$1
+  shift
+fi
+if [ "${1:-}" = "--" ]; then shift; fi
 
 if ! node -e 'process.exit(require("./package.json").napi.targets.includes(process.argv[1]) ? 0 : 1)' "$target"; then
   echo "build-release: $target is not in package.json's napi.targets" >&2
