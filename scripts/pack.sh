@@ -10,7 +10,11 @@ dest=$1
 mkdir -p "$dest"
 dest=$(cd "$dest" && pwd)
 
-bash scripts/build-release.sh >&2
+# STOWAGE_PACK_SKIP_BUILD=1: the caller has just built it (npm test); prepack still checks it.
+# (napi build relinks the addon each time, minutes with LTO, even when nothing changed.)
+if [ -z "${STOWAGE_PACK_SKIP_BUILD:-}" ]; then
+  bash scripts/build-release.sh >&2
+fi
 rm -rf dist/nest  # no stale files from renamed sources in the tarball
 npx tsc -p tsconfig.build.json >&2
 rm -f "$dest"/stowage-*.tgz
