@@ -132,4 +132,16 @@ describe('the glibc floor check (npm pack runs it)', () => {
     expect(facts.join()).toMatch(/needs GLIBC_2\.(2[89]|[3-9][0-9])/);
     expect(problems.join()).toMatch(/needs GLIBC_2\.[0-9]+, above the floor GLIBC_2\.17/);
   });
+
+  // The debug build `npm run build:debug` (and npm test) leaves: what `npm pack` packed before.
+  // (napi build passes --target, so it lands in target/<host triple>/debug.)
+  const targetDir = join(repo, 'target');
+  const debugBuild = (existsSync(targetDir) ? readdirSync(targetDir) : [])
+    .map((dir) => join(targetDir, dir, 'debug', 'libstowage_node.so'))
+    .find((file) => existsSync(file));
+  (process.platform === 'linux' && debugBuild ? it : it.skip)('refuses the debug build', () => {
+    const { problems } = checkBinary.check(debugBuild!);
+    expect(problems.join()).toContain('a debug build');
+    expect(problems.join()).toContain('not stripped');
+  });
 });
