@@ -95,4 +95,11 @@ describe('the package entry without a binary for the platform', () => {
     expect(viaMain).toBe(require(join(repo, 'index.js')));
     expect(typeof viaMain.StorageService).toBe('function');
   });
+
+  it('an ES module imports the named exports through main.js', () => {
+    const script = `import { StorageService, MemoryStorageProvider } from ${JSON.stringify(join(repo, 'main.js'))};
+console.log(typeof StorageService, typeof MemoryStorageProvider);`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(out.trim()).toBe('function function');
+  });
 });
