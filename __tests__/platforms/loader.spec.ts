@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 
 const repo = join(__dirname, '..', '..');
 const work = mkdtempSync(join(tmpdir(), 'stowage-loader-'));
@@ -97,7 +98,7 @@ describe('the package entry without a binary for the platform', () => {
   });
 
   it('an ES module imports the named exports through main.js', () => {
-    const script = `import { StorageService, MemoryStorageProvider } from ${JSON.stringify(join(repo, 'main.js'))};
+    const script = `import { StorageService, MemoryStorageProvider } from ${JSON.stringify(pathToFileURL(join(repo, 'main.js')).href)};
 console.log(typeof StorageService, typeof MemoryStorageProvider);`;
     const out = execFileSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
     expect(out.trim()).toBe('function function');
