@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs and starts everything the tests need, builds the addon (debug), and runs
 # every suite: lint, Rust tests, the jest conformance suite on Node 20 and 24, the Nest 11 and
-# Nest 12 specs, and the pack test. Works from a fresh clone; ends with "N passed, N failed".
+# Nest 12 specs, the release addon (glibc 2.17 floor) and the pack test. Works from a fresh clone; ends with "N passed, N failed".
 #
 #   STOWAGE_SKIP_SERVERS=1  skip the S3/Azure servers (their tests then say they were skipped)
 #   STOWAGE_QUICK=1         build, Rust tests and the root jest suite only
@@ -88,7 +88,10 @@ if [ -z "${STOWAGE_QUICK:-}" ]; then
       '<rootDir>/__tests__/transfer/'
   fi
   step "Nest 12 on Node 24" bash scripts/test-nest12.sh --ci --json --outputFile="$results/nest12.json"
-  step "npm pack, install into a fresh Nest project, run a spec there" bash scripts/test-pack.sh
+  step "release addon (scripts/build-release.sh): a stripped release build needing at most GLIBC_2.17" \
+    bash -c 'bash scripts/build-release.sh && node scripts/check-binary.js'
+  step "npm pack, install into a fresh Nest project, run a spec there" \
+    env STOWAGE_PACK_SKIP_BUILD=1 bash scripts/test-pack.sh
 fi
 
 # --- what the run left behind ---------------------------------------------------------------------

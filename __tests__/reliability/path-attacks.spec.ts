@@ -12,7 +12,8 @@
  * Decisions (README "Paths"): percent signs stay literal; a segment made only of dots, spaces
  * and dot lookalikes (U+2024, U+2025, U+2026, U+FE52, U+FF0E: NFKC gives `.`/`..`) is EINVAL;
  * slash lookalikes (U+2215, U+2044, U+FF0F, U+29F8, U+2571, U+FE68, U+FF3C, U+2216, U+29F9) are
- * EINVAL anywhere; a trailing dot or space after other characters is a literal name.
+ * EINVAL anywhere; a trailing dot or space after other characters is a literal name; a drive
+ * letter (`C:/x`) is EINVAL, Windows device names and `<>:"|?*` are literal names (on Linux).
  */
 import { spawn } from 'node:child_process';
 import { mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -82,6 +83,16 @@ const VECTORS: Vector[] = [
   v('backslash', '\\\\server\\share\\x', 'EINVAL'),
   v('backslash', 'a/..\\..\\x', 'EINVAL'),
   v('backslash', 'name\\', 'EINVAL'),
+  // Windows: drive letters are refused everywhere; device names, a trailing dot and <>:"|?* are
+  // literal names here (LOCAL with a root refuses them only on Windows: crates/core/src/path.rs)
+  v('windows', 'C:/Windows/win.ini', 'EINVAL'),
+  v('windows', 'c:x', 'EINVAL'),
+  v('windows', '/D:/x', { rooted: 'EACCES', keyed: 'EINVAL' }),
+  v('windows', 'CON', 'LITERAL'),
+  v('windows', 'nul.txt', 'LITERAL'),
+  v('windows', 'COM1/x', 'LITERAL'),
+  v('windows', 'file.txt:stream', 'LITERAL'),
+  v('windows', 'what?*', 'LITERAL'),
   // percent-encoding: literal names, never decoded
   v('percent', '%2e%2e/x', 'LITERAL'),
   v('percent', '%2e%2e%2fx', 'LITERAL'),

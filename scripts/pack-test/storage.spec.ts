@@ -18,7 +18,7 @@ describe('stowage installed from its tarball', () => {
 
   it('is the installed copy, not the repository', () => {
     expect(require.resolve('stowage/nest')).toContain(join('node_modules', 'stowage', 'dist', 'nest'));
-    expect(require.resolve('stowage')).toContain(join('node_modules', 'stowage', 'index.js'));
+    expect(require.resolve('stowage')).toContain(join('node_modules', 'stowage', 'main.js'));
   });
 
   it('injects StorageService, which writes, reads and lists a file', async () => {

@@ -19,6 +19,7 @@ mod ranges;
 mod retention;
 pub mod storage;
 pub mod stream;
+mod tls;
 pub mod transfer;
 
 pub use cancel::Cancel;

@@ -3,6 +3,20 @@
 //! SPEC "Paths": LOCAL without a root behaves like `fs`; LOCAL with a root and every object store
 //! map a path to a location inside the root. Leaving the root is `EACCES`; control characters and
 //! NUL are `EINVAL`.
+//!
+//! Paths from any OS (README "Paths"): a rooted path or a key means the same thing whichever OS the
+//! caller runs on, so the same string names the same object key from Linux, macOS and Windows.
+//! - `/` is the only separator. A backslash is `EINVAL`, never a separator and never part of a
+//!   name: Linux would store it in a name and Windows would split on it, so no reading is portable.
+//! - A drive letter (`C:/x`, `c:x`; `C:\x` has a backslash) is `EINVAL`: a key has no drive, and a
+//!   path relative to the root cannot name one.
+//! - Case is kept: `A.txt` and `a.txt` are two keys on S3, Azure and MEMORY. LOCAL follows its
+//!   filesystem (one file on the default macOS and Windows filesystems, two on Linux).
+//! - Windows reserved names (`CON`, `PRN`, `AUX`, `NUL`, `COM1`-`COM9`, `LPT1`-`LPT9`, `CONIN$`,
+//!   `CONOUT$`, also with an extension: `nul.txt`), a name ending in a dot or a space (`file.`,
+//!   which Windows stores as `file`) and the characters `<>:"|?*` are literal names on S3, Azure,
+//!   MEMORY and LOCAL on Linux and macOS, and `EINVAL` for LOCAL with a root on Windows, which
+//!   cannot store them as given (it opens a device, drops the dot, or writes a stream).
 
 use std::path::{Component, Path, PathBuf};
 
@@ -27,6 +41,54 @@ const SLASH_LOOKALIKES: [char; 9] = [
   '\u{29F9}',
 ];
 
+/// Whose filesystem a rooted path lands on: Windows refuses names it cannot store as given.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameRules {
+  /// Linux and macOS: any name without `/` and NUL is stored as given.
+  Posix,
+  /// Windows: reserved device names, a trailing dot or space and `<>:"|?*` are refused.
+  Windows,
+}
+
+impl NameRules {
+  /// The rules of the OS this was built for.
+  pub const HOST: NameRules = if cfg!(windows) {
+    NameRules::Windows
+  } else {
+    NameRules::Posix
+  };
+}
+
+/// Names Windows reserves for devices, with or without an extension (`NUL`, `nul.txt`,
+/// `COM1.log`); `¹²³` are digits to Windows there too.
+const WINDOWS_DEVICES: [&str; 6] = ["CON", "PRN", "AUX", "NUL", "CONIN$", "CONOUT$"];
+const WINDOWS_NUMBERED: [&str; 2] = ["COM", "LPT"];
+const WINDOWS_DIGITS: &str = "123456789\u{b9}\u{b2}\u{b3}";
+/// Characters a Windows file name cannot hold (`:` would also name an alternate data stream).
+const WINDOWS_FORBIDDEN: [char; 7] = ['<', '>', ':', '"', '|', '?', '*'];
+
+/// Why Windows cannot store `name` as given, if it cannot.
+pub fn windows_name_problem(name: &str) -> Option<&'static str> {
+  if name.ends_with('.') || name.ends_with(' ') {
+    return Some("Windows drops a trailing dot or space from a name");
+  }
+  if name.contains(WINDOWS_FORBIDDEN) {
+    return Some("Windows does not allow < > : \" | ? * in a name");
+  }
+  // `CON.txt` and `CON .txt` are the device too: the part before the first dot, less trailing spaces.
+  let stem = name.split('.').next().unwrap_or(name).trim_end_matches(' ');
+  let upper = stem.to_ascii_uppercase();
+  let numbered = WINDOWS_NUMBERED.iter().any(|prefix| {
+    upper
+      .strip_prefix(prefix)
+      .is_some_and(|digit| digit.chars().count() == 1 && WINDOWS_DIGITS.contains(digit))
+  });
+  if numbered || WINDOWS_DEVICES.contains(&upper.as_str()) {
+    return Some("the name is a Windows device name (CON, NUL, COM1, ...)");
+  }
+  None
+}
+
 /// How a provider maps a caller's path to a location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PathRules {
@@ -50,6 +112,13 @@ impl StoragePath {
   /// Checks `raw` against `rules`. For [`PathRules::Native`] the key is `raw` itself; otherwise
   /// it is the normalized location relative to the root (`""` is the root).
   pub fn parse(raw: &str, rules: &PathRules) -> Result<Self> {
+    Self::parse_for(raw, rules, NameRules::HOST)
+  }
+
+  /// [`StoragePath::parse`] as it runs on an OS whose names follow `names` (tests check the
+  /// Windows rules on any OS with it). Only [`PathRules::Rooted`] depends on `names`: keys are the
+  /// same from every OS.
+  pub fn parse_for(raw: &str, rules: &PathRules, names: NameRules) -> Result<Self> {
     check_characters(raw)?;
     let key = match rules {
       PathRules::Native => {
@@ -64,9 +133,9 @@ impl StoragePath {
         } else {
           raw
         };
-        normalize(raw, relative, MAX_LOCAL_PATH_BYTES)?
+        normalize(raw, relative, MAX_LOCAL_PATH_BYTES, names)?
       }
-      PathRules::Keyed => normalize(raw, raw, MAX_KEY_BYTES)?,
+      PathRules::Keyed => normalize(raw, raw, MAX_KEY_BYTES, NameRules::Posix)?,
     };
     Ok(StoragePath {
       raw: raw.to_string(),
@@ -133,12 +202,19 @@ fn strip_root<'a>(raw: &'a str, root: &Path) -> Option<&'a str> {
   }
 }
 
-/// Splits on `/`, drops empty and `.` segments, refuses `..` and Windows-style tricks.
-fn normalize(raw: &str, relative: &str, max_bytes: usize) -> Result<String> {
+/// Splits on `/`, drops empty and `.` segments, refuses `..` and Windows-style tricks, and under
+/// [`NameRules::Windows`] the names Windows cannot store.
+fn normalize(raw: &str, relative: &str, max_bytes: usize, names: NameRules) -> Result<String> {
   if relative.contains('\\') {
     return Err(invalid(
       raw,
       "backslashes are not path separators here; use '/'",
+    ));
+  }
+  if has_drive_letter(relative) {
+    return Err(invalid(
+      raw,
+      "a drive letter (C:) has no meaning here; use a path relative to the storage root",
     ));
   }
   if relative.contains(SLASH_LOOKALIKES) {
@@ -165,7 +241,13 @@ fn normalize(raw: &str, relative: &str, max_bytes: usize) -> Result<String> {
       _ if segment.len() > MAX_NAME_BYTES => {
         return Err(invalid(raw, "a name in the path is too long"))
       }
-      _ => {}
+      _ => {
+        if names == NameRules::Windows {
+          if let Some(reason) = windows_name_problem(segment) {
+            return Err(invalid(raw, reason));
+          }
+        }
+      }
     }
     if !key.is_empty() {
       key.push('/');
@@ -176,6 +258,16 @@ fn normalize(raw: &str, relative: &str, max_bytes: usize) -> Result<String> {
     return Err(invalid(raw, "path is too long"));
   }
   Ok(key)
+}
+
+/// `C:`, `c:/x`, `C:x`: a drive letter at the start (after any leading `/` or `./`, which keys drop).
+fn has_drive_letter(relative: &str) -> bool {
+  let mut rest = relative;
+  while let Some(after) = rest.strip_prefix('/').or_else(|| rest.strip_prefix("./")) {
+    rest = after;
+  }
+  let mut chars = rest.chars();
+  matches!((chars.next(), chars.next()), (Some(c), Some(':')) if c.is_ascii_alphabetic())
 }
 
 fn invalid(raw: &str, reason: &str) -> Error {
@@ -321,6 +413,126 @@ mod tests {
     );
   }
 
+  /// Paths from any OS: what a backslash, a drive letter, a Windows reserved name, a trailing dot
+  /// or space and a case-only difference mean, for keys (the same from every OS) and for LOCAL
+  /// with a root on Linux/macOS (`Posix`) and on Windows. `Ok(key)` or the error code.
+  #[test]
+  fn paths_from_any_os() {
+    use NameRules::{Posix, Windows};
+    #[rustfmt::skip]
+    let table: &[(&str, &str, &str, &str)] = &[
+      // raw                       keyed (every OS)       rooted on Posix        rooted on Windows
+      // backslashes: never a separator, never a name character
+      ("a\\b",                     "EINVAL",              "EINVAL",              "EINVAL"),
+      ("dir\\file.txt",            "EINVAL",              "EINVAL",              "EINVAL"),
+      ("\\\\server\\share\\x",     "EINVAL",              "EINVAL",              "EINVAL"),
+      // drive letters
+      ("C:\\Windows\\win.ini",     "EINVAL",              "EINVAL",              "EINVAL"),
+      ("C:/Windows/win.ini",       "EINVAL",              "EINVAL",              "EINVAL"),
+      ("c:x",                      "EINVAL",              "EINVAL",              "EINVAL"),
+      ("/C:/x",                    "EINVAL",              "EACCES",              "EACCES"),
+      ("./d:",                     "EINVAL",              "EINVAL",              "EINVAL"),
+      ("ab:c",                     "=ab:c",               "=ab:c",               "EINVAL"),
+      ("1:x",                      "=1:x",                "=1:x",                "EINVAL"),
+      ("dir/C:",                   "=dir/C:",             "=dir/C:",             "EINVAL"),
+      // Windows reserved device names, any case, with an extension too
+      ("CON",                      "=CON",                "=CON",                "EINVAL"),
+      ("con",                      "=con",                "=con",                "EINVAL"),
+      ("a/NUL",                    "=a/NUL",              "=a/NUL",              "EINVAL"),
+      ("nul.txt",                  "=nul.txt",            "=nul.txt",            "EINVAL"),
+      ("Aux.tar.gz",               "=Aux.tar.gz",         "=Aux.tar.gz",         "EINVAL"),
+      ("PRN/x",                    "=PRN/x",              "=PRN/x",              "EINVAL"),
+      ("COM1",                     "=COM1",               "=COM1",               "EINVAL"),
+      ("lpt9.log",                 "=lpt9.log",           "=lpt9.log",           "EINVAL"),
+      ("COM\u{b9}",                "=COM\u{b9}",          "=COM\u{b9}",          "EINVAL"),
+      ("CON .txt",                 "=CON .txt",           "=CON .txt",           "EINVAL"),
+      ("CONIN$",                   "=CONIN$",             "=CONIN$",             "EINVAL"),
+      // names that only look like them are ordinary names everywhere
+      ("COM0",                     "=COM0",               "=COM0",               "=COM0"),
+      ("COM10",                    "=COM10",              "=COM10",              "=COM10"),
+      ("CONSOLE",                  "=CONSOLE",            "=CONSOLE",            "=CONSOLE"),
+      ("console.log",              "=console.log",        "=console.log",        "=console.log"),
+      ("a.con",                    "=a.con",              "=a.con",              "=a.con"),
+      ("nul-device",               "=nul-device",         "=nul-device",         "=nul-device"),
+      // a trailing dot or space: a literal name, except where Windows would drop it
+      ("file.",                    "=file.",              "=file.",              "EINVAL"),
+      ("file ",                    "=file ",              "=file ",              "EINVAL"),
+      ("dir./x",                   "=dir./x",             "=dir./x",             "EINVAL"),
+      ("x/dir /y",                 "=x/dir /y",           "=x/dir /y",           "EINVAL"),
+      (".hidden",                  "=.hidden",            "=.hidden",            "=.hidden"),
+      ("a. b",                     "=a. b",               "=a. b",               "=a. b"),
+      // characters a Windows name cannot hold
+      ("a<b",                      "=a<b",                "=a<b",                "EINVAL"),
+      ("what?",                    "=what?",              "=what?",              "EINVAL"),
+      ("x/\"q\"",                  "=x/\"q\"",            "=x/\"q\"",            "EINVAL"),
+      ("a|b*",                     "=a|b*",               "=a|b*",               "EINVAL"),
+      ("file.txt:stream",          "=file.txt:stream",    "=file.txt:stream",    "EINVAL"),
+      ("2024-01-01T10:00:00Z.log", "=2024-01-01T10:00:00Z.log", "=2024-01-01T10:00:00Z.log", "EINVAL"),
+      // case is kept: two keys, never folded
+      ("Photos/A.JPG",             "=Photos/A.JPG",       "=Photos/A.JPG",       "=Photos/A.JPG"),
+      ("photos/a.jpg",             "=photos/a.jpg",       "=photos/a.jpg",       "=photos/a.jpg"),
+    ];
+    let rooted = rooted();
+    for &(raw, keyed, posix, windows) in table {
+      let cases = [
+        (PathRules::Keyed, Posix, keyed),
+        (PathRules::Keyed, Windows, keyed), // a key does not depend on the caller's OS
+        (rooted.clone(), Posix, posix),
+        (rooted.clone(), Windows, windows),
+      ];
+      for (rules, names, expected) in cases {
+        let got = match StoragePath::parse_for(raw, &rules, names) {
+          Ok(p) => format!("={}", p.key()),
+          Err(e) => {
+            assert_eq!(e.path(), Some(raw));
+            e.code().to_string()
+          }
+        };
+        assert_eq!(got, expected, "{raw:?} under {rules:?} on {names:?}");
+      }
+    }
+  }
+
+  #[test]
+  fn windows_name_problems_say_why() {
+    let table = [
+      ("CON", Some("device")),
+      ("com3.txt", Some("device")),
+      ("file.", Some("trailing dot or space")),
+      ("file ", Some("trailing dot or space")),
+      ("a:b", Some("does not allow")),
+      ("a*", Some("does not allow")),
+      ("ok.txt", None),
+      ("COM", None),
+      ("LPT", None),
+      ("\u{e9}t\u{e9}.txt", None),
+    ];
+    for (name, expected) in table {
+      let problem = windows_name_problem(name);
+      match expected {
+        Some(words) => assert!(
+          problem.is_some_and(|p| p.contains(words)),
+          "{name:?}: {problem:?}"
+        ),
+        None => assert_eq!(problem, None, "{name:?}"),
+      }
+    }
+  }
+
+  #[test]
+  fn the_host_rules_are_the_windows_ones_only_on_windows() {
+    assert_eq!(NameRules::HOST == NameRules::Windows, cfg!(windows));
+    // Native (LOCAL without a root) is `fs`: drive letters and backslashes are the OS's business.
+    for raw in ["C:\\x", "C:/x", "CON", "file."] {
+      assert_eq!(
+        StoragePath::parse_for(raw, &PathRules::Native, NameRules::Windows)
+          .unwrap()
+          .key(),
+        raw
+      );
+    }
+  }
+
   #[test]
   fn children_join_with_one_slash() {
     let dir = StoragePath::parse("/a/", &PathRules::Keyed).unwrap();
@@ -407,6 +619,11 @@ mod tests {
       "~",
       ":",
       "\u{1F600}",
+      "C:",
+      "CON",
+      "nul.txt",
+      "?",
+      "COM1",
     ];
     let long = "n".repeat(250);
     let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
@@ -430,6 +647,17 @@ mod tests {
           Ok(p) => assert_eq!(p.key(), raw),
           Err(e) => assert!(matches!(e.code(), "EACCES" | "EINVAL"), "{raw:?}: {e}"),
         }
+      }
+      // The same under Windows' name rules: fewer paths pass, each one Windows can store.
+      match StoragePath::parse_for(&raw, &rooted(), NameRules::Windows) {
+        Ok(p) => {
+          check_key_invariants(&raw, &rooted(), p.key());
+          assert!(!has_drive_letter(p.key()), "{raw:?}");
+          for name in p.key().split('/').filter(|n| !n.is_empty()) {
+            assert_eq!(windows_name_problem(name), None, "{raw:?}");
+          }
+        }
+        Err(e) => assert!(matches!(e.code(), "EACCES" | "EINVAL"), "{raw:?}: {e}"),
       }
     }
   }

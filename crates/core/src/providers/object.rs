@@ -146,6 +146,7 @@ impl RetrySettings {
   }
 
   pub(crate) fn client_options(&self, allow_http: bool) -> ClientOptions {
+    crate::tls::install_crypto_provider(); // every S3 and Azure client is built with these options
     ClientOptions::new()
       .with_connect_timeout(self.connect_timeout)
       .with_timeout(self.request_timeout)
