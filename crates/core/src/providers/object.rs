@@ -547,11 +547,6 @@ impl ObjectStoreProvider {
   }
 }
 
-/// An environment variable's value; unset and empty are the same.
-pub(crate) fn env_var(name: &str) -> Option<String> {
-  std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
 /// An option's value; unset and empty are the same.
 pub(crate) fn nonempty(value: &Option<String>) -> Option<&str> {
   value.as_deref().filter(|v| !v.is_empty())
