@@ -2,6 +2,8 @@
 //! binding does with it: fill a provider's unset options from its variables, and show the
 //! options a provider runs with, credentials redacted.
 
+#![cfg_attr(test, allow(dead_code))] // configurationVariables() is reached from JavaScript only
+
 use napi::bindgen_prelude::*;
 use napi::{Env, ValueType};
 use napi_derive::napi;
