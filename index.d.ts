@@ -540,8 +540,9 @@ export interface ConfigurationVariable {
   /** The environment variable, also the key asked of a `config` (`ConfigService`). */
   name: string
   /**
-   * A `StorageType`, `"StorageService"` (the service's own options) or `"signing"`
-   * (stowage/nest's `StorageModule` `signing` options).
+   * A `StorageType`, `"StorageService"` (the service's own options), `"signing"`
+   * (stowage/nest's `StorageModule` `signing` options) or `"process"` (a process-wide setting,
+   * read from the process environment only).
    */
   provider: string
   /**

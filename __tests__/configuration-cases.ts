@@ -20,6 +20,9 @@ export const removeScratch = (): void => rmSync(scratch, { recursive: true, forc
 export const isProviderRow = (row: ConfigurationVariable): boolean =>
   (Object.values(StorageType) as string[]).includes(row.provider);
 
+/** Rows read from the process environment only, where they are used (the I/O pool's threads: io-pool.spec). */
+export const isProcessRow = (row: ConfigurationVariable): boolean => row.provider === 'process';
+
 /** Options a provider cannot be built without, filled by a baseline variable when not under test. */
 const REQUIRED: Record<string, string[]> = {
   S3: ['bucket'],

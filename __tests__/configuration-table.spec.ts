@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { StorageService, StorageType } from '..';
-import { isProviderRow, removeScratch, ROWS, shown, valueFor, variablesFor, withoutTableVariables } from './configuration-cases';
+import { isProcessRow, isProviderRow, removeScratch, ROWS, shown, valueFor, variablesFor, withoutTableVariables } from './configuration-cases';
 
 afterAll(removeScratch);
 
@@ -31,7 +31,7 @@ describe('the configuration table', () => {
   });
 });
 
-const serviceRows = ROWS.filter((r) => r.provider !== 'signing'); // signing: stowage/nest only
+const serviceRows = ROWS.filter((r) => r.provider !== 'signing' && !isProcessRow(r)); // signing: stowage/nest only
 
 describe.each(serviceRows.map((r) => [r.name, r] as const))('%s reaches its provider through StorageService', (_name, row) => {
   it('from the env option', () => {

@@ -15,8 +15,9 @@ use stowage_core::config::{self, VARIABLES};
 pub struct ConfigurationVariable {
   /// The environment variable, also the key asked of a `config` (`ConfigService`).
   pub name: String,
-  /// A `StorageType`, `"StorageService"` (the service's own options) or `"signing"`
-  /// (stowage/nest's `StorageModule` `signing` options).
+  /// A `StorageType`, `"StorageService"` (the service's own options), `"signing"`
+  /// (stowage/nest's `StorageModule` `signing` options) or `"process"` (a process-wide setting,
+  /// read from the process environment only).
   pub provider: String,
   /// The option it fills, e.g. `accessKeyId` of `S3StorageOptions`. When two rows fill the same
   /// option, the first one set wins.

@@ -29,7 +29,12 @@ impl Settings {
       Some(c) => Some((c, c.get_named_property::<Function<String, Unknown>>("get")?)),
       None => None,
     };
-    for name in VARIABLES.iter().map(|v| v.name) {
+    // `process` rows are read from the process environment only, where they are used.
+    for name in VARIABLES
+      .iter()
+      .filter(|v| v.provider != "process")
+      .map(|v| v.name)
+    {
       let from_config = match &get {
         Some((config, get)) => text(get.apply(*config, name.to_string())?)?,
         None => None,

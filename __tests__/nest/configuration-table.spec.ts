@@ -17,7 +17,7 @@ import {
   UrlSigner,
 } from 'stowage/nest';
 import { URL_SIGNER } from '../../nest/constants';
-import { removeScratch, ROWS, shown, valueFor, variablesFor, withoutTableVariables } from '../configuration-cases';
+import { isProcessRow, removeScratch, ROWS, shown, valueFor, variablesFor, withoutTableVariables } from '../configuration-cases';
 
 type Row = (typeof ROWS)[number];
 const savedEnv = process.env;
@@ -53,7 +53,7 @@ async function expectReached(app: Awaited<ReturnType<typeof appWithConfig>>, row
   await app.close();
 }
 
-describe.each(ROWS.map((r) => [r.name, r] as const))('%s reaches its provider through StorageModule', (_name, row) => {
+describe.each(ROWS.filter((r) => !isProcessRow(r)).map((r) => [r.name, r] as const))('%s reaches its provider through StorageModule', (_name, row) => {
   it('from ConfigService', async () => {
     process.env = withoutTableVariables(savedEnv);
     const vars = variablesFor(row, 'config');

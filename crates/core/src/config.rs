@@ -9,7 +9,8 @@ pub struct Variable {
   /// The environment variable (also the `ConfigService` key).
   pub name: &'static str,
   /// A `StorageType` (`LOCAL`, `S3`, `AZURE_BLOB`, ...), `StorageService` for the service's own
-  /// options, or `signing` for stowage/nest's signed-URL settings (`StorageModule`'s `signing`).
+  /// options, `signing` for stowage/nest's signed-URL settings (`StorageModule`'s `signing`), or
+  /// `process` for a process-wide setting read from the process environment only (no option).
   pub provider: &'static str,
   /// The option it fills, as JavaScript names it (`accessKeyId`). Two rows with the same
   /// provider and option: the first one set wins.
@@ -64,6 +65,8 @@ pub const VARIABLES: &[Variable] = &[
     "stowage/nest: the HMAC key of LOCAL and MEMORY signed URLs (none: signed URLs are refused)."),
   row("STORAGE_SIGNED_URL_BASE", "signing", "baseUrl", false,
     "stowage/nest: the public URL the signed-URL routes are served under."),
+  row("STOWAGE_LOCAL_THREADS", "process", "localThreads", false,
+    "Threads of the LOCAL/MEMORY I/O pool (default 4, at most 256); read from the process environment when the first operation starts."),
 ];
 
 /// The rows of `provider`.
