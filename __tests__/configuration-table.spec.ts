@@ -5,6 +5,7 @@
  * their value). stowage/nest: nest/configuration-table.spec.ts.
  */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { StorageService, StorageType } from '..';
 import { isProcessRow, isProviderRow, removeScratch, ROWS, shown, valueFor, variablesFor, withoutTableVariables } from './configuration-cases';
@@ -28,6 +29,13 @@ describe('the configuration table', () => {
       expect(row.description.length).toBeGreaterThan(10);
     }
     expect(ROWS.find((r) => r.name === 'AWS_SESSION_TOKEN')).toMatchObject({ provider: 'S3', option: 'sessionToken', secret: true });
+  });
+
+  it("is what README's Configuration section lists", () => {
+    const readme = readFileSync(join(__dirname, '..', 'README.md'), 'utf8');
+    const section = readme.slice(readme.indexOf('\n## Configuration\n'), readme.indexOf('\n## ', readme.indexOf('\n## Configuration\n') + 1));
+    const listed = new Set([...section.matchAll(/^\|([^|]*)\|/gm)].flatMap((m) => [...m[1].matchAll(/`([A-Z][A-Z0-9_]+)`/g)].map((n) => n[1])));
+    expect([...listed].sort()).toEqual(ROWS.map((r) => r.name).sort());
   });
 });
 
