@@ -208,6 +208,11 @@ export declare class AzureBlobStorageProvider {
    * for a connection string with neither `AccountKey` nor `SharedAccessSignature`.
    */
   constructor(options?: AzureBlobStorageOptions | undefined | null)
+  /**
+   * The options this provider runs with (given, else from their variables), credentials shown
+   * as `"set"`.
+   */
+  get options(): AzureBlobStorageOptions
   /** Which backend this provider talks to. */
   get type(): StorageType
   /** Creates the directory and its parents; fine when it exists. `EEXIST`/`ENOTDIR` when a file is in the way. */
@@ -255,6 +260,11 @@ export declare class GcsStorageProvider {
    * `GOOGLE_APPLICATION_CREDENTIALS` when the credentials cannot be read.
    */
   constructor(options?: GcsStorageOptions | undefined | null)
+  /**
+   * The options this provider runs with (given, else from their variables), credentials shown
+   * as `"set"`.
+   */
+  get options(): GcsStorageOptions
   /** Which backend this provider talks to. */
   get type(): StorageType
   /** Creates the directory and its parents; fine when it exists. `EEXIST`/`ENOTDIR` when a file is in the way. */
@@ -298,6 +308,8 @@ export declare class GcsStorageProvider {
 /** The local filesystem, through `fs`-like paths; atomic writes. */
 export declare class LocalStorageProvider {
   constructor(options?: LocalStorageOptions | undefined | null)
+  /** The options this provider runs with: `root` as given (or from its variable), `fsync`. */
+  get options(): LocalStorageOptions
   /** The confining root directory (absolute, symbolic links resolved), or `null` without one. */
   get root(): string | null
   /** Which backend this provider talks to. */
@@ -390,6 +402,11 @@ export declare class S3StorageProvider {
    * `AWS_ACCESS_KEY_ID` and `AWS_SECRET_ACCESS_KEY` for a custom endpoint without them.
    */
   constructor(options?: S3StorageOptions | undefined | null)
+  /**
+   * The options this provider runs with (given, else from their variables), credentials shown
+   * as `"set"`.
+   */
+  get options(): S3StorageOptions
   /** Which backend this provider talks to. */
   get type(): StorageType
   /** Creates the directory and its parents; fine when it exists. `EEXIST`/`ENOTDIR` when a file is in the way. */
@@ -553,8 +570,8 @@ export declare class StorageService {
 }
 
 /**
- * Options of `AzureBlobStorageProvider`. Unset fields come from `AZURE_STORAGE_ACCOUNT`,
- * `AZURE_STORAGE_KEY`, `AZURE_CONTAINER_NAME` and `AZURE_STORAGE_CONNECTION_STRING`.
+ * Options of `AzureBlobStorageProvider`. Unset fields come from their variables
+ * (`configurationVariables()`: `AZURE_STORAGE_ACCOUNT`, `AZURE_CONTAINER_NAME`, ...).
  */
 export interface AzureBlobStorageOptions {
   account?: string
@@ -588,6 +605,35 @@ export interface AzureBlobStorageOptions {
    */
   writeCheckCacheMs?: number
 }
+
+/**
+ * One row of the configuration table: the variable `name` sets `option` of `provider` when the
+ * option is not given.
+ */
+export interface ConfigurationVariable {
+  /** The environment variable, also the key asked of a `config` (`ConfigService`). */
+  name: string
+  /**
+   * A `StorageType`, `"StorageService"` (the service's own options), `"signing"`
+   * (stowage/nest's `StorageModule` `signing` options) or `"process"` (a process-wide setting,
+   * read from the process environment only).
+   */
+  provider: string
+  /**
+   * The option it fills, e.g. `accessKeyId` of `S3StorageOptions`. When two rows fill the same
+   * option, the first one set wins.
+   */
+  option: string
+  /** A credential: never printed or logged, shown as `"set"`. */
+  secret: boolean
+  description: string
+}
+
+/**
+ * Every configuration variable Stowage reads, in the order the README lists them: the one
+ * table `StorageService`, the provider constructors, stowage/nest and the CLI all read.
+ */
+export declare function configurationVariables(): Array<ConfigurationVariable>
 
 /** Options of `deleteFile`. */
 export interface DeleteFileOptions {
@@ -673,7 +719,10 @@ export interface ListEntry {
 
 /** Options of `LocalStorageProvider`. */
 export interface LocalStorageOptions {
-  /** Confine every path to this directory (created when missing). Default: `STORAGE_LOCAL_ROOT`, else none. */
+  /**
+   * Confine every path to this directory (created when missing). Default: its variable
+   * (`STORAGE_LOCAL_ROOT`, see `configurationVariables()`), else none.
+   */
   root?: string
   /** `fsync` each file before it replaces the old one: survives power loss, costs speed. Default `false`. */
   fsync?: boolean
@@ -723,9 +772,9 @@ export interface RetryOptions {
 }
 
 /**
- * Options of `S3StorageProvider`. Unset fields come from SPEC's variables (`AWS_S3_BUCKET`,
- * `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
- * `AWS_ENDPOINT_URL`); without keys the AWS credential chain applies.
+ * Options of `S3StorageProvider`. Unset fields come from their variables
+ * (`configurationVariables()`: `AWS_S3_BUCKET`, `AWS_ACCESS_KEY_ID`, ...); without keys the AWS
+ * credential chain applies.
  */
 export interface S3StorageOptions {
   bucket?: string

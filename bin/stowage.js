@@ -8,7 +8,15 @@
 const { resolve: resolvePath } = require('node:path');
 const { pipeline } = require('node:stream/promises');
 const { parseArgs } = require('node:util');
-const { LocalStorageProvider, S3StorageProvider, AzureBlobStorageProvider, GcsStorageProvider, setLogger, transfer } = require('..');
+const {
+  LocalStorageProvider,
+  S3StorageProvider,
+  AzureBlobStorageProvider,
+  GcsStorageProvider,
+  configurationVariables,
+  setLogger,
+  transfer,
+} = require('..');
 const { version } = require('../package.json');
 
 /** Files in flight at once: `transfer`'s range. */
@@ -32,11 +40,16 @@ Commands:
                                  remove temp files that interrupted writes left under <dst>
   rm [-r] [-f] [--dry-run] <loc> remove a file; -r: a whole tree (never /, . or .., a bucket or
                                  a container, unless --no-preserve-root); -f: a missing one is fine
+  config [<loc>]                 the configuration variables and whether they are set; with <loc>,
+                                 the options its provider runs with (credentials shown as "set")
 
 Locations: ./relative/path or /absolute/path (local), s3://bucket/prefix, azure://container/prefix,
-gs://bucket/prefix. S3, Azure and GCS read AWS_*, AZURE_* and Google's variables (AWS_REGION,
-AWS_ACCESS_KEY_ID, AWS_ENDPOINT_URL, AZURE_STORAGE_CONNECTION_STRING, GOOGLE_APPLICATION_CREDENTIALS,
-GCS_ENDPOINT_URL, ...); the URL names the bucket or container.
+gs://bucket/prefix.
+Providers read the library's variables; the URL names the bucket or container:
+${configurationVariables()
+  .filter((v) => v.provider !== 'StorageService' && v.provider !== 'signing')
+  .map((v) => `  ${v.name.padEnd(32)} ${v.provider} ${v.option}`)
+  .join('\n')}
 
 Options: -r, --recursive   -n, --dry-run   -f, --force   --no-preserve-root
          --concurrency <n> (1 to ${MAX_CONCURRENCY}, default 8)   -q, --quiet   -h, --help   --version
@@ -271,6 +284,25 @@ async function rm(opts, signal) {
   return 0;
 }
 
+/**
+ * `config`: each variable of the configuration table, its value (`set` for a credential, `-` when
+ * unset) and what it configures; `config <loc>`: the options of that location's provider.
+ */
+function config(opts) {
+  if (opts.args.length > 1) throw new UsageError('config takes at most one location');
+  if (opts.args.length === 1) {
+    console.log(JSON.stringify(locate(opts.args[0]).provider.options, null, 2));
+    return 0;
+  }
+  const lines = configurationVariables().map((v) => {
+    const value = process.env[v.name] || undefined;
+    const shown = value === undefined ? '-' : v.secret ? 'set' : printable(value);
+    return `${v.name}\t${shown}\t${v.provider} ${v.option}\t${v.description}`;
+  });
+  console.log(lines.join('\n'));
+  return 0;
+}
+
 /** Each command, and whether it stops cleanly on an AbortSignal (else Ctrl-C ends the process at once). */
 const COMMANDS = {
   ls: { run: ls, abortable: false },
@@ -278,6 +310,7 @@ const COMMANDS = {
   cp: { run: cp, abortable: true },
   sync: { run: (opts, signal) => copyTree(opts, true, signal), abortable: true },
   rm: { run: rm, abortable: true },
+  config: { run: config, abortable: false },
 };
 
 /**

@@ -1,3 +1,5 @@
+import { configurationVariables } from 'stowage';
+
 /** An export of an optional peer package, `undefined` when the package is not installed. */
 export function optionalExport(pkg: string, name: string): unknown {
   try {
@@ -22,7 +24,28 @@ export const CONFIG_SERVICE: any =
   optionalExport('@nestjs/config', 'ConfigService') ?? Symbol.for('stowage:NO_CONFIG_SERVICE');
 
 /** A setting from ConfigService, else this realm's `process.env` (under Jest a copy native code cannot see). */
-export function setting(config: { get(key: string): unknown } | null | undefined, key: string): string | undefined {
+function setting(config: { get(key: string): unknown } | null | undefined, key: string): string | undefined {
   const value = config?.get(key) ?? process.env[key];
   return typeof value === 'string' && value !== '' ? value : undefined;
+}
+
+/** The configuration table (variable, provider, option): the same rows the native side reads. */
+const TABLE = configurationVariables();
+
+/**
+ * `provider`'s options (a StorageType, or `signing`): those given, unset ones from their
+ * variables in the configuration table, read from ConfigService, else `process.env`.
+ */
+export function withSettings<T extends object>(
+  provider: string,
+  options: T | null | undefined,
+  config: { get(key: string): unknown } | null | undefined,
+): T {
+  const result: Record<string, unknown> = { ...options };
+  for (const row of TABLE) {
+    if (row.provider !== provider || (result[row.option] !== undefined && result[row.option] !== null)) continue;
+    const value = setting(config, row.name);
+    if (value !== undefined) result[row.option] = value;
+  }
+  return result as T;
 }

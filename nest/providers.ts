@@ -1,13 +1,14 @@
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import * as native from 'stowage';
-import { CONFIG_SERVICE, setting } from './config';
+import { CONFIG_SERVICE, withSettings } from './config';
 import { AZURE_BLOB_STORAGE_OPTIONS, GCS_STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS, S3_STORAGE_OPTIONS, URL_SIGNER } from './constants';
 import type { ConfigReader } from './options';
 import { UrlSigner } from './signed-urls';
 
 /**
  * The LOCAL provider as a Nest provider. `new LocalStorageProvider()` works as well: the root then
- * comes from `STORAGE_LOCAL_ROOT`. Under Nest, explicit options win, then ConfigService, then env.
+ * comes from its variable (`STORAGE_LOCAL_ROOT`). Under Nest, explicit options win, then
+ * ConfigService, then env.
  * With a signing secret, `getSignedUrl` returns a URL the module's SignedUrlController serves.
  */
 @Injectable()
@@ -19,8 +20,7 @@ export class LocalStorageProvider extends native.LocalStorageProvider {
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
     @Optional() @Inject(URL_SIGNER) signer?: UrlSigner | null,
   ) {
-    const root = options?.root ?? setting(config, 'STORAGE_LOCAL_ROOT');
-    super(root === undefined ? (options ?? undefined) : { ...options, root });
+    super(withSettings('LOCAL', options, config));
     this.#signer = signer ?? undefined;
   }
 
@@ -56,33 +56,12 @@ async function signedUrl(
   return signer.sign(provider, path, options);
 }
 
-/** Option fields and the variables (SPEC's names) they come from when not given. */
-const S3_VARIABLES = {
-  bucket: 'AWS_S3_BUCKET',
-  region: 'AWS_REGION',
-  accessKeyId: 'AWS_ACCESS_KEY_ID',
-  secretAccessKey: 'AWS_SECRET_ACCESS_KEY',
-  sessionToken: 'AWS_SESSION_TOKEN',
-  endpoint: 'AWS_ENDPOINT_URL',
-} as const;
-const AZURE_VARIABLES = {
-  account: 'AZURE_STORAGE_ACCOUNT',
-  accessKey: 'AZURE_STORAGE_KEY',
-  container: 'AZURE_CONTAINER_NAME',
-  connectionString: 'AZURE_STORAGE_CONNECTION_STRING',
-} as const;
-const GCS_VARIABLES = {
-  bucket: 'GCS_BUCKET',
-  credentials: 'GOOGLE_APPLICATION_CREDENTIALS',
-  endpoint: 'GCS_ENDPOINT_URL',
-} as const;
-
 /** The S3 provider's options: those given, unset fields from ConfigService, else `process.env`. */
 export function s3Options(
   options: native.S3StorageOptions | null | undefined,
   config: ConfigReader | null | undefined,
 ): native.S3StorageOptions {
-  return withSettings(S3_VARIABLES, options, config);
+  return withSettings('S3', options, config);
 }
 
 /** The Azure provider's options: those given, unset fields from ConfigService, else `process.env`. */
@@ -90,19 +69,7 @@ export function azureOptions(
   options: native.AzureBlobStorageOptions | null | undefined,
   config: ConfigReader | null | undefined,
 ): native.AzureBlobStorageOptions {
-  return withSettings(AZURE_VARIABLES, options, config);
-}
-
-function withSettings<T extends object>(
-  variables: Record<string, string>,
-  options: T | null | undefined,
-  config: ConfigReader | null | undefined,
-): T {
-  const result: Record<string, unknown> = { ...options };
-  for (const [field, key] of Object.entries(variables)) {
-    if (result[field] === undefined) result[field] = setting(config, key);
-  }
-  return result as T;
+  return withSettings('AZURE_BLOB', options, config);
 }
 
 /**
@@ -138,6 +105,6 @@ export class GcsStorageProvider extends native.GcsStorageProvider {
     @Optional() @Inject(GCS_STORAGE_OPTIONS) options?: native.GcsStorageOptions | null,
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
   ) {
-    super(withSettings(GCS_VARIABLES, options, config));
+    super(withSettings('GCS', options, config));
   }
 }

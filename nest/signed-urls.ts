@@ -1,6 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { SignedUrlOptions } from 'stowage';
-import { setting } from './config';
+import { withSettings } from './config';
 import type { ConfigReader, SigningOptions } from './options';
 
 /** Where the module's SignedUrlController serves signed URLs of LOCAL and MEMORY. */
@@ -106,7 +106,6 @@ export function urlSigner(
   config: ConfigReader | null | undefined,
   disk: string,
 ): UrlSigner {
-  const secret = options?.secret ?? setting(config, 'STORAGE_SIGNING_SECRET');
-  const baseUrl = (options?.baseUrl ?? setting(config, 'STORAGE_SIGNED_URL_BASE') ?? '').replace(/\/+$/, '');
-  return new UrlSigner(secret, baseUrl, disk);
+  const { secret, baseUrl = '' } = withSettings<SigningOptions>('signing', options, config);
+  return new UrlSigner(secret, baseUrl.replace(/\/+$/, ''), disk);
 }

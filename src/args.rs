@@ -397,6 +397,12 @@ pub const AZURE_OPTIONS: OptionTable = &[
   OBJECT_STORE_OPTIONS,
 ];
 
+/// `GcsStorageOptions`.
+pub const GCS_OPTIONS: OptionTable = &[
+  &[("bucket", T::String), ("credentials", T::String)],
+  OBJECT_STORE_OPTIONS,
+];
+
 /// `StorageServiceOptions`.
 pub const SERVICE_OPTIONS: OptionTable = &[&[
   ("storageType", T::String),
@@ -409,11 +415,13 @@ pub const SERVICE_OPTIONS: OptionTable = &[&[
       ("S3", T::Object),
       ("AZURE_BLOB", T::Object),
       ("MEMORY", T::Object),
+      ("GCS", T::Object),
     ]),
   ),
   ("local", T::Options(LOCAL_OPTIONS)),
   ("s3", T::Options(S3_OPTIONS)),
   ("azure", T::Options(AZURE_OPTIONS)),
+  ("gcs", T::Options(GCS_OPTIONS)),
   ("logger", T::Function),
 ]];
 

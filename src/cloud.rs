@@ -104,9 +104,9 @@ fn multipart_settings(
   })
 }
 
-/// Options of `S3StorageProvider`. Unset fields come from SPEC's variables (`AWS_S3_BUCKET`,
-/// `AWS_REGION`, `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`,
-/// `AWS_ENDPOINT_URL`); without keys the AWS credential chain applies.
+/// Options of `S3StorageProvider`. Unset fields come from their variables
+/// (`configurationVariables()`: `AWS_S3_BUCKET`, `AWS_ACCESS_KEY_ID`, ...); without keys the AWS
+/// credential chain applies.
 #[napi(object)]
 #[derive(Clone, Debug, Default)]
 pub struct S3StorageOptions {
@@ -140,26 +140,23 @@ pub struct S3StorageOptions {
 
 impl S3StorageOptions {
   pub fn into_core(self) -> std::result::Result<S3Options, Failure> {
-    Ok(
-      S3Options {
-        bucket: self.bucket,
-        region: self.region,
-        access_key_id: self.access_key_id,
-        secret_access_key: self.secret_access_key,
-        session_token: self.session_token,
-        endpoint: self.endpoint,
-        settings: object_settings(
-          self.prefix,
-          self.allow_http,
-          self.retry,
-          self.multipart,
-          self.skip_write_checks,
-          self.write_check_cache_ms,
-        )?,
-        max_server_copy: None,
-      }
-      .with_env_defaults(),
-    )
+    Ok(S3Options {
+      bucket: self.bucket,
+      region: self.region,
+      access_key_id: self.access_key_id,
+      secret_access_key: self.secret_access_key,
+      session_token: self.session_token,
+      endpoint: self.endpoint,
+      settings: object_settings(
+        self.prefix,
+        self.allow_http,
+        self.retry,
+        self.multipart,
+        self.skip_write_checks,
+        self.write_check_cache_ms,
+      )?,
+      max_server_copy: None,
+    })
   }
 }
 
@@ -182,8 +179,8 @@ fn object_settings(
   })
 }
 
-/// Options of `AzureBlobStorageProvider`. Unset fields come from `AZURE_STORAGE_ACCOUNT`,
-/// `AZURE_STORAGE_KEY`, `AZURE_CONTAINER_NAME` and `AZURE_STORAGE_CONNECTION_STRING`.
+/// Options of `AzureBlobStorageProvider`. Unset fields come from their variables
+/// (`configurationVariables()`: `AZURE_STORAGE_ACCOUNT`, `AZURE_CONTAINER_NAME`, ...).
 #[napi(object)]
 #[derive(Clone, Debug, Default)]
 pub struct AzureBlobStorageOptions {
@@ -217,24 +214,21 @@ pub struct AzureBlobStorageOptions {
 
 impl AzureBlobStorageOptions {
   pub fn into_core(self) -> std::result::Result<AzureOptions, Failure> {
-    Ok(
-      AzureOptions {
-        account: self.account,
-        access_key: self.access_key,
-        container: self.container,
-        connection_string: self.connection_string,
-        endpoint: self.endpoint,
-        settings: object_settings(
-          self.prefix,
-          self.allow_http,
-          self.retry,
-          self.multipart,
-          self.skip_write_checks,
-          self.write_check_cache_ms,
-        )?,
-      }
-      .with_env_defaults(),
-    )
+    Ok(AzureOptions {
+      account: self.account,
+      access_key: self.access_key,
+      container: self.container,
+      connection_string: self.connection_string,
+      endpoint: self.endpoint,
+      settings: object_settings(
+        self.prefix,
+        self.allow_http,
+        self.retry,
+        self.multipart,
+        self.skip_write_checks,
+        self.write_check_cache_ms,
+      )?,
+    })
   }
 }
 
@@ -288,6 +282,7 @@ impl GcsStorageOptions {
 #[napi]
 pub struct S3StorageProvider {
   storage: Storage,
+  options: S3StorageOptions,
 }
 
 #[napi]
@@ -300,15 +295,27 @@ impl S3StorageProvider {
   )]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
     crate::args::constructor_options(env, options, crate::args::S3_OPTIONS)
-      .and_then(Self::create)
       .map_err(|f| f.into_napi(env))
+      .and_then(|options| Self::create(env, options))
+  }
+
+  /// The options this provider runs with (given, else from their variables), credentials shown
+  /// as `"set"`.
+  #[napi(getter, ts_return_type = "S3StorageOptions")]
+  pub fn options<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
+    crate::config::redacted(env, self.options.clone(), "S3")
   }
 }
 
 impl S3StorageProvider {
-  pub fn create(options: S3StorageOptions) -> std::result::Result<Self, Failure> {
+  /// The provider for `options`, unset fields filled from the process environment.
+  pub fn create(env: &Env, options: S3StorageOptions) -> Result<Self> {
+    let options = crate::config::fill(env, options, "S3", crate::config::process_env)?;
+    let core = options.clone().into_core().map_err(|f| f.into_napi(env))?;
+    let provider = ObjectStoreProvider::s3(core).map_err(|e| Failure::from(e).into_napi(env))?;
     Ok(S3StorageProvider {
-      storage: Storage::new(ObjectStoreProvider::s3(options.into_core()?)?),
+      storage: Storage::new(provider),
+      options,
     })
   }
 }
@@ -319,6 +326,7 @@ storage_methods!(S3StorageProvider, StorageType::S3);
 #[napi]
 pub struct AzureBlobStorageProvider {
   storage: Storage,
+  options: AzureBlobStorageOptions,
 }
 
 #[napi]
@@ -331,15 +339,27 @@ impl AzureBlobStorageProvider {
   )]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
     crate::args::constructor_options(env, options, crate::args::AZURE_OPTIONS)
-      .and_then(Self::create)
       .map_err(|f| f.into_napi(env))
+      .and_then(|options| Self::create(env, options))
+  }
+
+  /// The options this provider runs with (given, else from their variables), credentials shown
+  /// as `"set"`.
+  #[napi(getter, ts_return_type = "AzureBlobStorageOptions")]
+  pub fn options<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
+    crate::config::redacted(env, self.options.clone(), "AZURE_BLOB")
   }
 }
 
 impl AzureBlobStorageProvider {
-  pub fn create(options: AzureBlobStorageOptions) -> std::result::Result<Self, Failure> {
+  /// The provider for `options`, unset fields filled from the process environment.
+  pub fn create(env: &Env, options: AzureBlobStorageOptions) -> Result<Self> {
+    let options = crate::config::fill(env, options, "AZURE_BLOB", crate::config::process_env)?;
+    let core = options.clone().into_core().map_err(|f| f.into_napi(env))?;
+    let provider = ObjectStoreProvider::azure(core).map_err(|e| Failure::from(e).into_napi(env))?;
     Ok(AzureBlobStorageProvider {
-      storage: Storage::new(ObjectStoreProvider::azure(options.into_core()?)?),
+      storage: Storage::new(provider),
+      options,
     })
   }
 }
@@ -350,22 +370,40 @@ storage_methods!(AzureBlobStorageProvider, StorageType::AZURE_BLOB);
 #[napi]
 pub struct GcsStorageProvider {
   storage: Storage,
+  options: GcsStorageOptions,
 }
 
 #[napi]
 impl GcsStorageProvider {
   /// Throws `EINVAL` naming `GCS_BUCKET` when no bucket is configured, and naming
   /// `GOOGLE_APPLICATION_CREDENTIALS` when the credentials cannot be read.
-  #[napi(constructor)]
-  pub fn new(env: &Env, options: Option<GcsStorageOptions>) -> Result<Self> {
-    Self::create(options.unwrap_or_default()).map_err(|f| f.into_napi(env))
+  #[napi(
+    constructor,
+    ts_args_type = "options?: GcsStorageOptions | undefined | null"
+  )]
+  pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
+    crate::args::constructor_options(env, options, crate::args::GCS_OPTIONS)
+      .map_err(|f| f.into_napi(env))
+      .and_then(|options| Self::create(env, options))
+  }
+
+  /// The options this provider runs with (given, else from their variables), credentials shown
+  /// as `"set"`.
+  #[napi(getter, ts_return_type = "GcsStorageOptions")]
+  pub fn options<'e>(&self, env: &'e Env) -> Result<Object<'e>> {
+    crate::config::redacted(env, self.options.clone(), "GCS")
   }
 }
 
 impl GcsStorageProvider {
-  pub fn create(options: GcsStorageOptions) -> std::result::Result<Self, Failure> {
+  /// The provider for `options`, unset fields filled from the process environment.
+  pub fn create(env: &Env, options: GcsStorageOptions) -> Result<Self> {
+    let options = crate::config::fill(env, options, "GCS", crate::config::process_env)?;
+    let core = options.clone().into_core().map_err(|f| f.into_napi(env))?;
+    let provider = ObjectStoreProvider::gcs(core).map_err(|e| Failure::from(e).into_napi(env))?;
     Ok(GcsStorageProvider {
-      storage: Storage::new(ObjectStoreProvider::gcs(options.into_core()?)?),
+      storage: Storage::new(provider),
+      options,
     })
   }
 }

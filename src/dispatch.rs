@@ -126,8 +126,7 @@ struct Queue {
 }
 
 fn threads() -> usize {
-  std::env::var("STOWAGE_LOCAL_THREADS")
-    .ok()
+  stowage_core::config::from_env("process", "localThreads")
     .and_then(|v| v.trim().parse::<usize>().ok())
     .filter(|&n| n > 0)
     .map_or(DEFAULT_THREADS, |n| n.min(MAX_THREADS))

@@ -5,6 +5,7 @@ mod args;
 #[macro_use]
 mod providers;
 mod cloud;
+mod config;
 mod dispatch;
 mod errors;
 mod files;

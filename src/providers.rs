@@ -321,7 +321,8 @@ macro_rules! storage_methods {
 #[napi(object)]
 #[derive(Clone, Debug, Default)]
 pub struct LocalStorageOptions {
-  /// Confine every path to this directory (created when missing). Default: `STORAGE_LOCAL_ROOT`, else none.
+  /// Confine every path to this directory (created when missing). Default: its variable
+  /// (`STORAGE_LOCAL_ROOT`, see `configurationVariables()`), else none.
   pub root: Option<String>,
   /// `fsync` each file before it replaces the old one: survives power loss, costs speed. Default `false`.
   pub fsync: Option<bool>,
@@ -332,6 +333,7 @@ pub struct LocalStorageOptions {
 pub struct LocalStorageProvider {
   storage: Storage,
   root: Option<String>,
+  options: LocalStorageOptions,
 }
 
 #[napi]
@@ -345,8 +347,17 @@ impl LocalStorageProvider {
       crate::args::constructor_options(env, options, crate::args::LOCAL_OPTIONS)
         .map_err(|f| f.into_napi(env))?;
     // An empty `root` is EINVAL (LocalProvider::new), never "no root"; an empty variable is unset.
-    let root = options.root.or_else(|| env_var("STORAGE_LOCAL_ROOT"));
+    let root = match options.root {
+      Some(root) => Some(root),
+      None => stowage_core::config::from_env("LOCAL", "root"),
+    };
     Self::create(root, options.fsync.unwrap_or(false)).map_err(|f| f.into_napi(env))
+  }
+
+  /// The options this provider runs with: `root` as given (or from its variable), `fsync`.
+  #[napi(getter)]
+  pub fn options(&self) -> LocalStorageOptions {
+    self.options.clone()
   }
 
   /// The confining root directory (absolute, symbolic links resolved), or `null` without one.
@@ -358,6 +369,10 @@ impl LocalStorageProvider {
 
 impl LocalStorageProvider {
   pub fn create(root: Option<String>, fsync: bool) -> std::result::Result<Self, Failure> {
+    let options = LocalStorageOptions {
+      root: root.clone(),
+      fsync: Some(fsync),
+    };
     let provider = LocalProvider::new(LocalOptions {
       root: root.map(PathBuf::from),
       fsync,
@@ -366,6 +381,7 @@ impl LocalStorageProvider {
     Ok(LocalStorageProvider {
       storage: Storage::new(provider),
       root,
+      options,
     })
   }
 }
@@ -390,8 +406,3 @@ impl MemoryStorageProvider {
 }
 
 storage_methods!(MemoryStorageProvider, StorageType::MEMORY);
-
-/// A configuration variable from the environment; empty counts as unset.
-pub fn env_var(name: &str) -> Option<String> {
-  std::env::var(name).ok().filter(|v| !v.is_empty())
-}

@@ -12,28 +12,10 @@ use crate::cloud::{
   AzureBlobStorageOptions, AzureBlobStorageProvider, GcsStorageOptions, GcsStorageProvider,
   S3StorageOptions, S3StorageProvider,
 };
+use crate::config::{fill, process_env};
 use crate::errors::Failure;
-use crate::providers::{env_var, LocalStorageProvider, MemoryStorageProvider, StorageType};
-
-/// Every configuration variable SPEC names; read through `config.get` when a config is given.
-const VARIABLES: &[&str] = &[
-  "STORAGE_TYPE",
-  "STORAGE_LOCAL_ROOT",
-  "AWS_S3_BUCKET",
-  "AWS_REGION",
-  "AWS_ACCESS_KEY_ID",
-  "AWS_SECRET_ACCESS_KEY",
-  "AWS_SESSION_TOKEN",
-  "AWS_ENDPOINT_URL",
-  "AZURE_STORAGE_ACCOUNT",
-  "AZURE_STORAGE_KEY",
-  "AZURE_CONTAINER_NAME",
-  "AZURE_STORAGE_CONNECTION_STRING",
-  "GCS_BUCKET",
-  "GOOGLE_APPLICATION_CREDENTIALS",
-  "GCS_ENDPOINT_URL",
-  "STORAGE_EMULATOR_HOST",
-];
+use crate::providers::{LocalStorageProvider, MemoryStorageProvider, StorageType};
+use stowage_core::config::VARIABLES;
 
 /// Configuration values: from `config.get(name)` when given and set, else from `env` when given
 /// (jest gives each test file its own copy of `process.env`, which native code cannot see),
@@ -48,14 +30,19 @@ impl Settings {
       Some(c) => Some((c, c.get_named_property::<Function<String, Unknown>>("get")?)),
       None => None,
     };
-    for &name in VARIABLES {
+    // `process` rows are read from the process environment only, where they are used.
+    for name in VARIABLES
+      .iter()
+      .filter(|v| v.provider != "process")
+      .map(|v| v.name)
+    {
       let from_config = match &get {
         Some((config, get)) => text(get.apply(*config, name.to_string())?)?,
         None => None,
       };
       let from_env = match env {
         Some(env) => text(env.get_named_property(name)?)?,
-        None => env_var(name),
+        None => process_env(name).filter(|v| !v.is_empty()),
       };
       if let Some(value) = from_config.or(from_env) {
         values.insert(name, value);
@@ -64,8 +51,13 @@ impl Settings {
     Ok(Settings(values))
   }
 
-  pub fn get(&self, name: &str) -> Option<&str> {
-    self.0.get(name).map(String::as_str)
+  pub fn get(&self, name: &str) -> Option<String> {
+    self.0.get(name).cloned()
+  }
+
+  /// `provider`'s `option` from its variables.
+  fn option(&self, provider: &str, option: &str) -> Option<String> {
+    stowage_core::config::lookup(provider, option, |name| self.get(name))
   }
 }
 
@@ -169,7 +161,7 @@ impl StorageService {
 
     let requested = match get("storageType")? {
       Some(v) => text(v)?,
-      None => settings.get("STORAGE_TYPE").map(str::to_string),
+      None => settings.option("StorageService", "storageType"),
     };
     let default_type = match requested.as_deref() {
       None => StorageType::LOCAL,
@@ -238,7 +230,7 @@ impl StorageService {
         let root = self
           .local_root
           .clone()
-          .or_else(|| self.settings.get("STORAGE_LOCAL_ROOT").map(str::to_string));
+          .or_else(|| self.settings.option("LOCAL", "root"));
         let provider =
           LocalStorageProvider::create(root, self.local_fsync).map_err(|f| f.into_napi(env))?;
         Ok(provider.into_instance(env)?.as_object(env))
@@ -249,59 +241,23 @@ impl StorageService {
           .as_object(env),
       ),
       StorageType::S3 => {
-        let provider =
-          S3StorageProvider::create(self.s3_options()).map_err(|f| f.into_napi(env))?;
+        let options = fill(env, self.s3.clone(), "S3", |name| self.settings.get(name))?;
+        let provider = S3StorageProvider::create(env, options)?;
         Ok(provider.into_instance(env)?.as_object(env))
       }
       StorageType::AZURE_BLOB => {
-        let provider =
-          AzureBlobStorageProvider::create(self.azure_options()).map_err(|f| f.into_napi(env))?;
+        let options = fill(env, self.azure.clone(), "AZURE_BLOB", |name| {
+          self.settings.get(name)
+        })?;
+        let provider = AzureBlobStorageProvider::create(env, options)?;
         Ok(provider.into_instance(env)?.as_object(env))
       }
       StorageType::GCS => {
-        let provider =
-          GcsStorageProvider::create(self.gcs_options()).map_err(|f| f.into_napi(env))?;
+        let options = fill(env, self.gcs.clone(), "GCS", |name| self.settings.get(name))?;
+        let provider = GcsStorageProvider::create(env, options)?;
         Ok(provider.into_instance(env)?.as_object(env))
       }
     }
-  }
-
-  /// The `s3` option, its unset fields filled from the configuration.
-  fn s3_options(&self) -> S3StorageOptions {
-    let mut o = self.s3.clone();
-    let s = &self.settings;
-    fill(&mut o.bucket, s.get("AWS_S3_BUCKET"));
-    fill(&mut o.region, s.get("AWS_REGION"));
-    fill(&mut o.access_key_id, s.get("AWS_ACCESS_KEY_ID"));
-    fill(&mut o.secret_access_key, s.get("AWS_SECRET_ACCESS_KEY"));
-    fill(&mut o.session_token, s.get("AWS_SESSION_TOKEN"));
-    fill(&mut o.endpoint, s.get("AWS_ENDPOINT_URL"));
-    o
-  }
-
-  /// The `azure` option, its unset fields filled from the configuration.
-  fn azure_options(&self) -> AzureBlobStorageOptions {
-    let mut o = self.azure.clone();
-    let s = &self.settings;
-    fill(&mut o.account, s.get("AZURE_STORAGE_ACCOUNT"));
-    fill(&mut o.access_key, s.get("AZURE_STORAGE_KEY"));
-    fill(&mut o.container, s.get("AZURE_CONTAINER_NAME"));
-    fill(
-      &mut o.connection_string,
-      s.get("AZURE_STORAGE_CONNECTION_STRING"),
-    );
-    o
-  }
-
-  /// The `gcs` option, its unset fields filled from the configuration.
-  fn gcs_options(&self) -> GcsStorageOptions {
-    let mut o = self.gcs.clone();
-    let s = &self.settings;
-    fill(&mut o.bucket, s.get("GCS_BUCKET"));
-    fill(&mut o.credentials, s.get("GOOGLE_APPLICATION_CREDENTIALS"));
-    fill(&mut o.endpoint, s.get("GCS_ENDPOINT_URL"));
-    fill(&mut o.endpoint, s.get("STORAGE_EMULATOR_HOST"));
-    o
   }
 
   /// Calls `method` on the default provider's JS object with the arguments given.
@@ -488,12 +444,6 @@ impl StorageService {
     older_than: Option<Unknown>,
   ) -> Result<Unknown<'e>> {
     self.forward(env, "cleanupTempFiles", &[dir_path, older_than])
-  }
-}
-
-fn fill(field: &mut Option<String>, value: Option<&str>) {
-  if field.as_deref().is_none_or(str::is_empty) {
-    *field = value.map(str::to_string);
   }
 }
 

@@ -4,15 +4,16 @@
  * secrets, none of which may appear. LOCAL and MEMORY have no secrets; the S3 and Azure targets
  * add theirs with `scanner.add(...)` or by having them in the environment (see SECRET_VARIABLES).
  */
-import { setLogger, type LogEvent } from '../..';
+import { configurationVariables, setLogger, type LogEvent } from '../..';
 
-/** Variables whose values must never show up in an error or a log line. */
+/**
+ * Variables whose values must never show up in an error or a log line: the configuration
+ * table's credentials, and the test servers' own.
+ */
 export const SECRET_VARIABLES = [
-  'AWS_ACCESS_KEY_ID',
-  'AWS_SECRET_ACCESS_KEY',
-  'AWS_SESSION_TOKEN',
-  'AZURE_STORAGE_KEY',
-  'AZURE_STORAGE_CONNECTION_STRING',
+  ...configurationVariables()
+    .filter((v) => v.secret)
+    .map((v) => v.name),
   'STOWAGE_TEST_S3_ACCESS_KEY_ID',
   'STOWAGE_TEST_S3_SECRET_ACCESS_KEY',
   'STOWAGE_TEST_S3_STRICT_ACCESS_KEY_ID',

@@ -3,6 +3,7 @@
 
 pub mod cancel;
 pub mod checksum;
+pub mod config;
 pub mod copy;
 pub mod error;
 mod files;

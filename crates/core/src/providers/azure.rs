@@ -9,8 +9,8 @@ use std::sync::Arc;
 use object_store::azure::{AzureConfigKey, MicrosoftAzureBuilder};
 
 use super::object::{
-  env_var, nonempty, userinfo_secrets, without_userinfo, ErrorContext, MarkerEncoding,
-  ObjectSettings, ObjectStoreProvider,
+  nonempty, userinfo_secrets, without_userinfo, ErrorContext, MarkerEncoding, ObjectSettings,
+  ObjectStoreProvider,
 };
 use crate::error::{Error, ErrorKind, Result};
 
@@ -69,20 +69,18 @@ impl AzureOptions {
     AzureOptions::default().with_env_defaults()
   }
 
-  /// Fills every unset field from its environment variable: explicit options win.
+  /// Fills every unset field from its environment variable ([`crate::config`]'s table):
+  /// explicit options win.
   pub fn with_env_defaults(mut self) -> Self {
-    let fill = |field: &mut Option<String>, variable: &str| {
+    let fill = |field: &mut Option<String>, option: &str| {
       if nonempty(field).is_none() {
-        *field = env_var(variable);
+        *field = crate::config::from_env("AZURE_BLOB", option);
       }
     };
-    fill(&mut self.account, "AZURE_STORAGE_ACCOUNT");
-    fill(&mut self.access_key, "AZURE_STORAGE_KEY");
-    fill(&mut self.container, "AZURE_CONTAINER_NAME");
-    fill(
-      &mut self.connection_string,
-      "AZURE_STORAGE_CONNECTION_STRING",
-    );
+    fill(&mut self.account, "account");
+    fill(&mut self.access_key, "accessKey");
+    fill(&mut self.container, "container");
+    fill(&mut self.connection_string, "connectionString");
     self
   }
 }

@@ -19,20 +19,13 @@ use std::sync::Arc;
 use object_store::gcp::{GcpCredential, GoogleCloudStorageBuilder};
 use object_store::StaticCredentialProvider;
 
-use super::object::{
-  env_var, nonempty, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider,
-};
+use super::object::{nonempty, ErrorContext, MarkerEncoding, ObjectSettings, ObjectStoreProvider};
 use crate::error::{Error, ErrorKind, Result};
 
 /// The variable that names the bucket.
 pub const BUCKET_VARIABLE: &str = "GCS_BUCKET";
 /// The variable that names the service-account key file (or holds its JSON).
 pub const CREDENTIALS_VARIABLE: &str = "GOOGLE_APPLICATION_CREDENTIALS";
-/// The variable for an emulator's (or other non-Google) endpoint, `http://127.0.0.1:4443`.
-pub const ENDPOINT_VARIABLE: &str = "GCS_ENDPOINT_URL";
-/// The emulator variable Google's own client libraries read (`host:port` or a URL); used when
-/// [`ENDPOINT_VARIABLE`] is unset.
-pub const EMULATOR_HOST_VARIABLE: &str = "STORAGE_EMULATOR_HOST";
 
 /// How to reach a bucket. Unset fields fall back to the environment with
 /// [`GcsOptions::with_env_defaults`].
@@ -72,17 +65,17 @@ impl GcsOptions {
     GcsOptions::default().with_env_defaults()
   }
 
-  /// Fills every unset field from its environment variable: explicit options win.
+  /// Fills every unset field from its environment variable ([`crate::config`]'s table):
+  /// explicit options win.
   pub fn with_env_defaults(mut self) -> Self {
-    let fill = |field: &mut Option<String>, variable: &str| {
+    let fill = |field: &mut Option<String>, option: &str| {
       if nonempty(field).is_none() {
-        *field = env_var(variable);
+        *field = crate::config::from_env("GCS", option);
       }
     };
-    fill(&mut self.bucket, BUCKET_VARIABLE);
-    fill(&mut self.credentials, CREDENTIALS_VARIABLE);
-    fill(&mut self.endpoint, ENDPOINT_VARIABLE);
-    fill(&mut self.endpoint, EMULATOR_HOST_VARIABLE);
+    fill(&mut self.bucket, "bucket");
+    fill(&mut self.credentials, "credentials");
+    fill(&mut self.endpoint, "endpoint");
     self
   }
 }

@@ -81,15 +81,15 @@ impl S3Options {
     S3Options::default().with_env_defaults()
   }
 
-  /// Fills every unset field from its environment variable: explicit options win.
+  /// Fills every unset field from its environment variable ([`crate::config`]'s table):
+  /// explicit options win.
   pub fn with_env_defaults(mut self) -> Self {
-    fill(&mut self.bucket, "AWS_S3_BUCKET");
-    fill(&mut self.region, "AWS_REGION");
-    fill(&mut self.region, "AWS_DEFAULT_REGION");
-    fill(&mut self.access_key_id, "AWS_ACCESS_KEY_ID");
-    fill(&mut self.secret_access_key, "AWS_SECRET_ACCESS_KEY");
-    fill(&mut self.session_token, "AWS_SESSION_TOKEN");
-    fill(&mut self.endpoint, "AWS_ENDPOINT_URL");
+    fill(&mut self.bucket, "bucket");
+    fill(&mut self.region, "region");
+    fill(&mut self.access_key_id, "accessKeyId");
+    fill(&mut self.secret_access_key, "secretAccessKey");
+    fill(&mut self.session_token, "sessionToken");
+    fill(&mut self.endpoint, "endpoint");
     self
   }
 
@@ -106,9 +106,9 @@ impl S3Options {
   }
 }
 
-fn fill(field: &mut Option<String>, variable: &str) {
+fn fill(field: &mut Option<String>, option: &str) {
   if field.as_deref().is_none_or(str::is_empty) {
-    *field = env_var(variable);
+    *field = crate::config::from_env("S3", option);
   }
 }
 
