@@ -3,12 +3,12 @@ import type { IncomingMessage } from 'node:http';
 import { Readable, Transform, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { lookup } from 'mime-types';
-import type { WriteStreamOptions } from 'stowage';
+import type { WriteFileOptions, WriteStreamOptions } from 'stowage';
 import { registeredDisk } from './disks';
 
 /** What the engine needs from a `StorageService` or a provider. */
 export interface UploadTarget {
-  createWriteStream(path: string, options?: WriteStreamOptions): Writable;
+  createWriteStream(path: string, options?: WriteStreamOptions & WriteFileOptions): Writable;
   deleteFile(path: string): Promise<void>;
 }
 
@@ -96,12 +96,13 @@ async function store<Req extends IncomingMessage>(
     typeof options.contentType === 'function'
       ? options.contentType(req, file)
       : (options.contentType ?? (lookup(file.originalname) || 'application/octet-stream'));
-  const { size, sha256 } = await streamInto(disk, path, file.stream, req);
+  const { size, sha256 } = await streamInto(disk, path, file.stream, req, { contentType });
   return { path, size, sha256, contentType };
 }
 
 /**
- * Streams `source` (a multipart part, or a request body) into `createWriteStream(path)`, counting
+ * Streams `source` (a multipart part, or a request body) into `createWriteStream(path, write)`
+ * (`write`: the content type and other metadata the file is stored with), counting
  * bytes and hashing them on the way. The write is aborted, so nothing is published at `path`, when
  * the request closes before it ended (client abort) or the source reports a multer/busboy
  * `limit`; the promise then rejects.
@@ -111,6 +112,7 @@ export async function streamInto(
   path: string,
   source: Readable,
   req: IncomingMessage,
+  write: WriteFileOptions = {},
 ): Promise<{ size: number; sha256: string }> {
   const abort = new AbortController();
   const onLimit = () => abort.abort(Object.assign(new Error('File too large'), { code: 'LIMIT_FILE_SIZE' }));
@@ -130,7 +132,7 @@ export async function streamInto(
     },
   });
   try {
-    await pipeline(source, meter, disk.createWriteStream(path, { signal: abort.signal }), { signal: abort.signal });
+    await pipeline(source, meter, disk.createWriteStream(path, { ...write, signal: abort.signal }), { signal: abort.signal });
   } finally {
     source.off('limit', onLimit);
     req.off('close', onClose);

@@ -68,7 +68,9 @@ export class SignedUrlController {
     @Req() req: IncomingMessage,
   ): Promise<{ size: number; sha256: string }> {
     const provider = this.authorize(disk, path, 'PUT', query);
-    return streamInto(provider, path, req, req);
+    // The type the upload says it is, as S3 and Azure store it; else the one the name gives.
+    const contentType = req.headers['content-type'];
+    return streamInto(provider, path, req, req, contentType ? { contentType } : {});
   }
 
   /** The provider a valid URL names; 403 for anything else, saying no more than that. */

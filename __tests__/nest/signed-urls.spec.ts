@@ -60,13 +60,15 @@ describe('signed URLs on LOCAL (default disk, secret as an option)', () => {
   it('a PUT URL uploads the request body through the streaming path', async () => {
     const data = Buffer.alloc(256 * 1024, 9);
     const url = await signed('incoming/put.bin', { method: 'PUT' });
-    const reply = await send(url, { method: 'PUT', headers: { 'Content-Type': 'application/octet-stream' }, body: data });
+    const reply = await send(url, { method: 'PUT', headers: { 'Content-Type': 'image/webp' }, body: data });
     expect(reply.status).toBe(201);
     expect(JSON.parse(reply.body.toString())).toEqual({
       size: data.length,
       sha256: createHash('sha256').update(data).digest('hex'),
     });
     expect((await storage.readFile('incoming/put.bin')).equals(data)).toBe(true);
+    // Stored with the type the upload sent, as S3 and Azure keep it (the name would give octet-stream).
+    expect(await storage.getFileStats('incoming/put.bin')).toMatchObject({ contentType: 'image/webp' });
   });
 
   it('refuses (403) a changed path, method, expiry, provider or signature, and an expired URL', async () => {
