@@ -34,7 +34,7 @@ describe('LOCAL without a root (absolute paths)', () => {
   }));
   metadata(
     () => ({ name: 'LOCAL', providerName: 'LOCAL', provider: new LocalStorageProvider(), freshDir: () => join(work, 'metadata', uniqueName()) }),
-    { conditionalDelete: true, listsEtags: false },
+    { listsEtags: false },
   );
 });
 
@@ -63,7 +63,7 @@ describe('LOCAL with a root', () => {
   conformance(target);
   confinement(target, false);
   extended(target);
-  metadata(target, { conditionalDelete: true, listsEtags: false });
+  metadata(target, { listsEtags: false });
 
   it('a write stream with metadata leaves no temp file when destroyed or refused', async () => {
     const provider = new LocalStorageProvider({ root });

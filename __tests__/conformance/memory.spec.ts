@@ -11,6 +11,6 @@ describe('MEMORY', () => {
   conformance(target);
   confinement(target, true);
   extended(target);
-  metadata(target, { conditionalDelete: true, listsEtags: true });
+  metadata(target, { listsEtags: true });
   streams(target);
 });

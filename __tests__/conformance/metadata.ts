@@ -9,8 +9,6 @@ import type { FileStats, IExtendedStorageProvider } from '../..';
 import { codeOf, join, Target } from './harness';
 
 export interface MetadataCapabilities {
-  /** deleteFile with ifMatch works (LOCAL, MEMORY); else it is ENOTSUP (S3, Azure). */
-  conditionalDelete: boolean;
   /** list() entries carry the ETag (S3, Azure, MEMORY: the listing has it); LOCAL's do not. */
   listsEtags: boolean;
 }
@@ -181,11 +179,6 @@ export function metadata(makeTarget: () => Target | Promise<Target>, can: Metada
     it('deleteFile with ifMatch', async () => {
       await s.writeFile(p('d'), 'one');
       const one = (await stats(p('d'))).etag as string;
-      if (!can.conditionalDelete) {
-        expect(await codeOf(() => s.deleteFile(p('d'), { ifMatch: one }))).toBe('ENOTSUP');
-        expect(await s.fileExists(p('d'))).toBe(true);
-        return;
-      }
       await s.writeFile(p('d'), 'two');
       expect(await codeOf(() => s.deleteFile(p('d'), { ifMatch: one }))).toBe('ECONFLICT');
       expect(await s.fileExists(p('d'))).toBe(true);

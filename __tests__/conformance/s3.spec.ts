@@ -13,7 +13,7 @@ describeWith(motoOptions(), 'S3 on moto', (options) => {
   conformance(target);
   confinement(target, true);
   extended(target);
-  metadata(target, { conditionalDelete: false, listsEtags: true });
+  metadata(target, { listsEtags: true });
   signedUrlHeaders(target, { verifies: false });
   streams(target, { signs: true });
 

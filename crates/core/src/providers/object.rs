@@ -699,6 +699,28 @@ impl Provider for ObjectStoreProvider {
     deleted
   }
 
+  /// A DELETE with `If-Match` (patched object_store; GCS: a HEAD first, see its backend), after
+  /// the same look as `deleteFile` for `ENOENT`/`EISDIR`; the parent stays a directory.
+  async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    if path.is_root() || self.head_file(&full).await?.is_none() {
+      return Err(self.not_a_file(path, &full).await);
+    }
+    let location = self.object(&full)?;
+    let (deleted, ()) = tokio::join!(
+      self.store.delete_if_match(&location, etag),
+      self.keep_parent(&full)
+    );
+    self.checks.forget();
+    match deleted {
+      Ok(()) => Ok(()),
+      Err(object_store::Error::Precondition { .. }) => Err(crate::metadata::conflict()),
+      Err(object_store::Error::NotFound { .. }) => Err(Error::of(ErrorKind::NotFound)),
+      Err(e) => Err(self.err(e)),
+    }
+  }
+
   async fn file_exists(&self, path: &StoragePath) -> Result<bool> {
     self.ready().await?;
     if path.is_root() {
