@@ -745,7 +745,10 @@ export interface LogEvent {
  * number from 0 to 4,294,967,295 (`EINVAL` otherwise).
  */
 export interface MultipartOptions {
-  /** Writes larger than this many bytes go in parts. Default 16 MiB. */
+  /**
+   * `writeFile`s larger than this many bytes go in parts. Default 100 MiB. A stream goes in parts
+   * once it passes `partSize`.
+   */
   threshold?: number
   /** Bytes per part. Default 8 MiB (S3 needs at least 5 MiB for every part but the last). */
   partSize?: number

@@ -29,6 +29,11 @@ function median(xs) {
   return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
 }
 
+/** One verdict of several checks, each missed one marked. */
+function both(parts) {
+  return { text: parts.map((p) => `${p.met ? '' : 'missed '}${p.text}`).join(', '), met: parts.every((p) => p.met) };
+}
+
 /** Stowage's verdict against the issue's target for a workload, or null when it has none. */
 function verdict(w, row, byImpl, earlier) {
   const t = w.target;
@@ -44,9 +49,34 @@ function verdict(w, row, byImpl, earlier) {
       met: x >= 1 && row.growthMiB < t.maxGrowthMiB,
     };
   }
+  if (t.speedup && t.maxGrowthOfObject) {
+    // A large object: the SDK's speed, and no more memory than a second copy of the object.
+    if (row.speedup == null || row.growthMiB == null) return null;
+    const maxMiB = (t.maxGrowthOfObject * row.bytes) / MiB;
+    return both([
+      { text: `≥${t.speedup.toFixed(1)}x the SDK (is ${row.speedup.toFixed(2)}x)`, met: row.speedup >= t.speedup },
+      { text: `peak RSS growth ≤ ${maxMiB.toFixed(0)} MiB (is ${row.growthMiB.toFixed(0)})`, met: row.growthMiB <= maxMiB },
+    ]);
+  }
   if (t.speedup) {
     if (row.speedup == null) return null; // the baseline was not measured in this run
     return { text: `≥${t.speedup}x ${t.of === 'sdk' ? 'the SDK' : 'fs/promises'}`, met: row.speedup >= t.speedup };
+  }
+  if (t.cpuShareOfSdk) {
+    // A small-object workload: wall time against the object_store floor on the same server, client
+    // CPU against the official SDK's. Each part is checked when its reference row was measured.
+    const floor = byImpl['floor-object-store'];
+    const sdk = byImpl[BASELINE[w.backend]];
+    const parts = [];
+    if (floor) {
+      const r = row.ms / floor.ms;
+      parts.push({ text: `≤${t.within.toFixed(2)}x floor (is ${r.toFixed(2)}x)`, met: r <= t.within });
+    }
+    if (sdk && sdk.cpuMs && row.cpuMs != null) {
+      const r = row.cpuMs / sdk.cpuMs;
+      parts.push({ text: `CPU ≤ ${t.cpuShareOfSdk}× the SDK's (is ${r.toFixed(2)}×)`, met: r <= t.cpuShareOfSdk });
+    }
+    return parts.length ? both(parts) : null;
   }
   if (t.within && byImpl.floor) {
     const r = row.ms / byImpl.floor.ms;
@@ -73,6 +103,7 @@ function summarize(runs, workloads) {
         min: Math.min(...mine.map((r) => r.ms)),
         max: Math.max(...mine.map((r) => r.ms)),
         n: mine.length,
+        bytes: mine[0].bytes,
         throughput: w.unit === 'MiB' ? bytes / MiB / (ms / 1000) : ops / (ms / 1000),
         unit: w.unit === 'MiB' ? 'MiB/s' : `${w.unit}/s`,
         peakRssMiB: median(mine.map((r) => r.peakRssKiB)) / 1024,
@@ -201,8 +232,11 @@ function svg(result) {
       if (impl.startsWith('stowage') && r.target) {
         const fsRow = rows.find((q) => q.workload === wl && q.impl === 'fs-promises');
         const floorRow = rows.find((q) => q.workload === wl && q.impl === 'floor');
+        const cloudFloor = rows.find((q) => q.workload === wl && q.impl === 'floor-object-store');
+        const sdkRow = rows.find((q) => q.workload === wl && (q.impl === 'aws-sdk' || q.impl === 'azure-sdk'));
         const t = r.target.text.startsWith('≥') ? Number(r.target.text.slice(1).split('x')[0])
-          : floorRow && fsRow && r.target.text.startsWith('≤') ? fsRow.ms / (floorRow.ms * 1.2) : null;
+          : floorRow && fsRow && r.target.text.startsWith('≤') ? fsRow.ms / (floorRow.ms * 1.2)
+            : cloudFloor && sdkRow && r.target.text.includes('floor') ? sdkRow.ms / (cloudFloor.ms * 1.1) : null;
         if (t) out.push(`<line x1="${x(t)}" x2="${x(t)}" y1="${yb - 2}" y2="${yb + bar}" stroke="black" stroke-width="2"/>`);
       }
     });

@@ -36,7 +36,8 @@ pub struct RetryOptions {
 #[napi(object)]
 #[derive(Clone, Debug, Default)]
 pub struct MultipartOptions {
-  /// Writes larger than this many bytes go in parts. Default 16 MiB.
+  /// `writeFile`s larger than this many bytes go in parts. Default 100 MiB. A stream goes in parts
+  /// once it passes `partSize`.
   pub threshold: Option<f64>,
   /// Bytes per part. Default 8 MiB (S3 needs at least 5 MiB for every part but the last).
   pub part_size: Option<f64>,

@@ -162,6 +162,22 @@ async fn main() {
   } else {
     Vec::new()
   };
+  // Warm, as child.js warms the Node runs: 16 puts and gets of 4 KiB in flight on a scratch key.
+  let key = match workload.starts_with("s3s_") {
+    true => Path::from("warm-up.floor-object-store.bin"),
+    false => Path::from("warm-up/floor-object-store.bin"),
+  };
+  let warm = futures::future::try_join_all((0..16).map(|_| {
+    let (store, key) = (store.clone(), key.clone());
+    async move {
+      store.put(&key, PutPayload::from(vec![7u8; 4096])).await?;
+      store.get(&key).await?.bytes().await
+    }
+  }));
+  if let Err(e) = warm.await {
+    eprintln!("floor-cloud: warm-up: {e}");
+    std::process::exit(1);
+  }
   let _ = std::fs::write("/proc/self/clear_refs", "5"); // the peak counts from here, as in child.js
   let start_rss = status_kib("VmRSS:");
   let cpu_start = cpu_ms();

@@ -491,6 +491,17 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
     s.read_file("blob.bin").await.unwrap().len(),
     2 * 1024 * 1024
   );
+  // Up to the threshold a write is one PUT: an ETag without a part count.
+  s.write_file("one.bin", Bytes::from(data[..1024 * 1024].to_vec()))
+    .await
+    .unwrap();
+  if let (Backend::Moto, Some(key)) = (backend, &prefix) {
+    let etag = raw_s3_head(backend, &format!("{key}/one.bin"))
+      .await
+      .e_tag
+      .unwrap_or_default();
+    assert!(!etag.contains('-'), "ETag {etag}");
+  }
   Some(())
 }
 
