@@ -59,8 +59,8 @@ use crate::provider::{
 use crate::stream::{ByteRange, Reader, Writer};
 
 /// What the provider needs from a store: the object API, raw paginated listing (for one-key
-/// existence checks), signing, and a delete conditional on the ETag (patched object_store, see
-/// vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it;
+/// existence checks), signing (Azure's with signed response overrides), and a delete conditional
+/// on the ETag (patched object_store, see vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it;
 /// `GoogleCloudStorage` checks the ETag on a HEAD first.
 #[async_trait]
 pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {
