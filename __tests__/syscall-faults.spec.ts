@@ -87,6 +87,27 @@ describe('LOCAL: a write that fails', () => {
   });
 });
 
+describe('LOCAL on a filesystem without extended attributes', () => {
+  // Every xattr syscall fails as such a filesystem answers (EOPNOTSUPP is ENOTSUP on Linux).
+  const XATTR = 'fsetxattr,fgetxattr,flistxattr,setxattr,getxattr,listxattr,lsetxattr,lgetxattr,llistxattr';
+
+  withStrace('a plain write works and its type is guessed; a write with other metadata is ENOTSUP and leaves nothing', () => {
+    const r = underStrace(XATTR, 'error=EOPNOTSUPP', 'no-xattrs.js', [join(work, 'no-xattrs')]);
+    const before = ['keep.txt', 'photo.png', 'typed.png'];
+    expect(r.plain).toEqual({ code: null, contentType: 'image/png', content: 'png', entries: ['keep.txt', 'photo.png'] });
+    // An explicit contentType is dropped for the name's guess (README, "Where it is stored").
+    expect(r.typed).toEqual({ code: null, contentType: 'image/png', content: 'png', entries: before });
+    // Refused before anything is published: no file, no temp file.
+    for (const step of [r.metadata, r.header, r.copy]) {
+      expect(step).toEqual({ code: 'ENOTSUP', contentType: null, content: null, entries: before });
+    }
+    // Over an existing file (writeFile and a write stream): the old content stays.
+    for (const step of [r.overOld, r.stream]) {
+      expect(step).toEqual({ code: 'ENOTSUP', contentType: 'text/plain', content: 'old', entries: before });
+    }
+  });
+});
+
 describe('LOCAL: deleteOldFiles while some deletes fail', () => {
   withStrace.each([
     ['without a root', ''],

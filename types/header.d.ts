@@ -153,16 +153,19 @@ export interface SignedUrlOptions {
   expiresIn?: number
   /** What the URL allows. Default `'GET'`. */
   method?: 'GET' | 'PUT'
-  /** GET only: the `Content-Type` the response carries (S3; `ENOTSUP` on Azure Blob). */
+  /** GET only: the `Content-Type` the response carries (S3, Azure Blob: signed into the URL). */
   responseContentType?: string
   /**
    * GET only: the `Content-Disposition` the response carries, e.g.
    * `attachment; filename="resume.pdf"; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf` (RFC 6266: a
    * non-ASCII download name goes percent-encoded in `filename*`; the value itself must be
-   * printable ASCII, else `EINVAL`). S3; `ENOTSUP` on Azure Blob.
+   * printable ASCII, else `EINVAL`). S3, Azure Blob: signed into the URL.
    */
   responseContentDisposition?: string
-  /** PUT only: the upload must send this `Content-Type` (it is signed), and the object keeps it. S3; `ENOTSUP` on Azure Blob. */
+  /**
+   * PUT only: the upload must send this `Content-Type` (it is signed), and the object keeps it.
+   * S3; `ENOTSUP` on Azure Blob (a SAS cannot bind the headers of the request made with it).
+   */
   contentType?: string
 }
 

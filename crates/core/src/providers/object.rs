@@ -39,7 +39,7 @@ use bytes::Bytes;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
 use object_store::path::Path;
-use object_store::signer::Signer;
+use object_store::signer::{Method, Signer, Url};
 use object_store::{
   BackoffConfig, ClientOptions, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
   WriteMultipart,
@@ -59,13 +59,28 @@ use crate::provider::{
 use crate::stream::{ByteRange, Reader, Writer};
 
 /// What the provider needs from a store: the object API, raw paginated listing (for one-key
-/// existence checks), signing, and a delete conditional on the ETag (patched object_store, see
-/// vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it;
+/// existence checks), signing (Azure's with signed response overrides), and a delete conditional
+/// on the ETag (patched object_store, see vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it;
 /// `GoogleCloudStorage` checks the ETag on a HEAD first.
 #[async_trait]
 pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {
   /// Deletes `location` only while its ETag is `etag` (`Precondition` otherwise).
   async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()>;
+
+  /// A signed URL that fixes `headers` ([`metadata::signed_url_options`]: signed query
+  /// parameters and a signed `Content-Type`, as S3 and GCS sign them).
+  async fn signed_url_with_headers(
+    &self,
+    method: Method,
+    location: &Path,
+    expires_in: Duration,
+    headers: &crate::metadata::SignedHeaders,
+  ) -> object_store::Result<Url> {
+    let options = metadata::signed_url_options(headers)?;
+    self
+      .signed_url_opts(method, location, expires_in, &options)
+      .await
+  }
 }
 
 #[async_trait]
@@ -79,6 +94,16 @@ impl ObjectBackend for object_store::aws::AmazonS3 {
 impl ObjectBackend for object_store::azure::MicrosoftAzure {
   async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
     object_store::azure::MicrosoftAzure::delete_if_match(self, location, etag).await
+  }
+
+  async fn signed_url_with_headers(
+    &self,
+    method: Method,
+    location: &Path,
+    expires_in: Duration,
+    headers: &crate::metadata::SignedHeaders,
+  ) -> object_store::Result<Url> {
+    metadata::sign_azure(self, method, location, expires_in, headers).await
   }
 }
 

@@ -164,6 +164,14 @@ pub mod authority_hosts {
     pub const AZURE_PUBLIC_CLOUD: &str = "https://login.microsoftonline.com";
 }
 
+/// STOWAGE PATCH: the response header overrides a SAS can sign: a GET through it answers with
+/// this `Content-Type` (`rsct`) and `Content-Disposition` (`rscd`) instead of the blob's own.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct SasResponseHeaders<'a> {
+    pub(crate) content_type: Option<&'a str>,
+    pub(crate) content_disposition: Option<&'a str>,
+}
+
 pub(crate) struct AzureSigner {
     signing_key: AzureAccessKey,
     start: DateTime<Utc>,
@@ -195,7 +203,19 @@ impl AzureSigner {
         method: &Method,
         url: &mut Url,
     ) -> crate::Result<()> {
-        let (str_to_sign, query_pairs) = match &self.delegation_key {
+        self.sign_with_response_headers(crypto, method, url, &SasResponseHeaders::default())
+    }
+
+    /// STOWAGE PATCH: [`Self::sign`] with the SAS's response header overrides (`rsct`, `rscd`)
+    /// in the string to sign and in the query.
+    pub(crate) fn sign_with_response_headers(
+        &self,
+        crypto: &dyn CryptoProvider,
+        method: &Method,
+        url: &mut Url,
+        response: &SasResponseHeaders<'_>,
+    ) -> crate::Result<()> {
+        let (str_to_sign, mut query_pairs) = match &self.delegation_key {
             Some(delegation_key) => string_to_sign_user_delegation_sas(
                 url,
                 method,
@@ -203,9 +223,23 @@ impl AzureSigner {
                 &self.start,
                 &self.end,
                 delegation_key,
+                response,
             ),
-            None => string_to_sign_service_sas(url, method, &self.account, &self.start, &self.end),
+            None => string_to_sign_service_sas(
+                url,
+                method,
+                &self.account,
+                &self.start,
+                &self.end,
+                response,
+            ),
         };
+        if let Some(content_type) = response.content_type {
+            query_pairs.insert("rsct", content_type.to_string());
+        }
+        if let Some(content_disposition) = response.content_disposition {
+            query_pairs.insert("rscd", content_disposition.to_string());
+        }
         let mut ctx = crypto.hmac(DigestAlgorithm::Sha256, &self.signing_key.0)?;
         ctx.update(str_to_sign.as_bytes());
         let auth = ctx.finish()?;
@@ -434,6 +468,7 @@ fn string_to_sign_service_sas(
     account: &str,
     start: &DateTime<Utc>,
     end: &DateTime<Utc>,
+    response: &SasResponseHeaders<'_>, // STOWAGE PATCH: signed rsct / rscd
 ) -> (String, HashMap<&'static str, String>) {
     let (signed_resource, signed_permissions, signed_start, signed_expiry, canonicalized_resource) =
         string_to_sign_sas(u, method, account, start, end);
@@ -452,10 +487,10 @@ fn string_to_sign_service_sas(
         "",                              // signed snapshot time
         "",                              // signed encryption scope
         "",                              // rscc - response header: Cache-Control
-        "",                              // rscd - response header: Content-Disposition
+        response.content_disposition.unwrap_or_default(), // rscd - response header: Content-Disposition
         "",                              // rsce - response header: Content-Encoding
         "",                              // rscl - response header: Content-Language
-        "",                              // rsct - response header: Content-Type
+        response.content_type.unwrap_or_default(), // rsct - response header: Content-Type
     );
 
     let mut pairs = HashMap::new();
@@ -478,6 +513,7 @@ fn string_to_sign_user_delegation_sas(
     start: &DateTime<Utc>,
     end: &DateTime<Utc>,
     delegation_key: &UserDelegationKey,
+    response: &SasResponseHeaders<'_>, // STOWAGE PATCH: signed rsct / rscd
 ) -> (String, HashMap<&'static str, String>) {
     let (signed_resource, signed_permissions, signed_start, signed_expiry, canonicalized_resource) =
         string_to_sign_sas(u, method, account, start, end);
@@ -504,10 +540,10 @@ fn string_to_sign_user_delegation_sas(
         "",                              // signed snapshot time
         "",                              // signed encryption scope
         "",                              // rscc - response header: Cache-Control
-        "",                              // rscd - response header: Content-Disposition
+        response.content_disposition.unwrap_or_default(), // rscd - response header: Content-Disposition
         "",                              // rsce - response header: Content-Encoding
         "",                              // rscl - response header: Content-Language
-        "",                              // rsct - response header: Content-Type
+        response.content_type.unwrap_or_default(), // rsct - response header: Content-Type
     );
 
     let mut pairs = HashMap::new();

@@ -75,6 +75,33 @@ impl MicrosoftAzure {
         self.client.delete_if_match_request(location, etag).await
     }
 
+    /// STOWAGE PATCH: [`Signer::signed_url`] with the service SAS's response header overrides:
+    /// a GET through the URL answers with `content_type` (`rsct`) and `content_disposition`
+    /// (`rscd`), both signed, instead of the blob's own headers. Neither binds a PUT's headers.
+    pub async fn signed_url_with_response_headers(
+        &self,
+        method: Method,
+        path: &Path,
+        expires_in: Duration,
+        content_type: Option<&str>,
+        content_disposition: Option<&str>,
+    ) -> Result<Url> {
+        if self.client.config().encryption_headers.is_enabled() {
+            return Err(crate::Error::NotSupported {
+                source: "Azure signed URLs cannot be used with customer-provided keys because CPK values must be supplied as request headers".into(),
+            });
+        }
+        let response = credential::SasResponseHeaders {
+            content_type,
+            content_disposition,
+        };
+        let crypto = crypto_provider(self.client.crypto())?;
+        let mut url = self.path_url(path);
+        let signer = self.client.signer(expires_in).await?;
+        signer.sign_with_response_headers(crypto, &method, &mut url, &response)?;
+        Ok(url)
+    }
+
     /// Returns the [`AzureCredentialProvider`] used by [`MicrosoftAzure`]
     pub fn credentials(&self) -> &AzureCredentialProvider {
         &self.client.config().credentials

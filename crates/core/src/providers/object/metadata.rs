@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use bytes::Bytes;
-use object_store::signer::{HeaderName, HeaderValue, Method, SignedUrlOptions};
+use object_store::signer::{HeaderName, HeaderValue, Method, SignedUrlOptions, Url};
 use object_store::{
   Attribute, AttributeValue, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutMode,
   PutMultipartOptions, PutOptions, PutPayload, UpdateVersion,
@@ -164,9 +164,7 @@ impl ObjectStoreProvider {
     }
   }
 
-  /// A signed URL that fixes `headers`: S3 signs `response-content-type` /
-  /// `response-content-disposition` into a GET's query and binds a PUT's `Content-Type` header.
-  /// Azure's SAS, as object_store signs it, can do neither: `ENOTSUP` there.
+  /// A signed URL that fixes `headers` ([`ObjectBackend::signed_url_with_headers`]).
   pub(super) async fn sign_with(
     &self,
     path: &StoragePath,
@@ -178,31 +176,13 @@ impl ObjectStoreProvider {
       return Err(Error::of(ErrorKind::IsADirectory));
     }
     let location = self.object(&self.full(path.key()))?;
-    let mut options = SignedUrlOptions::new();
-    let query = [
-      ("response-content-type", &headers.response_content_type),
-      (
-        "response-content-disposition",
-        &headers.response_content_disposition,
-      ),
-    ];
-    for (name, value) in query {
-      if let Some(value) = value {
-        options = options.with_query([(name, value.as_str())]);
-      }
-    }
-    if let Some(content_type) = &headers.content_type {
-      let value = HeaderValue::from_str(content_type)
-        .map_err(|e| Error::new(ErrorKind::InvalidInput, e.to_string()))?;
-      options = options.with_signed_header(HeaderName::from_static("content-type"), value);
-    }
     let method = match method {
       SignedMethod::Get => Method::GET,
       SignedMethod::Put => Method::PUT,
     };
     let signed = self
       .store
-      .signed_url_opts(method, &location, expires_in, &options);
+      .signed_url_with_headers(method, &location, expires_in, headers);
     Ok(signed.await.map_err(|e| self.err(e))?.to_string())
   }
 
@@ -231,4 +211,58 @@ impl ObjectStoreProvider {
     let written = self.write_with(dst, data, &options).await;
     written.map_err(|e| e.with_path(dst.as_str()))
   }
+}
+
+/// S3 and GCS: `response-content-type` / `response-content-disposition` signed into a GET's
+/// query, a PUT's `Content-Type` a signed header the upload must send.
+pub(super) fn signed_url_options(
+  headers: &SignedHeaders,
+) -> object_store::Result<SignedUrlOptions> {
+  let mut options = SignedUrlOptions::new();
+  let query = [
+    ("response-content-type", &headers.response_content_type),
+    (
+      "response-content-disposition",
+      &headers.response_content_disposition,
+    ),
+  ];
+  for (name, value) in query {
+    if let Some(value) = value {
+      options = options.with_query([(name, value.as_str())]);
+    }
+  }
+  if let Some(content_type) = &headers.content_type {
+    // Validated as printable ASCII before (`SignedHeaders::validated`).
+    let value = HeaderValue::from_str(content_type).map_err(|e| object_store::Error::Generic {
+      store: "signer",
+      source: Box::new(e),
+    })?;
+    options = options.with_signed_header(HeaderName::from_static("content-type"), value);
+  }
+  Ok(options)
+}
+
+/// Azure: the service SAS signs `rsct` / `rscd`, the response header overrides of a GET (patched
+/// object_store, PATCHES.md 5). A SAS cannot bind the headers of the request made with it, so a
+/// PUT bound to a content type is `ENOTSUP` (README, "Signed URLs").
+pub(super) async fn sign_azure(
+  store: &object_store::azure::MicrosoftAzure,
+  method: Method,
+  location: &object_store::path::Path,
+  expires_in: Duration,
+  headers: &SignedHeaders,
+) -> object_store::Result<Url> {
+  if headers.content_type.is_some() {
+    return Err(object_store::Error::NotSupported {
+      source: "an Azure SAS cannot bind the Content-Type of an upload".into(),
+    });
+  }
+  let signed = store.signed_url_with_response_headers(
+    method,
+    location,
+    expires_in,
+    headers.response_content_type.as_deref(),
+    headers.response_content_disposition.as_deref(),
+  );
+  signed.await
 }
