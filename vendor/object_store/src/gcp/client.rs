@@ -154,8 +154,22 @@ pub(crate) struct GoogleCloudStorageConfig {
 }
 
 impl GoogleCloudStorageConfig {
+    /// STOWAGE PATCH: each segment of the object name is percent-encoded (all but unreserved
+    /// characters; `/` stays), as Google's own libraries do for signed URLs. Upstream put the
+    /// name in raw, so a `#` or `?` ended the path (the URL named another object) and a `%`
+    /// made it malformed; the V4 signature covers the encoded path (`url.path()`).
     pub(crate) fn path_url(&self, path: &Path) -> String {
-        format!("{}/{}/{}", self.base_url, self.bucket_name, path)
+        const SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+            .remove(b'-')
+            .remove(b'.')
+            .remove(b'_')
+            .remove(b'~');
+        let encoded: Vec<String> = path
+            .as_ref()
+            .split('/')
+            .map(|segment| percent_encoding::utf8_percent_encode(segment, SEGMENT).to_string())
+            .collect();
+        format!("{}/{}/{}", self.base_url, self.bucket_name, encoded.join("/"))
     }
 
     pub(crate) async fn get_credential(&self) -> Result<Option<Arc<GcpCredential>>> {
