@@ -82,9 +82,10 @@ async function copy(base, req, res, { bucket, key }) {
   const source = decodeURIComponent(String(req.headers['x-goog-copy-source']).replace(/^\//, ''));
   const slash = source.indexOf('/');
   const [fromBucket, fromKey] = [source.slice(0, slash), source.slice(slash + 1)];
+  const query = generationQuery(req).slice(1);
   const path =
     `/storage/v1/b/${encodeURIComponent(fromBucket)}/o/${encodeURIComponent(fromKey)}` +
-    `/copyTo/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(key)}?${generationQuery(req).slice(1)}`;
+    `/copyTo/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(key)}${query ? `?${query}` : ''}`;
   await answerUpload(res, await upstreamCall(base, 'POST', path, {}, undefined));
 }
 
