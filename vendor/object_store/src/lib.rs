@@ -1189,7 +1189,7 @@ pub trait ObjectStore: std::fmt::Display + Send + Sync + Debug + 'static {
     /// # #[async_trait]
     /// # impl ObjectStore for ExampleStore {
     /// #     async fn put_opts(&self, _: &Path, _: PutPayload, _: PutOptions) -> Result<PutResult> {
-    /// #         todo!()
+    /// #         unreachable!("the example shows delete_stream only")
     /// #     }
     /// #
     /// #     async fn put_multipart_opts(
@@ -1197,11 +1197,11 @@ pub trait ObjectStore: std::fmt::Display + Send + Sync + Debug + 'static {
     /// #         _: &Path,
     /// #         _: PutMultipartOptions,
     /// #     ) -> Result<Box<dyn MultipartUpload>> {
-    /// #         todo!()
+    /// #         unreachable!("the example shows delete_stream only")
     /// #     }
     /// #
     /// #     async fn get_opts(&self, _: &Path, _: GetOptions) -> Result<GetResult> {
-    /// #         todo!()
+    /// #         unreachable!("the example shows delete_stream only")
     /// #     }
     /// #
     /// fn delete_stream(
@@ -1223,15 +1223,15 @@ pub trait ObjectStore: std::fmt::Display + Send + Sync + Debug + 'static {
     /// }
     /// #
     /// #     fn list(&self, _: Option<&Path>) -> BoxStream<'static, Result<ObjectMeta>> {
-    /// #         todo!()
+    /// #         unreachable!("the example shows delete_stream only")
     /// #     }
     /// #
     /// #     async fn list_with_delimiter(&self, _: Option<&Path>) -> Result<ListResult> {
-    /// #         todo!()
+    /// #         unreachable!("the example shows delete_stream only")
     /// #     }
     /// #
     /// #     async fn copy_opts(&self, _: &Path, _: &Path, _: CopyOptions) -> Result<()> {
-    /// #         todo!()
+    /// #         unreachable!("the example shows delete_stream only")
     /// #     }
     /// # }
     /// #

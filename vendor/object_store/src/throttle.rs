@@ -275,7 +275,7 @@ fn throttle_get(result: GetResult, wait_get_per_byte: Duration) -> GetResult {
     let s = match result.payload {
         GetResultPayload::Stream(s) => s,
         #[cfg(all(feature = "fs", not(target_arch = "wasm32")))]
-        GetResultPayload::File(_, _) => unimplemented!(),
+        GetResultPayload::File(_, _) => unreachable!("a throttled store streams"),
     };
 
     let stream = throttle_stream(s, move |bytes| {
@@ -615,7 +615,7 @@ mod tests {
             // need to consume bytes to provoke sleep times
             let s = match res.unwrap().payload {
                 GetResultPayload::Stream(s) => s,
-                GetResultPayload::File(_, _) => unimplemented!(),
+                GetResultPayload::File(_, _) => unreachable!("a throttled store streams"),
             };
 
             s.map_ok(|b| bytes::BytesMut::from(&b[..]))

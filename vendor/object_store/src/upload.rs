@@ -57,7 +57,7 @@ pub trait MultipartUpload: Send + std::fmt::Debug {
     /// #
     /// # async fn test() {
     /// #
-    /// let mut upload: Box<&dyn MultipartUpload> = todo!();
+    /// let mut upload: Box<&dyn MultipartUpload> = unreachable!("an upload from put_multipart");
     /// let p1 = upload.put_part(vec![0; 10 * 1024 * 1024].into());
     /// let p2 = upload.put_part(vec![1; 10 * 1024 * 1024].into());
     /// futures_util::future::try_join(p1, p2).await.unwrap();
@@ -302,7 +302,7 @@ mod tests {
         }
 
         async fn abort(&mut self) -> Result<()> {
-            unimplemented!()
+            unreachable!("the test never aborts")
         }
     }
 
