@@ -876,10 +876,7 @@ impl Provider for ObjectStoreProvider {
     expires_in: Duration,
     headers: &crate::metadata::SignedHeaders,
   ) -> Result<String> {
-    match headers.is_empty() {
-      true => self.sign(path, method, expires_in).await,
-      false => self.sign_with(path, method, expires_in, headers).await,
-    }
+    self.sign_with(path, method, expires_in, headers).await
   }
 
   /// Streams with a condition are buffered and written in one conditional PUT on finish.
@@ -915,7 +912,8 @@ impl Provider for ObjectStoreProvider {
     method: SignedMethod,
     expires_in: Duration,
   ) -> Result<String> {
-    self.sign(path, method, expires_in).await
+    let plain = crate::metadata::SignedHeaders::default();
+    self.sign_with(path, method, expires_in, &plain).await
   }
 
   async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {

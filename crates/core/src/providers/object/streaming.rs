@@ -7,13 +7,11 @@
 //! failed part, or when the writer is dropped unfinished.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
 use futures::stream::{BoxStream, StreamExt};
 use object_store::path::Path;
-use object_store::signer::Method;
 use object_store::{
   Attributes, GetOptions, GetRange, MultipartUpload, PutMultipartOptions, PutOptions, PutPayload,
   WriteMultipart,
@@ -24,7 +22,6 @@ use tokio::task::JoinHandle;
 use super::{ErrorContext, MultipartSettings, ObjectBackend, ObjectStoreProvider, WriteChecks};
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::StoragePath;
-use crate::provider::SignedMethod;
 use crate::stream::{ByteRange, ReadStream, Reader, WriteStream, Writer};
 
 impl ObjectStoreProvider {
@@ -97,28 +94,6 @@ impl ObjectStoreProvider {
       full,
       attributes,
     }))
-  }
-
-  pub(super) async fn sign(
-    &self,
-    path: &StoragePath,
-    method: SignedMethod,
-    expires_in: Duration,
-  ) -> Result<String> {
-    if path.is_root() {
-      return Err(Error::of(ErrorKind::IsADirectory));
-    }
-    let location = self.object(&self.full(path.key()))?;
-    let method = match method {
-      SignedMethod::Get => Method::GET,
-      SignedMethod::Put => Method::PUT,
-    };
-    let url = self
-      .store
-      .signed_url(method, &location, expires_in)
-      .await
-      .map_err(|e| self.err(e))?;
-    Ok(url.to_string())
   }
 }
 
