@@ -40,7 +40,8 @@ async function logsOf(fn: () => Promise<unknown>): Promise<string> {
 
 const moto = motoOptions();
 (moto ? describe : describe.skip)('S3 endpoint with user:password (moto)', () => {
-  const endpoint = moto!.endpoint!.replace('://', `://user:${PASSWORD}@`);
+  // describe.skip still runs this body: without the server there is no endpoint to rewrite.
+  const endpoint = moto?.endpoint?.replace('://', `://user:${PASSWORD}@`) ?? '';
   it('works, and no message, stack, log event or signed URL carries the password', async () => {
     const provider = new S3StorageProvider({ ...moto!, endpoint });
     const dir = uniqueName('userinfo');
