@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { StorageService } from 'stowage/nest';
+import { scheduledJobsOff } from '../schedule';
 
 export interface CleanupResult {
   deleted: string[];
@@ -26,7 +27,7 @@ export class FileCleanupService {
     return [...this.marked];
   }
 
-  @Cron(CronExpression.EVERY_10_MINUTES)
+  @Cron(CronExpression.EVERY_10_MINUTES, { disabled: scheduledJobsOff() })
   async deleteMarkedFiles(): Promise<CleanupResult> {
     const result: CleanupResult = { deleted: [], failed: [] };
     for (const path of [...this.marked]) {

@@ -3,6 +3,7 @@ import { ConfigService } from '@nestjs/config';
 import { Cron, CronExpression } from '@nestjs/schedule';
 import { StorageService } from 'stowage/nest';
 import { safeName } from '../names';
+import { scheduledJobsOff } from '../schedule';
 
 export const SEGMENTS_ROOT = 'replay-segments';
 /** Segment files written by the media server: `segment-<n>.ts` or `.m4s`. */
@@ -60,7 +61,7 @@ export class ReplaySegmentsService {
   }
 
   /** Every 5 minutes: delete segments older than the retention (20 minutes) in every session. */
-  @Cron(CronExpression.EVERY_5_MINUTES)
+  @Cron(CronExpression.EVERY_5_MINUTES, { disabled: scheduledJobsOff() })
   async deleteOldSegments(): Promise<{ sessions: number; deleted: number }> {
     const olderThan = new Date(Date.now() - this.retentionMs);
     let sessions = 0;
