@@ -1,6 +1,7 @@
 //! Stowage core: one storage contract (SPEC.md's ten operations) over the local filesystem,
 //! memory, S3, Azure Blob and Google Cloud Storage. No Node.js in here: the napi binding sits on top.
 
+pub mod both_ends;
 pub mod cancel;
 pub mod checksum;
 pub mod config;
@@ -9,7 +10,6 @@ pub mod error;
 mod files;
 pub mod inline;
 pub mod listing;
-pub mod meet;
 pub mod metadata;
 pub(crate) mod metadata_ops;
 pub mod names;

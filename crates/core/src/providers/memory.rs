@@ -17,8 +17,8 @@ use crate::provider::{
   DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, OldFileReport, Provider,
 };
 
-mod extended;
 mod metadata;
+mod paged;
 
 use self::metadata::Stored;
 use crate::metadata::{FileDetails, WriteOptions};
@@ -99,6 +99,37 @@ fn check_parents(nodes: &BTreeMap<String, Node>, key: &str) -> Result<()> {
       None => return Err(fail(ErrorKind::NotFound)),
     }
   }
+  Ok(())
+}
+
+/// Copies `src` to `dst` (a new mtime), or with `moving` moves it (mtime kept).
+fn copy(
+  nodes: &mut BTreeMap<String, Node>,
+  src: &StoragePath,
+  dst: &StoragePath,
+  moving: bool,
+) -> Result<()> {
+  let (data, mtime, meta) = match nodes.get(src.key()) {
+    Some(Node::File { data, mtime, meta }) => (data.clone(), *mtime, meta.clone()),
+    Some(Node::Dir) => return Err(fail(ErrorKind::IsADirectory)),
+    None if src.is_root() => return Err(fail(ErrorKind::IsADirectory)),
+    None => {
+      check_parents(nodes, src.key())?;
+      return Err(fail(ErrorKind::NotFound));
+    }
+  };
+  if kind_at(nodes, dst.key()) == Some(true) {
+    return Err(fail(ErrorKind::IsADirectory).with_path(dst.as_str()));
+  }
+  make_parents(nodes, dst.key()).map_err(|e| e.with_path(dst.as_str()))?;
+  // A copy is a new version with the source's metadata; a move keeps the file as it was.
+  let (mtime, meta) = if moving {
+    nodes.remove(src.key());
+    (mtime, meta)
+  } else {
+    (SystemTime::now(), meta.renewed())
+  };
+  nodes.insert(dst.key().to_string(), Node::File { data, mtime, meta });
   Ok(())
 }
 
@@ -273,15 +304,15 @@ impl Provider for MemoryProvider {
   }
 
   async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    extended::copy(&mut self.nodes.write().unwrap(), src, dst, false)
+    copy(&mut self.nodes.write().unwrap(), src, dst, false)
   }
 
   async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    extended::copy(&mut self.nodes.write().unwrap(), src, dst, true)
+    copy(&mut self.nodes.write().unwrap(), src, dst, true)
   }
 
   async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
-    extended::lister(self.nodes.clone(), path, recursive)
+    paged::lister(self.nodes.clone(), path, recursive)
   }
 
   async fn delete_old_files(
@@ -292,6 +323,6 @@ impl Provider for MemoryProvider {
     cancel: &Cancel,
     report: &OldFileReport,
   ) -> Result<Option<u32>> {
-    extended::delete_old(&self.nodes, dir, older_than, recursive, cancel, report).map(Some)
+    paged::delete_old(&self.nodes, dir, older_than, recursive, cancel, report).map(Some)
   }
 }

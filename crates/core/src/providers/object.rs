@@ -22,9 +22,10 @@
 
 mod aged;
 mod checks;
+mod copy;
 mod error;
-mod extended;
 mod foreign;
+mod listing;
 mod metadata;
 mod persist;
 mod streaming;
