@@ -1,5 +1,5 @@
 //! The facade's operations that take or give metadata: writes and copies with headers, metadata
-//! and conditions, the stat with ETag and headers, and the conditional delete. Options are
+//! and conditions, the stat with ETag and headers, the conditional delete, and signed URLs. Options are
 //! validated here once, so every provider refuses the same input.
 
 use std::time::Duration;
@@ -10,7 +10,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::metadata::{FileDetails, SignedHeaders, WriteOptions};
 use crate::provider::{FileStats, SignedMethod};
 use crate::storage::{Op, Storage, WRITE_FILE};
-use crate::stream::MAX_SIGNED_URL_EXPIRY;
 
 const GET_FILE_STATS: Op = Op {
   name: "getFileStats",
@@ -34,7 +33,32 @@ const GET_SIGNED_URL: Op = Op {
   failed: "Failed to sign a URL for",
 };
 
+/// Longest lifetime of a signed URL: S3 refuses more than 7 days.
+pub const MAX_SIGNED_URL_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
+
 impl Storage {
+  /// A URL that lets its holder `GET` or `PUT` the file at `path` for `expires_in` (at most
+  /// seven days), without credentials. `ENOTSUP` on LOCAL and MEMORY. Signing makes no request:
+  /// a URL for a missing file is fine (a `PUT` creates it).
+  pub async fn signed_url(
+    &self,
+    path: &str,
+    method: SignedMethod,
+    expires_in: Duration,
+  ) -> Result<String> {
+    self
+      .run(&GET_SIGNED_URL, path, |p, at| async move {
+        if expires_in.is_zero() || expires_in > MAX_SIGNED_URL_EXPIRY {
+          return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "expiresIn must be between 1 second and 7 days",
+          ));
+        }
+        p.signed_url(&at, method, expires_in).await
+      })
+      .await
+  }
+
   /// [`Storage::signed_url`] that also fixes the response headers of a GET or the content type
   /// of a PUT (S3; `ENOTSUP` where the provider cannot sign them).
   pub async fn signed_url_with(

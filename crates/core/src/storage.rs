@@ -1,5 +1,7 @@
 //! The facade: validates paths once, calls the provider, attaches error context, logs, and owns
-//! the semantics that are the same on every provider (sorting, filtering, retention).
+//! the semantics that are the same on every provider (sorting, filtering, retention). Its other
+//! operations are in `storage_streams.rs`, `metadata_ops.rs`, `files.rs` and `retention.rs`;
+//! nothing of the provider contract (`provider.rs`, `listing.rs`, `stream.rs`) imports from them.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,6 +10,7 @@ use std::time::SystemTime;
 use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::listing::{ListEntry, Lister};
 use crate::names::{Listed, NameBuf, NameList, NamePieces};
 use crate::path::StoragePath;
 use crate::provider::{DeleteDirectoryOptions, FileStats, ListDetail, Provider};
@@ -268,6 +271,63 @@ impl Storage {
         Err(e)
       }
     }
+  }
+}
+
+const LIST: Op = Op {
+  name: "list",
+  done: None,
+  failed: "Failed to list",
+};
+
+/// A listing with the facade's error context and logging on every page.
+pub struct Listing {
+  inner: Box<dyn Lister>,
+  path: String,
+  provider: &'static str,
+}
+
+impl Listing {
+  /// The next page, or `None` once done. Errors carry `operation: "list"` and the listed path.
+  pub async fn next_page(&mut self) -> Result<Option<Vec<ListEntry>>> {
+    self.inner.next_page().await.map_err(|e| {
+      let e = e.with_context(LIST.name, &self.path, self.provider);
+      let what = format_args!("{} {}", LIST.failed, self.path);
+      log_failure(LIST.name, self.provider, &self.path, &e, what);
+      e
+    })
+  }
+}
+
+impl Storage {
+  /// The entries under `dir` (with `recursive`, its whole tree), page by page.
+  pub async fn list(&self, dir: &str, recursive: bool) -> Result<Listing> {
+    let inner = self
+      .run(&LIST, dir, |p, dir| async move {
+        p.lister(&dir, recursive).await
+      })
+      .await?;
+    Ok(Listing {
+      inner,
+      path: dir.to_string(),
+      provider: self.provider_name(),
+    })
+  }
+
+  /// Every file and directory under `dir`, at any depth: paths relative to `dir`, `/`-separated,
+  /// sorted (byte order).
+  pub async fn list_files_recursive(&self, dir: &str) -> Result<Vec<String>> {
+    self
+      .run(&LIST_FILES, dir, |p, dir| async move {
+        let mut lister = p.lister(&dir, true).await?;
+        let mut paths = Vec::new();
+        while let Some(page) = lister.next_page().await? {
+          paths.extend(page.into_iter().map(|e| e.path));
+        }
+        paths.sort_unstable();
+        Ok(paths)
+      })
+      .await
   }
 }
 
