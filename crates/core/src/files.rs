@@ -84,11 +84,12 @@ impl Storage {
           return Err(Error::of(ErrorKind::IsADirectory));
         }
         let mut hasher = Hasher::new(algorithm);
-        match p
-          .open_read(&path, ByteRange::default(), CHECKSUM_CHUNK_SIZE)
-          .await?
-        {
-          Some(mut reader) => {
+        match p.capabilities().streaming {
+          Some(streaming) => {
+            let whole = ByteRange::default();
+            let mut reader = streaming
+              .open_read(&path, whole, CHECKSUM_CHUNK_SIZE)
+              .await?;
             while let Some(chunk) = reader.next_chunk().await? {
               hasher.update(&chunk);
             }

@@ -3,6 +3,7 @@
 
 pub mod both_ends;
 pub mod cancel;
+pub mod capabilities;
 pub mod checksum;
 pub mod config;
 pub mod copy;
@@ -33,7 +34,7 @@ pub use metadata::{Condition, FileDetails, FileMetadata, WriteOptions};
 pub use names::{kept_order, Listed, NameBuf, NameList, NamePieces};
 pub use path::{PathRules, StoragePath};
 pub use provider::{
-  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
+  Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
 };
 pub use providers::azure::AzureOptions;
 pub use providers::gcs::GcsOptions;

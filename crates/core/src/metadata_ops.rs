@@ -54,7 +54,8 @@ impl Storage {
             "expiresIn must be between 1 second and 7 days",
           ));
         }
-        p.signed_url(&at, method, expires_in).await
+        p.signed_url(&at, method, expires_in, &SignedHeaders::default())
+          .await
       })
       .await
   }
@@ -91,7 +92,7 @@ impl Storage {
             ErrorKind::InvalidInput,
             "responseContentType and responseContentDisposition are for GET",
           )),
-          _ => p.signed_url_with(&at, method, expires_in, &headers).await,
+          _ => p.signed_url(&at, method, expires_in, &headers).await,
         }
       })
       .await

@@ -9,6 +9,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use crate::cancel::Cancel;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::{ListEntry, Lister};
 use crate::names::{Listed, NameBuf, NameList, NamePieces};
@@ -96,9 +97,9 @@ impl Storage {
     &self.provider
   }
 
-  /// See [`Provider::runs_inline`].
+  /// See [`crate::Capabilities::runs_inline`].
   pub fn runs_inline(&self) -> bool {
-    self.provider.runs_inline()
+    self.provider.capabilities().runs_inline
   }
 
   /// `LOCAL`, `MEMORY`, `S3` or `AZURE_BLOB`.
@@ -131,7 +132,7 @@ impl Storage {
             "refusing to delete the storage root",
           ));
         }
-        p.delete_directory(&path, options).await
+        p.delete_directory(&path, options, &Cancel::default()).await
       })
       .await
   }
@@ -173,7 +174,10 @@ impl Storage {
   pub async fn list_names_in_pieces(&self, path: &str, pieces: NamePieces) -> Result<Listed> {
     self
       .run(&LIST_FILES, path, |p, path| async move {
-        if let Some(mut names) = p.list_names(&path, NameBuf::with_pieces(pieces)).await? {
+        if let Some(listing) = p.capabilities().name_listing {
+          let mut names = listing
+            .list_names(&path, NameBuf::with_pieces(pieces))
+            .await?;
           if names.sent() == 0 {
             return Ok(Listed::Sorted(names.sorted()));
           }
@@ -211,8 +215,7 @@ impl Storage {
         if path.is_root() {
           return Err(Error::of(ErrorKind::IsADirectory));
         }
-        p.write_file_with(&path, data, &crate::metadata::WriteOptions::default())
-          .await
+        p.write_file(&path, data).await
       })
       .await
   }

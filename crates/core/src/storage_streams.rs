@@ -83,8 +83,10 @@ pub(crate) async fn writer_at(
   if at.is_root() {
     return Err(Error::of(ErrorKind::IsADirectory));
   }
-  if let Some(writer) = provider.open_write_with(&at, &options).await? {
-    return Ok(writer);
+  if let Some(streaming) = provider.capabilities().streaming {
+    if streaming.streams_with(&options) {
+      return streaming.open_write(&at, &options).await;
+    }
   }
   if provider.directory_exists(&at).await? {
     return Err(Error::of(ErrorKind::IsADirectory));
@@ -213,8 +215,8 @@ impl Storage {
         if at.is_root() {
           return Err(Error::of(ErrorKind::IsADirectory));
         }
-        if let Some(reader) = p.open_read(&at, range, chunk_size).await? {
-          return Ok(reader);
+        if let Some(streaming) = p.capabilities().streaming {
+          return streaming.open_read(&at, range, chunk_size).await;
         }
         let data = provider.read_file(&at).await?;
         let data = slice(data, range);

@@ -14,7 +14,8 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
 use crate::path::{PathRules, StoragePath};
 use crate::provider::{
-  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, OldFileReport, Provider,
+  Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Metadata, OldFileReport,
+  OldFiles, Provider,
 };
 
 mod metadata;
@@ -143,8 +144,13 @@ impl Provider for MemoryProvider {
     &PathRules::Keyed
   }
 
-  fn runs_inline(&self) -> bool {
-    true
+  fn capabilities(&self) -> Capabilities<'_> {
+    Capabilities {
+      runs_inline: true,
+      metadata: Some(self),
+      old_files: Some(self),
+      ..Capabilities::default()
+    }
   }
 
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
@@ -172,6 +178,7 @@ impl Provider for MemoryProvider {
     &self,
     path: &StoragePath,
     options: DeleteDirectoryOptions,
+    _cancel: &Cancel,
   ) -> Result<()> {
     let key = path.key();
     let mut nodes = self.nodes.write().unwrap();
@@ -274,6 +281,21 @@ impl Provider for MemoryProvider {
       .await
   }
 
+  async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    copy(&mut self.nodes.write().unwrap(), src, dst, false)
+  }
+
+  async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    copy(&mut self.nodes.write().unwrap(), src, dst, true)
+  }
+
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
+    paged::lister(self.nodes.clone(), path, recursive)
+  }
+}
+
+#[async_trait]
+impl Metadata for MemoryProvider {
   async fn write_file_with(
     &self,
     path: &StoragePath,
@@ -302,19 +324,10 @@ impl Provider for MemoryProvider {
   async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
     metadata::delete_if_match(&mut self.nodes.write().unwrap(), path, etag)
   }
+}
 
-  async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    copy(&mut self.nodes.write().unwrap(), src, dst, false)
-  }
-
-  async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    copy(&mut self.nodes.write().unwrap(), src, dst, true)
-  }
-
-  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
-    paged::lister(self.nodes.clone(), path, recursive)
-  }
-
+#[async_trait]
+impl OldFiles for MemoryProvider {
   async fn delete_old_files(
     &self,
     dir: &StoragePath,
@@ -322,7 +335,7 @@ impl Provider for MemoryProvider {
     recursive: bool,
     cancel: &Cancel,
     report: &OldFileReport,
-  ) -> Result<Option<u32>> {
-    paged::delete_old(&self.nodes, dir, older_than, recursive, cancel, report).map(Some)
+  ) -> Result<u32> {
+    paged::delete_old(&self.nodes, dir, older_than, recursive, cancel, report)
   }
 }

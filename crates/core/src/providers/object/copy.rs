@@ -5,9 +5,8 @@
 use object_store::ObjectStoreExt;
 
 use super::ObjectStoreProvider;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::path::StoragePath;
-use crate::provider::Provider;
 use crate::stream::{pump, ByteRange, DEFAULT_CHUNK_SIZE};
 
 impl ObjectStoreProvider {
@@ -38,10 +37,8 @@ impl ObjectStoreProvider {
     // The copy keeps the source's headers and metadata, as a server-side copy does.
     let (_, details) = self.details(src).await?;
     let writer = self.stream_write_with(dst, super::metadata::attributes(&details.metadata));
-    let reader = self.open_read(src, ByteRange::default(), DEFAULT_CHUNK_SIZE);
-    let (Some(mut reader), mut writer) = (reader.await?, writer.await?) else {
-      return Err(Error::new(ErrorKind::Io, "streaming is not available"));
-    };
+    let reader = self.stream_read(src, ByteRange::default(), DEFAULT_CHUNK_SIZE);
+    let (mut reader, mut writer) = (reader.await?, writer.await?);
     pump(reader.as_mut(), writer.as_mut()).await
   }
 
