@@ -14,7 +14,7 @@ const READ_RANGE: Op = Op {
   done: None,
   failed: "Failed to read file",
 };
-const COPY_FILE: Op = Op {
+pub(crate) const COPY_FILE: Op = Op {
   name: "copyFile",
   done: Some("File copied"),
   failed: "Failed to copy file",

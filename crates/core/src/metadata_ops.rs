@@ -1,31 +1,16 @@
 //! The facade's operations that take or give metadata: writes and copies with headers, metadata
-//! and conditions, the stat with ETag and headers, the conditional delete, and signed URLs. Options are
-//! validated here once, so every provider refuses the same input.
+//! and conditions, the stat with ETag and headers, the conditional delete, and signed URLs.
+//! Options are validated here once, so every provider refuses the same input.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::COPY_FILE;
 use crate::metadata::{FileDetails, SignedHeaders, WriteOptions};
 use crate::provider::{FileStats, SignedMethod};
-use crate::storage::{Op, Storage, WRITE_FILE};
-
-const GET_FILE_STATS: Op = Op {
-  name: "getFileStats",
-  done: None,
-  failed: "Failed to get file stats",
-};
-const COPY_FILE: Op = Op {
-  name: "copyFile",
-  done: Some("File copied"),
-  failed: "Failed to copy file",
-};
-const DELETE_FILE: Op = Op {
-  name: "deleteFile",
-  done: Some("File deleted"),
-  failed: "Failed to delete file",
-};
+use crate::storage::{Op, Storage, DELETE_FILE, GET_FILE_STATS, WRITE_FILE};
 
 const GET_SIGNED_URL: Op = Op {
   name: "getSignedUrl",

@@ -38,7 +38,7 @@ pub(crate) const DELETE_DIRECTORY: Op = Op {
   done: Some("Directory deleted"),
   failed: "Failed to delete directory",
 };
-const DELETE_FILE: Op = Op {
+pub(crate) const DELETE_FILE: Op = Op {
   name: "deleteFile",
   done: Some("File deleted"),
   failed: "Failed to delete file",
@@ -53,7 +53,7 @@ const LIST_FILES: Op = Op {
   done: None,
   failed: "Failed to list files in",
 };
-const GET_FILE_STATS: Op = Op {
+pub(crate) const GET_FILE_STATS: Op = Op {
   name: "getFileStats",
   done: None,
   failed: "Failed to get file stats",
