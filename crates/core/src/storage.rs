@@ -83,12 +83,16 @@ pub(crate) const DELETE_OLD_FILES: Op = Op {
 #[derive(Debug, Clone)]
 pub struct Storage {
   provider: Arc<dyn Provider>,
+  /// The provider's [`crate::Capabilities::runs_inline`], asked on every call by the binding.
+  runs_inline: bool,
 }
 
 impl Storage {
   pub fn new(provider: impl Provider) -> Self {
+    let runs_inline = provider.capabilities().runs_inline;
     Storage {
       provider: Arc::new(provider),
+      runs_inline,
     }
   }
 
@@ -99,7 +103,7 @@ impl Storage {
 
   /// See [`crate::Capabilities::runs_inline`].
   pub fn runs_inline(&self) -> bool {
-    self.provider.capabilities().runs_inline
+    self.runs_inline
   }
 
   /// `LOCAL`, `MEMORY`, `S3` or `AZURE_BLOB`.

@@ -147,9 +147,13 @@ impl Provider for MemoryProvider {
   fn capabilities(&self) -> Capabilities<'_> {
     Capabilities {
       runs_inline: true,
+      // Reads and writes are whole files in memory already: the facade's slices and buffers.
+      streaming: None,
+      name_listing: None,
       metadata: Some(self),
+      signing: None,
       old_files: Some(self),
-      ..Capabilities::default()
+      temp_files: None,
     }
   }
 
