@@ -50,7 +50,7 @@ pub struct DirEntry {
 pub enum ListDetail {
   /// Names and whether each is a directory.
   Names,
-  /// Also the modification time of every file (for retention).
+  /// Also the modification time of every file.
   ModificationTimes,
 }
 
