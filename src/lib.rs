@@ -17,7 +17,7 @@ mod ops;
 mod promise;
 mod retention;
 mod service;
-mod service_extended;
+mod service_files;
 mod service_streams;
 mod signing;
 mod streams;

@@ -269,20 +269,21 @@ pub fn write_file<'e>(
   }
 }
 
-/// From this size on, `writeFile` on LOCAL and MEMORY writes a buffer from both ends (`meet`).
+/// From this size on, `writeFile` on LOCAL and MEMORY writes a buffer from both ends
+/// (`both_ends`).
 const PIECEWISE_WRITE: usize = 32 << 20;
 
 /// A large buffer's `writeFile`: the write starts at once, taking its pieces straight from the
 /// caller's buffer while this (JS) thread waits, copying from the back when the write falls
-/// behind (`meet`). Returns once nothing of the caller's buffer is still to be read, as with any
-/// `writeFile`; a write that fails early stops the copying.
+/// behind (`both_ends`). Returns once nothing of the caller's buffer is still to be read, as with
+/// any `writeFile`; a write that fails early stops the copying.
 fn write_in_pieces<'e>(
   env: &'e Env,
   s: &Storage,
   path: String,
   view: &[u8],
 ) -> Result<PromiseRaw<'e, ()>> {
-  stowage_core::meet::from_both_ends(view, |pieces| {
+  stowage_core::both_ends::from_both_ends(view, |pieces| {
     // On the pool (`run`), so that every piece is one `write` in place, with no hand-off to a
     // blocking thread between pieces.
     run(

@@ -14,7 +14,7 @@ const READ_RANGE: Op = Op {
   done: None,
   failed: "Failed to read file",
 };
-const COPY_FILE: Op = Op {
+pub(crate) const COPY_FILE: Op = Op {
   name: "copyFile",
   done: Some("File copied"),
   failed: "Failed to copy file",
@@ -84,11 +84,12 @@ impl Storage {
           return Err(Error::of(ErrorKind::IsADirectory));
         }
         let mut hasher = Hasher::new(algorithm);
-        match p
-          .open_read(&path, ByteRange::default(), CHECKSUM_CHUNK_SIZE)
-          .await?
-        {
-          Some(mut reader) => {
+        match p.capabilities().streaming {
+          Some(streaming) => {
+            let whole = ByteRange::default();
+            let mut reader = streaming
+              .open_read(&path, whole, CHECKSUM_CHUNK_SIZE)
+              .await?;
             while let Some(chunk) = reader.next_chunk().await? {
               hasher.update(&chunk);
             }

@@ -1,7 +1,9 @@
 //! Stowage core: one storage contract (SPEC.md's ten operations) over the local filesystem,
 //! memory, S3, Azure Blob and Google Cloud Storage. No Node.js in here: the napi binding sits on top.
 
+pub mod both_ends;
 pub mod cancel;
+pub mod capabilities;
 pub mod checksum;
 pub mod config;
 pub mod copy;
@@ -9,7 +11,6 @@ pub mod error;
 mod files;
 pub mod inline;
 pub mod listing;
-pub mod meet;
 pub mod metadata;
 pub(crate) mod metadata_ops;
 pub mod names;
@@ -19,6 +20,7 @@ pub mod providers;
 mod ranges;
 mod retention;
 pub mod storage;
+mod storage_streams;
 pub mod stream;
 mod tls;
 pub mod transfer;
@@ -27,12 +29,12 @@ pub use cancel::Cancel;
 pub use checksum::Algorithm;
 pub use error::{Error, ErrorKind, Result};
 pub use files::CHECKSUM_CHUNK_SIZE;
-pub use listing::{ListEntry, Lister, Listing};
+pub use listing::{ListEntry, Lister};
 pub use metadata::{Condition, FileDetails, FileMetadata, WriteOptions};
 pub use names::{kept_order, Listed, NameBuf, NameList, NamePieces};
 pub use path::{PathRules, StoragePath};
 pub use provider::{
-  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
+  Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
 };
 pub use providers::azure::AzureOptions;
 pub use providers::gcs::GcsOptions;
@@ -43,6 +45,7 @@ pub use providers::object::{
 };
 pub use providers::s3::S3Options;
 pub use retention::DeleteOldFilesOptions;
-pub use storage::Storage;
-pub use stream::{ByteRange, StorageReader, StorageWriter, DEFAULT_CHUNK_SIZE};
+pub use storage::{Listing, Storage};
+pub use storage_streams::{StorageReader, StorageWriter};
+pub use stream::{ByteRange, DEFAULT_CHUNK_SIZE};
 pub use transfer::{transfer, TransferOptions, TransferProgress, TransferReport};

@@ -1,32 +1,16 @@
 //! The facade's operations that take or give metadata: writes and copies with headers, metadata
-//! and conditions, the stat with ETag and headers, and the conditional delete. Options are
-//! validated here once, so every provider refuses the same input.
+//! and conditions, the stat with ETag and headers, the conditional delete, and signed URLs.
+//! Options are validated here once, so every provider refuses the same input.
 
 use std::time::Duration;
 
 use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::files::COPY_FILE;
 use crate::metadata::{FileDetails, SignedHeaders, WriteOptions};
 use crate::provider::{FileStats, SignedMethod};
-use crate::storage::{Op, Storage, WRITE_FILE};
-use crate::stream::MAX_SIGNED_URL_EXPIRY;
-
-const GET_FILE_STATS: Op = Op {
-  name: "getFileStats",
-  done: None,
-  failed: "Failed to get file stats",
-};
-const COPY_FILE: Op = Op {
-  name: "copyFile",
-  done: Some("File copied"),
-  failed: "Failed to copy file",
-};
-const DELETE_FILE: Op = Op {
-  name: "deleteFile",
-  done: Some("File deleted"),
-  failed: "Failed to delete file",
-};
+use crate::storage::{Op, Storage, DELETE_FILE, GET_FILE_STATS, WRITE_FILE};
 
 const GET_SIGNED_URL: Op = Op {
   name: "getSignedUrl",
@@ -34,7 +18,33 @@ const GET_SIGNED_URL: Op = Op {
   failed: "Failed to sign a URL for",
 };
 
+/// Longest lifetime of a signed URL: S3 refuses more than 7 days.
+pub const MAX_SIGNED_URL_EXPIRY: Duration = Duration::from_secs(7 * 24 * 3600);
+
 impl Storage {
+  /// A URL that lets its holder `GET` or `PUT` the file at `path` for `expires_in` (at most
+  /// seven days), without credentials. `ENOTSUP` on LOCAL and MEMORY. Signing makes no request:
+  /// a URL for a missing file is fine (a `PUT` creates it).
+  pub async fn signed_url(
+    &self,
+    path: &str,
+    method: SignedMethod,
+    expires_in: Duration,
+  ) -> Result<String> {
+    self
+      .run(&GET_SIGNED_URL, path, |p, at| async move {
+        if expires_in.is_zero() || expires_in > MAX_SIGNED_URL_EXPIRY {
+          return Err(Error::new(
+            ErrorKind::InvalidInput,
+            "expiresIn must be between 1 second and 7 days",
+          ));
+        }
+        p.signed_url(&at, method, expires_in, &SignedHeaders::default())
+          .await
+      })
+      .await
+  }
+
   /// [`Storage::signed_url`] that also fixes the response headers of a GET or the content type
   /// of a PUT (S3; `ENOTSUP` where the provider cannot sign them).
   pub async fn signed_url_with(
@@ -67,7 +77,7 @@ impl Storage {
             ErrorKind::InvalidInput,
             "responseContentType and responseContentDisposition are for GET",
           )),
-          _ => p.signed_url_with(&at, method, expires_in, &headers).await,
+          _ => p.signed_url(&at, method, expires_in, &headers).await,
         }
       })
       .await

@@ -1,7 +1,10 @@
-//! The provider trait: what every backend (LOCAL, MEMORY, S3, Azure Blob) must do.
+//! The provider contract: what every backend (LOCAL, MEMORY, S3, Azure Blob, GCS) must do, the
+//! [`Provider`] trait, and the types it speaks in. What a backend can do beyond it is declared once,
+//! in [`Provider::capabilities`] (see [`crate::capabilities`]).
 //!
 //! Providers receive paths the facade has already validated ([`StoragePath`]) and return bare
-//! errors; the facade adds operation, path and provider context, logs, sorts and filters.
+//! errors; the facade adds operation, path and provider context, logs, sorts and filters. Nothing
+//! here, nor in `capabilities.rs`, `listing.rs` or `stream.rs`, imports from the facade.
 
 use std::fmt::Debug;
 use std::time::SystemTime;
@@ -10,13 +13,13 @@ use async_trait::async_trait;
 use bytes::Bytes;
 
 use crate::cancel::Cancel;
+pub use crate::capabilities::{
+  Capabilities, Metadata, NameListing, OldFiles, Signing, Streaming, TempFiles,
+};
 use crate::error::Result;
 use crate::listing::Lister;
-use crate::metadata::{FileDetails, SignedHeaders, WriteOptions};
-use crate::names::NameBuf;
 use crate::path::{PathRules, StoragePath};
-
-use crate::stream::{ByteRange, Reader, Writer};
+use crate::stream::ByteRange;
 
 /// What `getFileStats` returns. `ctime` is the inode change time on LOCAL, and the last-modified
 /// time on S3, Azure Blob (object_store does not expose a blob's creation time) and MEMORY.
@@ -47,7 +50,7 @@ pub struct DirEntry {
 pub enum ListDetail {
   /// Names and whether each is a directory.
   Names,
-  /// Also the modification time of every file (for retention).
+  /// Also the modification time of every file.
   ModificationTimes,
 }
 
@@ -55,18 +58,19 @@ pub enum ListDetail {
 /// when it could not be deleted.
 pub type OldFileReport = std::sync::Arc<dyn Fn(&str, Option<&crate::error::Error>) + Send + Sync>;
 
+/// The operations every provider has. Anything more is a capability ([`Capabilities`]).
 #[async_trait]
 pub trait Provider: Send + Sync + Debug + 'static {
-  /// `LOCAL`, `MEMORY`, `S3`, `AZURE_BLOB`: goes into every error and log line.
+  /// `LOCAL`, `MEMORY`, `S3`, `AZURE_BLOB`, `GCS`: goes into every error and log line.
   fn name(&self) -> &'static str;
 
   /// How caller paths map to this provider's locations.
   fn path_rules(&self) -> &PathRules;
 
-  /// True when an operation's work is blocking syscalls or memory, never network: a caller may
-  /// then run it to completion on a thread of its own with [`crate::inline::block_on`].
-  fn runs_inline(&self) -> bool {
-    false
+  /// What this provider can do beyond this trait, declared once. The default: nothing, so the
+  /// facade's fallbacks apply (see [`Capabilities`]).
+  fn capabilities(&self) -> Capabilities<'_> {
+    Capabilities::default()
   }
 
   /// Creates the directory and its parents. Succeeds when it already exists. A file at the path
@@ -77,11 +81,14 @@ pub trait Provider: Send + Sync + Debug + 'static {
   async fn directory_exists(&self, path: &StoragePath) -> Result<bool>;
 
   /// Without `recursive` removes an empty directory (`ENOTEMPTY` otherwise); with it removes the
-  /// tree. A missing directory is `ENOENT` unless `force`; a file is `ENOTDIR`.
+  /// tree. A missing directory is `ENOENT` unless `force`; a file is `ENOTDIR`. The facade stops
+  /// awaiting once `cancel` fires; a provider whose work runs on other threads checks it between
+  /// batches to stop that work too (`ABORT_ERR`).
   async fn delete_directory(
     &self,
     path: &StoragePath,
     options: DeleteDirectoryOptions,
+    cancel: &Cancel,
   ) -> Result<()>;
 
   /// Removes one file. Missing is `ENOENT`; a directory is `EISDIR`.
@@ -94,12 +101,9 @@ pub trait Provider: Send + Sync + Debug + 'static {
   /// Missing is `ENOENT`; a file is `ENOTDIR`.
   async fn list_dir(&self, path: &StoragePath, detail: ListDetail) -> Result<Vec<DirEntry>>;
 
-  /// The names of the direct children as [`Provider::list_dir`] gives them, pushed into `names`
-  /// (which may pass them on in pieces) and finished, where the provider can do that cheaper
-  /// than `list_dir`; `None` (the default): the facade takes the names from `list_dir`.
-  async fn list_names(&self, _path: &StoragePath, _names: NameBuf) -> Result<Option<NameBuf>> {
-    Ok(None)
-  }
+  /// A listing of the directory (with `recursive`, of its whole tree) that comes page by page.
+  /// Missing is `ENOENT`; a file `ENOTDIR`, either now or at the first page.
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>>;
 
   /// Size and times of a file. Missing is `ENOENT`; a directory is `EISDIR`.
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats>;
@@ -110,67 +114,6 @@ pub trait Provider: Send + Sync + Debug + 'static {
   /// Creates parents as needed and replaces the file atomically: readers see the old bytes or
   /// the new ones. A directory at the path is `EISDIR`; a file in place of a parent `ENOTDIR`.
   async fn write_file(&self, path: &StoragePath, data: Bytes) -> Result<()>;
-
-  /// Deletes many files, one result per path in the same order. Providers override this to
-  /// batch; the default deletes one by one.
-  async fn delete_files(&self, paths: &[StoragePath]) -> Vec<Result<()>> {
-    let mut results = Vec::with_capacity(paths.len());
-    for path in paths {
-      results.push(self.delete_file(path).await);
-    }
-    results
-  }
-
-  /// Deletes the files of `paths` (from a listing that found them older than `older_than`) that
-  /// are still older: a file rewritten since gives `NotFound` (the file judged old is gone) and
-  /// stays. The default is [`Provider::delete_files`], which leaves the window between the
-  /// listing and the delete open; S3 and Azure Blob close it with a delete conditional on the
-  /// ETag.
-  async fn delete_if_older(
-    &self,
-    paths: &[StoragePath],
-    _older_than: SystemTime,
-  ) -> Vec<Result<()>> {
-    self.delete_files(paths).await
-  }
-
-  /// `deleteOldFiles` in one pass, where the provider can beat a listing followed by deletes:
-  /// deletes the files directly in `dir` modified before `older_than` and gives the name and
-  /// outcome of each it tried. `None` (the default): the facade lists, then deletes.
-  async fn delete_old_in(
-    &self,
-    _dir: &StoragePath,
-    _older_than: SystemTime,
-  ) -> Result<Option<Vec<(String, Result<()>)>>> {
-    Ok(None)
-  }
-
-  /// `deleteOldFiles` in one walk, where the provider can judge and delete each file safely
-  /// while it lists: deletes the files under `dir` (directly in it; with `recursive`, at any
-  /// depth; directories stay) modified before `older_than`, **never one whose content changed
-  /// after it was judged old**, and stops with `ABORT_ERR` once `cancel` fires. A missing
-  /// directory is `ENOENT` (the facade makes it 0). `report` is told the path (relative to
-  /// `dir`) of each file deleted, or that failed with its error; resolves how many were deleted.
-  /// `None` (the default): the facade uses [`Provider::delete_old_in`], or lists a page, then
-  /// deletes.
-  async fn delete_old_files(
-    &self,
-    _dir: &StoragePath,
-    _older_than: SystemTime,
-    _recursive: bool,
-    _cancel: &Cancel,
-    _report: &OldFileReport,
-  ) -> Result<Option<u32>> {
-    Ok(None)
-  }
-
-  /// The bytes of `range` (clamped to the file: past the end gives what exists, or nothing).
-  /// Missing is `ENOENT`; a directory `EISDIR`. The default reads through `open_read`, or slices
-  /// the whole file where there is no streaming read; providers override it with one positioned
-  /// read or one range GET.
-  async fn read_range(&self, path: &StoragePath, range: ByteRange) -> Result<Bytes> {
-    crate::ranges::read_range_default(self, path, range).await
-  }
 
   /// Copies the file `src` to `dst`, creating `dst`'s parents and replacing `dst` atomically.
   /// Missing `src` is `ENOENT`; a directory at either path `EISDIR`; a file in place of a parent
@@ -183,134 +126,22 @@ pub trait Provider: Send + Sync + Debug + 'static {
     self.delete_file(src).await
   }
 
-  /// A listing of the directory (with `recursive`, of its whole tree) that comes page by page.
-  /// Missing is `ENOENT`; a file `ENOTDIR`, either now or at the first page.
-  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>>;
-
-  /// `delete_directory` that stops between batches once `cancel` fires. The facade also stops
-  /// awaiting then; providers whose work runs on other threads override this to stop it too.
-  async fn delete_directory_until(
-    &self,
-    path: &StoragePath,
-    options: DeleteDirectoryOptions,
-    cancel: &Cancel,
-  ) -> Result<()> {
-    cancel.check()?;
-    self.delete_directory(path, options).await
-  }
-
-  /// Removes temp files that interrupted writes left under `dir` (at any depth) and that were
-  /// last modified before `older_than`; returns how many. A missing directory is 0. Providers
-  /// whose writes leave no temp files keep this default.
-  async fn cleanup_temp_files(&self, _dir: &StoragePath, _older_than: SystemTime) -> Result<u32> {
-    Ok(0)
-  }
-
-  /// Opens `range` of a file for reading in chunks of at most `chunk_size` bytes. `None`: the
-  /// facade reads the whole file and slices it (fine for MEMORY). Missing is `ENOENT`, a
-  /// directory `EISDIR`.
-  async fn open_read(
-    &self,
-    _path: &StoragePath,
-    _range: ByteRange,
-    _chunk_size: usize,
-  ) -> Result<Option<Reader>> {
-    Ok(None)
-  }
-
-  /// Opens a file for writing, published atomically on `finish`, gone on `abort`. `None`: the
-  /// facade buffers the chunks and calls `write_file` on finish (fine for MEMORY).
-  async fn open_write(&self, _path: &StoragePath) -> Result<Option<Writer>> {
-    Ok(None)
-  }
-
-  /// [`Provider::get_file_stats`] plus the ETag and stored metadata. The default has no ETag and
-  /// guesses the content type from the name.
-  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
-    let stats = self.get_file_stats(path).await?;
-    let metadata = crate::metadata::FileMetadata::default().typed_for(path.key());
-    Ok((
-      stats,
-      FileDetails {
-        etag: None,
-        metadata,
-      },
-    ))
-  }
-
-  /// [`Provider::write_file`] with headers, metadata and a condition (already validated). The
-  /// default takes only plain options and refuses others with `ENOTSUP`.
-  async fn write_file_with(
-    &self,
-    path: &StoragePath,
-    data: Bytes,
-    options: &WriteOptions,
-  ) -> Result<()> {
-    plain_only(options)?;
-    self.write_file(path, data).await
-  }
-
-  /// [`Provider::open_write`] with [`Provider::write_file_with`]'s options. `None` (the default
-  /// for options beyond a plain write): the facade buffers and calls `write_file_with`.
-  async fn open_write_with(
-    &self,
-    path: &StoragePath,
-    options: &WriteOptions,
-  ) -> Result<Option<Writer>> {
-    match options.is_plain() {
-      true => self.open_write(path).await,
-      false => Ok(None),
+  /// Deletes many files, one result per path in the same order. Providers override this to
+  /// batch; the default deletes one by one.
+  async fn delete_files(&self, paths: &[StoragePath]) -> Vec<Result<()>> {
+    let mut results = Vec::with_capacity(paths.len());
+    for path in paths {
+      results.push(self.delete_file(path).await);
     }
+    results
   }
 
-  /// [`Provider::copy_file`] with options: metadata set there replaces the source's (else the
-  /// copy keeps it), a condition applies to `dst`.
-  async fn copy_file_with(
-    &self,
-    src: &StoragePath,
-    dst: &StoragePath,
-    options: &WriteOptions,
-  ) -> Result<()> {
-    plain_only(options)?;
-    self.copy_file(src, dst).await
-  }
-
-  /// [`Provider::signed_url`] that also fixes `headers`; the default signs only without them
-  /// (`ENOTSUP` otherwise).
-  async fn signed_url_with(
-    &self,
-    path: &StoragePath,
-    method: SignedMethod,
-    expires_in: std::time::Duration,
-    headers: &SignedHeaders,
-  ) -> Result<String> {
-    if !headers.is_empty() {
-      return Err(crate::metadata::unsupported(
-        "signed URLs with response headers or a bound content type are not supported by this provider",
-      ));
-    }
-    self.signed_url(path, method, expires_in).await
-  }
-
-  /// Deletes the file only when its ETag is `etag` (`ECONFLICT` otherwise), atomically.
-  async fn delete_file_if_match(&self, _path: &StoragePath, _etag: &str) -> Result<()> {
-    Err(crate::metadata::unsupported(
-      "deleteFile with ifMatch is not supported by this provider",
-    ))
-  }
-
-  /// A URL that lets anyone holding it `GET` or `PUT` the file until it expires. Only object
-  /// stores can: the default is `ENOTSUP`.
-  async fn signed_url(
-    &self,
-    _path: &StoragePath,
-    _method: SignedMethod,
-    _expires_in: std::time::Duration,
-  ) -> Result<String> {
-    Err(crate::error::Error::new(
-      crate::error::ErrorKind::Unsupported,
-      "signed URLs need an object store (S3, Azure Blob or GCS)",
-    ))
+  /// The bytes of `range` (clamped to the file: past the end gives what exists, or nothing).
+  /// Missing is `ENOENT`; a directory `EISDIR`. The default reads through [`Streaming`], or
+  /// slices the whole file without it; providers override it with one positioned read or one
+  /// range GET.
+  async fn read_range(&self, path: &StoragePath, range: ByteRange) -> Result<Bytes> {
+    crate::ranges::read_range_default(self, path, range).await
   }
 }
 
@@ -319,14 +150,4 @@ pub trait Provider: Send + Sync + Debug + 'static {
 pub enum SignedMethod {
   Get,
   Put,
-}
-
-/// `ENOTSUP` unless `options` ask for nothing beyond a plain write.
-pub(crate) fn plain_only(options: &WriteOptions) -> Result<()> {
-  match options.is_plain() {
-    true => Ok(()),
-    false => Err(crate::metadata::unsupported(
-      "metadata and conditional writes are not supported by this provider",
-    )),
-  }
 }

@@ -26,8 +26,9 @@ pub async fn read_range_default<P: Provider + ?Sized>(
   path: &StoragePath,
   range: ByteRange,
 ) -> Result<Bytes> {
-  match provider.open_read(path, range, CHUNK).await? {
-    Some(mut reader) => {
+  match provider.capabilities().streaming {
+    Some(streaming) => {
+      let mut reader = streaming.open_read(path, range, CHUNK).await?;
       let mut out = BytesMut::new();
       while let Some(chunk) = reader.next_chunk().await? {
         out.extend_from_slice(&chunk);

@@ -7,9 +7,8 @@ use std::time::SystemTime;
 
 use crate::cancel::{aborted, Cancel};
 use crate::error::{Error, ErrorKind, Result};
-use crate::listing::ListEntry;
 use crate::path::StoragePath;
-use crate::provider::{DeleteDirectoryOptions, ListDetail, OldFileReport, Provider};
+use crate::provider::{DeleteDirectoryOptions, OldFileReport};
 use crate::storage::{Storage, DELETE_DIRECTORY, DELETE_OLD_FILES};
 
 /// Options of `deleteOldFiles` beyond the cutoff.
@@ -23,9 +22,10 @@ pub struct DeleteOldFilesOptions {
 impl Storage {
   /// Deletes the files under `dir` (directly in it, or with `recursive` at any depth) modified
   /// before `older_than`; resolves how many. A missing directory is 0; a file that fails is
-  /// logged and skipped. One algorithm with and without options: where the provider can, it
-  /// judges and deletes each file in one walk ([`Provider::delete_old_files`]), never deleting
-  /// one rewritten after it was judged old; otherwise a page of the listing at a time.
+  /// logged and skipped. One algorithm with and without options, the provider's own
+  /// ([`crate::provider::OldFiles`]: LOCAL and MEMORY judge and delete each file in one walk, S3,
+  /// Azure Blob and GCS delete at the ETag they judged; none deletes a file rewritten after it
+  /// was judged old), else a page of the listing at a time, each followed by a delete.
   /// Cancelling stops with `ABORT_ERR` (files deleted by then stay deleted).
   pub async fn delete_old_files_with(
     &self,
@@ -43,8 +43,7 @@ impl Storage {
             .delete_old_files(&dir, older_than, options.recursive, &token, &report)
             .await;
           let deleted = match deleted {
-            Ok(Some(deleted)) => deleted,
-            Ok(None) => listed_then_deleted(p, &dir, older_than, options.recursive, &token).await?,
+            Ok(deleted) => deleted,
             Err(e) if no_directory(&e) => 0,
             Err(e) => return Err(e),
           };
@@ -72,93 +71,31 @@ impl Storage {
               "refusing to delete the storage root",
             ));
           }
-          p.delete_directory_until(&path, options, &cancel).await
+          p.delete_directory(&path, options, &cancel).await
         })
       })
       .await
   }
 }
 
-/// `deleteOldFiles` where the provider has no one-walk way: the files directly in `dir` in one
-/// pass of the provider's ([`Provider::delete_old_in`]) or one listing, or with `recursive` a
-/// page of the listing at a time, each followed by a delete of the old files by path.
-async fn listed_then_deleted(
-  p: &dyn Provider,
-  dir: &StoragePath,
-  older_than: SystemTime,
-  recursive: bool,
-  cancel: &Cancel,
-) -> Result<u32> {
-  if !recursive {
-    let (old, results): (Vec<StoragePath>, Vec<Result<()>>) =
-      match p.delete_old_in(dir, older_than).await {
-        Ok(Some(swept)) => swept.into_iter().map(|(n, r)| (dir.child(&n), r)).unzip(),
-        Ok(None) => {
-          let entries = match p.list_dir(dir, ListDetail::ModificationTimes).await {
-            Ok(entries) => entries,
-            Err(e) if no_directory(&e) => return Ok(0),
-            Err(e) => return Err(e),
-          };
-          let old: Vec<StoragePath> = entries
-            .iter()
-            .filter(|e| !e.is_dir && e.mtime.is_some_and(|m| m < older_than))
-            .map(|e| dir.child(&e.name))
-            .collect();
-          let results = p.delete_if_older(&old, older_than).await;
-          (old, results)
-        }
-        Err(e) if no_directory(&e) => return Ok(0),
-        Err(e) => return Err(e),
-      };
-    return Ok(count_deleted(&old, results));
-  }
-  let mut lister = match p.lister(dir, true).await {
-    Ok(lister) => lister,
-    Err(e) if no_directory(&e) => return Ok(0),
-    Err(e) => return Err(e),
-  };
-  let mut deleted = 0;
-  while let Some(page) = lister.next_page().await? {
-    cancel.check()?;
-    let old: Vec<StoragePath> = page
-      .iter()
-      .filter(|e| is_older(e, older_than))
-      .map(|e| dir.child(&e.path))
-      .collect();
-    let results = p.delete_if_older(&old, older_than).await;
-    deleted += count_deleted(&old, results);
-  }
-  Ok(deleted)
-}
-
-/// Logs each old file a provider's walk deleted (debug) or failed to delete (warn; one already
-/// gone is no failure).
+/// Logs each old file deleted (debug) or failed to delete (warn; one already gone, or rewritten
+/// since it was judged old, is no failure).
 fn reporter(dir: &StoragePath) -> OldFileReport {
   let dir = dir.clone();
   Arc::new(move |rel: &str, failure: Option<&Error>| {
     let path = dir.child(rel);
-    logged(&path, failure);
-  })
-}
-
-fn logged(path: &StoragePath, failure: Option<&Error>) -> bool {
-  match failure {
-    None => {
-      tracing::debug!(path = path.as_str(), "Deleted old file: {}", path.as_str());
-      true
-    }
-    Some(e) if e.kind() == ErrorKind::NotFound => false,
-    Some(e) => {
-      tracing::warn!(
+    match failure {
+      None => tracing::debug!(path = path.as_str(), "Deleted old file: {}", path.as_str()),
+      Some(e) if e.kind() == ErrorKind::NotFound => {}
+      Some(e) => tracing::warn!(
         path = path.as_str(),
         code = e.code(),
         "Failed to delete old file {}: {}",
         path.as_str(),
         e.reason()
-      );
-      false
+      ),
     }
-  }
+  })
 }
 
 /// Runs `work` until it finishes or `cancel` fires, whichever comes first.
@@ -173,32 +110,19 @@ async fn until<T>(cancel: Option<Cancel>, work: impl Future<Output = Result<T>>)
   }
 }
 
-fn is_older(entry: &ListEntry, cutoff: SystemTime) -> bool {
-  !entry.is_dir && entry.mtime.is_some_and(|m| m < cutoff)
-}
-
 /// `deleteOldFiles` of a directory that is not there (or is a file) deletes nothing.
-pub(crate) fn no_directory(e: &Error) -> bool {
+fn no_directory(e: &Error) -> bool {
   matches!(e.kind(), ErrorKind::NotFound | ErrorKind::NotADirectory)
 }
 
 /// Logs how many old files a `deleteOldFiles` of `dir` deleted (when any); returns that count.
-pub(crate) fn logged_total(dir: &StoragePath, deleted: u32) -> u32 {
+fn logged_total(dir: &StoragePath, deleted: u32) -> u32 {
   if deleted > 0 {
     tracing::debug!(
       path = dir.as_str(),
       "Deleted {deleted} old files from {}",
       dir.as_str()
     );
-  }
-  deleted
-}
-
-/// Counts the deletes that succeeded; logs the failures (a file already gone is not one).
-pub(crate) fn count_deleted(paths: &[StoragePath], results: Vec<Result<()>>) -> u32 {
-  let mut deleted = 0;
-  for (path, result) in paths.iter().zip(results) {
-    deleted += u32::from(logged(path, result.as_ref().err()));
   }
   deleted
 }

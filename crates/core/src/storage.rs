@@ -1,5 +1,7 @@
 //! The facade: validates paths once, calls the provider, attaches error context, logs, and owns
-//! the semantics that are the same on every provider (sorting, filtering, retention).
+//! the semantics that are the same on every provider (sorting, filtering, retention). Its other
+//! operations are in `storage_streams.rs`, `metadata_ops.rs`, `files.rs` and `retention.rs`;
+//! nothing of the provider contract (`provider.rs`, `listing.rs`, `stream.rs`) imports from them.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -7,7 +9,9 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use crate::cancel::Cancel;
 use crate::error::{Error, ErrorKind, Result};
+use crate::listing::{ListEntry, Lister};
 use crate::names::{Listed, NameBuf, NameList, NamePieces};
 use crate::path::StoragePath;
 use crate::provider::{DeleteDirectoryOptions, FileStats, ListDetail, Provider};
@@ -34,7 +38,7 @@ pub(crate) const DELETE_DIRECTORY: Op = Op {
   done: Some("Directory deleted"),
   failed: "Failed to delete directory",
 };
-const DELETE_FILE: Op = Op {
+pub(crate) const DELETE_FILE: Op = Op {
   name: "deleteFile",
   done: Some("File deleted"),
   failed: "Failed to delete file",
@@ -49,7 +53,7 @@ const LIST_FILES: Op = Op {
   done: None,
   failed: "Failed to list files in",
 };
-const GET_FILE_STATS: Op = Op {
+pub(crate) const GET_FILE_STATS: Op = Op {
   name: "getFileStats",
   done: None,
   failed: "Failed to get file stats",
@@ -79,12 +83,16 @@ pub(crate) const DELETE_OLD_FILES: Op = Op {
 #[derive(Debug, Clone)]
 pub struct Storage {
   provider: Arc<dyn Provider>,
+  /// The provider's [`crate::Capabilities::runs_inline`], asked on every call by the binding.
+  runs_inline: bool,
 }
 
 impl Storage {
   pub fn new(provider: impl Provider) -> Self {
+    let runs_inline = provider.capabilities().runs_inline;
     Storage {
       provider: Arc::new(provider),
+      runs_inline,
     }
   }
 
@@ -93,9 +101,9 @@ impl Storage {
     &self.provider
   }
 
-  /// See [`Provider::runs_inline`].
+  /// See [`crate::Capabilities::runs_inline`].
   pub fn runs_inline(&self) -> bool {
-    self.provider.runs_inline()
+    self.runs_inline
   }
 
   /// `LOCAL`, `MEMORY`, `S3` or `AZURE_BLOB`.
@@ -128,7 +136,7 @@ impl Storage {
             "refusing to delete the storage root",
           ));
         }
-        p.delete_directory(&path, options).await
+        p.delete_directory(&path, options, &Cancel::default()).await
       })
       .await
   }
@@ -170,7 +178,10 @@ impl Storage {
   pub async fn list_names_in_pieces(&self, path: &str, pieces: NamePieces) -> Result<Listed> {
     self
       .run(&LIST_FILES, path, |p, path| async move {
-        if let Some(mut names) = p.list_names(&path, NameBuf::with_pieces(pieces)).await? {
+        if let Some(listing) = p.capabilities().name_listing {
+          let mut names = listing
+            .list_names(&path, NameBuf::with_pieces(pieces))
+            .await?;
           if names.sent() == 0 {
             return Ok(Listed::Sorted(names.sorted()));
           }
@@ -208,8 +219,7 @@ impl Storage {
         if path.is_root() {
           return Err(Error::of(ErrorKind::IsADirectory));
         }
-        p.write_file_with(&path, data, &crate::metadata::WriteOptions::default())
-          .await
+        p.write_file(&path, data).await
       })
       .await
   }
@@ -268,6 +278,63 @@ impl Storage {
         Err(e)
       }
     }
+  }
+}
+
+const LIST: Op = Op {
+  name: "list",
+  done: None,
+  failed: "Failed to list",
+};
+
+/// A listing with the facade's error context and logging on every page.
+pub struct Listing {
+  inner: Box<dyn Lister>,
+  path: String,
+  provider: &'static str,
+}
+
+impl Listing {
+  /// The next page, or `None` once done. Errors carry `operation: "list"` and the listed path.
+  pub async fn next_page(&mut self) -> Result<Option<Vec<ListEntry>>> {
+    self.inner.next_page().await.map_err(|e| {
+      let e = e.with_context(LIST.name, &self.path, self.provider);
+      let what = format_args!("{} {}", LIST.failed, self.path);
+      log_failure(LIST.name, self.provider, &self.path, &e, what);
+      e
+    })
+  }
+}
+
+impl Storage {
+  /// The entries under `dir` (with `recursive`, its whole tree), page by page.
+  pub async fn list(&self, dir: &str, recursive: bool) -> Result<Listing> {
+    let inner = self
+      .run(&LIST, dir, |p, dir| async move {
+        p.lister(&dir, recursive).await
+      })
+      .await?;
+    Ok(Listing {
+      inner,
+      path: dir.to_string(),
+      provider: self.provider_name(),
+    })
+  }
+
+  /// Every file and directory under `dir`, at any depth: paths relative to `dir`, `/`-separated,
+  /// sorted (byte order).
+  pub async fn list_files_recursive(&self, dir: &str) -> Result<Vec<String>> {
+    self
+      .run(&LIST_FILES, dir, |p, dir| async move {
+        let mut lister = p.lister(&dir, true).await?;
+        let mut paths = Vec::new();
+        while let Some(page) = lister.next_page().await? {
+          paths.extend(page.into_iter().map(|e| e.path));
+        }
+        paths.sort_unstable();
+        Ok(paths)
+      })
+      .await
   }
 }
 

@@ -39,7 +39,8 @@ use crate::metadata::{FileDetails, WriteOptions};
 use crate::names::NameBuf;
 use crate::path::{canonical_root, PathRules, StoragePath};
 use crate::provider::{
-  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, OldFileReport, Provider,
+  Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Metadata, NameListing,
+  OldFileReport, OldFiles, Provider, Streaming, TempFiles,
 };
 use crate::stream::{ByteRange, Reader, Writer};
 
@@ -360,8 +361,16 @@ impl Provider for LocalProvider {
     &self.rules
   }
 
-  fn runs_inline(&self) -> bool {
-    true
+  fn capabilities(&self) -> Capabilities<'_> {
+    Capabilities {
+      runs_inline: true,
+      streaming: Some(self),
+      name_listing: Some(self),
+      metadata: Some(self),
+      signing: None,
+      old_files: Some(self),
+      temp_files: Some(self),
+    }
   }
 
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
@@ -381,14 +390,16 @@ impl Provider for LocalProvider {
     &self,
     path: &StoragePath,
     options: DeleteDirectoryOptions,
+    cancel: &Cancel,
   ) -> Result<()> {
+    let cancel = cancel.clone();
     self
       .blocking(path, move |place, _| {
-        let outcome = match place {
-          Place::Native(p) => beneath::remove_dir_at(&p, options.recursive, &|| Ok(())),
-          Place::Rooted(root, key) => beneath::remove_dir(&root, &key, options.recursive),
+        let check = || match cancel.is_cancelled() {
+          true => Err(io::Error::new(io::ErrorKind::Interrupted, "aborted")),
+          false => Ok(()),
         };
-        match outcome {
+        match extended::remove_dir(place, options.recursive, &check) {
           Err(e) if options.force && e.kind() == io::ErrorKind::NotFound => Ok(()),
           other => other,
         }
@@ -411,16 +422,6 @@ impl Provider for LocalProvider {
         Place::Rooted(root, key) => beneath::list(&root, &key, detail),
       })
       .await
-  }
-
-  async fn list_names(&self, path: &StoragePath, names: NameBuf) -> Result<Option<NameBuf>> {
-    let names = self
-      .blocking(path, |place, _| match place {
-        Place::Native(p) => list_names(&p, names),
-        Place::Rooted(root, key) => beneath::list_names(&root, &key, names),
-      })
-      .await?;
-    Ok(Some(names))
   }
 
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {
@@ -462,27 +463,6 @@ impl Provider for LocalProvider {
       .await
   }
 
-  async fn open_read(
-    &self,
-    path: &StoragePath,
-    range: ByteRange,
-    chunk_size: usize,
-  ) -> Result<Option<Reader>> {
-    self
-      .blocking(path, move |place, _| {
-        stream::open_read(place, range, chunk_size).map(Some)
-      })
-      .await
-  }
-
-  async fn open_write(&self, path: &StoragePath) -> Result<Option<Writer>> {
-    self
-      .blocking(path, |place, fsync| {
-        stream::open_write(place, fsync).map(Some)
-      })
-      .await
-  }
-
   async fn delete_files(&self, paths: &[StoragePath]) -> Vec<Result<()>> {
     let places: Vec<Place> = paths.iter().map(|p| self.place(p)).collect();
     let count = paths.len();
@@ -496,35 +476,6 @@ impl Provider for LocalProvider {
     })
     .await;
     outcome.unwrap_or_else(|e| vec![Err(e); count])
-  }
-
-  async fn delete_old_files(
-    &self,
-    dir: &StoragePath,
-    older_than: SystemTime,
-    recursive: bool,
-    cancel: &Cancel,
-    report: &OldFileReport,
-  ) -> Result<Option<u32>> {
-    let (cancel, report) = (cancel.clone(), report.clone());
-    let deleted = self
-      .blocking(dir, move |place, _| {
-        let old = beneath::OldFiles {
-          cutoff: older_than,
-          recursive,
-          check: &|| match cancel.is_cancelled() {
-            true => Err(io::Error::new(io::ErrorKind::Interrupted, "aborted")),
-            false => Ok(()),
-          },
-          report: &|path, failure| report(path, failure.map(|e| Error::from(clone_io(e))).as_ref()),
-        };
-        match place {
-          Place::Native(p) => beneath::delete_old_at(&p, &old),
-          Place::Rooted(root, key) => beneath::delete_old(&root, &key, &old),
-        }
-      })
-      .await?;
-    Ok(Some(deleted))
   }
 
   async fn read_range(&self, path: &StoragePath, range: ByteRange) -> Result<Bytes> {
@@ -546,6 +497,57 @@ impl Provider for LocalProvider {
       .await
   }
 
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
+    let open = move |place, _| walk::open(place, recursive);
+    Ok(Box::new(self.blocking(path, open).await?))
+  }
+}
+
+#[async_trait]
+impl Streaming for LocalProvider {
+  async fn open_read(
+    &self,
+    path: &StoragePath,
+    range: ByteRange,
+    chunk_size: usize,
+  ) -> Result<Reader> {
+    self
+      .blocking(path, move |place, _| {
+        stream::open_read(place, range, chunk_size)
+      })
+      .await
+  }
+
+  fn streams_with(&self, _options: &WriteOptions) -> bool {
+    true
+  }
+
+  /// Plain writes keep the fast path; with options, see [`meta_stream`].
+  async fn open_write(&self, path: &StoragePath, options: &WriteOptions) -> Result<Writer> {
+    if options.is_plain() {
+      let open = |place, fsync| stream::open_write(place, fsync);
+      return self.blocking(path, open).await;
+    }
+    let options = options.clone();
+    let open = move |place, fsync| Ok(meta_stream::open(place, options, fsync));
+    self.blocking(path, open).await?
+  }
+}
+
+#[async_trait]
+impl NameListing for LocalProvider {
+  async fn list_names(&self, path: &StoragePath, names: NameBuf) -> Result<NameBuf> {
+    self
+      .blocking(path, |place, _| match place {
+        Place::Native(p) => list_names(&p, names),
+        Place::Rooted(root, key) => beneath::list_names(&root, &key, names),
+      })
+      .await
+  }
+}
+
+#[async_trait]
+impl Metadata for LocalProvider {
   async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
     let details = |place, _| Ok(metadata::details(place));
     self.blocking(path, details).await?
@@ -567,20 +569,6 @@ impl Provider for LocalProvider {
       Ok(metadata::write(place, &options, fsync, fill))
     };
     self.blocking(path, write).await?
-  }
-
-  /// With options, see [`meta_stream`].
-  async fn open_write_with(
-    &self,
-    path: &StoragePath,
-    options: &WriteOptions,
-  ) -> Result<Option<Writer>> {
-    if options.is_plain() {
-      return self.open_write(path).await;
-    }
-    let options = options.clone();
-    let open = move |place, fsync| Ok(meta_stream::open(place, options, fsync).map(Some));
-    self.blocking(path, open).await?
   }
 
   /// The copy keeps the source's metadata (xattrs) unless `options` set new ones.
@@ -606,33 +594,41 @@ impl Provider for LocalProvider {
     let delete = move |place, _| Ok(metadata::delete_if_match(place, &etag));
     self.blocking(path, delete).await?
   }
+}
 
-  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
-    let open = move |place, _| walk::open(place, recursive);
-    Ok(Box::new(self.blocking(path, open).await?))
-  }
-
-  async fn delete_directory_until(
+#[async_trait]
+impl OldFiles for LocalProvider {
+  async fn delete_old_files(
     &self,
-    path: &StoragePath,
-    options: DeleteDirectoryOptions,
+    dir: &StoragePath,
+    older_than: SystemTime,
+    recursive: bool,
     cancel: &Cancel,
-  ) -> Result<()> {
-    let cancel = cancel.clone();
+    report: &OldFileReport,
+  ) -> Result<u32> {
+    let (cancel, report) = (cancel.clone(), report.clone());
     self
-      .blocking(path, move |place, _| {
-        let check = || match cancel.is_cancelled() {
-          true => Err(io::Error::new(io::ErrorKind::Interrupted, "aborted")),
-          false => Ok(()),
+      .blocking(dir, move |place, _| {
+        let old = beneath::OldFiles {
+          cutoff: older_than,
+          recursive,
+          check: &|| match cancel.is_cancelled() {
+            true => Err(io::Error::new(io::ErrorKind::Interrupted, "aborted")),
+            false => Ok(()),
+          },
+          report: &|path, failure| report(path, failure.map(|e| Error::from(clone_io(e))).as_ref()),
         };
-        match extended::remove_dir(place, options.recursive, &check) {
-          Err(e) if options.force && e.kind() == io::ErrorKind::NotFound => Ok(()),
-          other => other,
+        match place {
+          Place::Native(p) => beneath::delete_old_at(&p, &old),
+          Place::Rooted(root, key) => beneath::delete_old(&root, &key, &old),
         }
       })
       .await
   }
+}
 
+#[async_trait]
+impl TempFiles for LocalProvider {
   async fn cleanup_temp_files(&self, dir: &StoragePath, older_than: SystemTime) -> Result<u32> {
     self
       .blocking(dir, move |place, _| {

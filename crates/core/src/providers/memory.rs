@@ -14,11 +14,12 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
 use crate::path::{PathRules, StoragePath};
 use crate::provider::{
-  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, OldFileReport, Provider,
+  Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Metadata, OldFileReport,
+  OldFiles, Provider,
 };
 
-mod extended;
 mod metadata;
+mod paged;
 
 use self::metadata::Stored;
 use crate::metadata::{FileDetails, WriteOptions};
@@ -102,6 +103,37 @@ fn check_parents(nodes: &BTreeMap<String, Node>, key: &str) -> Result<()> {
   Ok(())
 }
 
+/// Copies `src` to `dst` (a new mtime), or with `moving` moves it (mtime kept).
+fn copy(
+  nodes: &mut BTreeMap<String, Node>,
+  src: &StoragePath,
+  dst: &StoragePath,
+  moving: bool,
+) -> Result<()> {
+  let (data, mtime, meta) = match nodes.get(src.key()) {
+    Some(Node::File { data, mtime, meta }) => (data.clone(), *mtime, meta.clone()),
+    Some(Node::Dir) => return Err(fail(ErrorKind::IsADirectory)),
+    None if src.is_root() => return Err(fail(ErrorKind::IsADirectory)),
+    None => {
+      check_parents(nodes, src.key())?;
+      return Err(fail(ErrorKind::NotFound));
+    }
+  };
+  if kind_at(nodes, dst.key()) == Some(true) {
+    return Err(fail(ErrorKind::IsADirectory).with_path(dst.as_str()));
+  }
+  make_parents(nodes, dst.key()).map_err(|e| e.with_path(dst.as_str()))?;
+  // A copy is a new version with the source's metadata; a move keeps the file as it was.
+  let (mtime, meta) = if moving {
+    nodes.remove(src.key());
+    (mtime, meta)
+  } else {
+    (SystemTime::now(), meta.renewed())
+  };
+  nodes.insert(dst.key().to_string(), Node::File { data, mtime, meta });
+  Ok(())
+}
+
 #[async_trait]
 impl Provider for MemoryProvider {
   fn name(&self) -> &'static str {
@@ -112,8 +144,17 @@ impl Provider for MemoryProvider {
     &PathRules::Keyed
   }
 
-  fn runs_inline(&self) -> bool {
-    true
+  fn capabilities(&self) -> Capabilities<'_> {
+    Capabilities {
+      runs_inline: true,
+      // Reads and writes are whole files in memory already: the facade's slices and buffers.
+      streaming: None,
+      name_listing: None,
+      metadata: Some(self),
+      signing: None,
+      old_files: Some(self),
+      temp_files: None,
+    }
   }
 
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
@@ -141,6 +182,7 @@ impl Provider for MemoryProvider {
     &self,
     path: &StoragePath,
     options: DeleteDirectoryOptions,
+    _cancel: &Cancel,
   ) -> Result<()> {
     let key = path.key();
     let mut nodes = self.nodes.write().unwrap();
@@ -243,6 +285,21 @@ impl Provider for MemoryProvider {
       .await
   }
 
+  async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    copy(&mut self.nodes.write().unwrap(), src, dst, false)
+  }
+
+  async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
+    copy(&mut self.nodes.write().unwrap(), src, dst, true)
+  }
+
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
+    paged::lister(self.nodes.clone(), path, recursive)
+  }
+}
+
+#[async_trait]
+impl Metadata for MemoryProvider {
   async fn write_file_with(
     &self,
     path: &StoragePath,
@@ -271,19 +328,10 @@ impl Provider for MemoryProvider {
   async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
     metadata::delete_if_match(&mut self.nodes.write().unwrap(), path, etag)
   }
+}
 
-  async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    extended::copy(&mut self.nodes.write().unwrap(), src, dst, false)
-  }
-
-  async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    extended::copy(&mut self.nodes.write().unwrap(), src, dst, true)
-  }
-
-  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
-    extended::lister(self.nodes.clone(), path, recursive)
-  }
-
+#[async_trait]
+impl OldFiles for MemoryProvider {
   async fn delete_old_files(
     &self,
     dir: &StoragePath,
@@ -291,7 +339,7 @@ impl Provider for MemoryProvider {
     recursive: bool,
     cancel: &Cancel,
     report: &OldFileReport,
-  ) -> Result<Option<u32>> {
-    extended::delete_old(&self.nodes, dir, older_than, recursive, cancel, report).map(Some)
+  ) -> Result<u32> {
+    paged::delete_old(&self.nodes, dir, older_than, recursive, cancel, report)
   }
 }

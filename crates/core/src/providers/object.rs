@@ -22,9 +22,10 @@
 
 mod aged;
 mod checks;
+mod copy;
 mod error;
-mod extended;
 mod foreign;
+mod listing;
 mod metadata;
 mod persist;
 mod streaming;
@@ -36,6 +37,7 @@ use std::time::{Duration, SystemTime};
 
 use async_trait::async_trait;
 use bytes::Bytes;
+use futures::future::FutureExt;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
 use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
 use object_store::path::Path;
@@ -49,12 +51,15 @@ use tokio::sync::OnceCell;
 use self::checks::WriteChecks;
 pub use self::checks::DEFAULT_WRITE_CHECK_CACHE;
 pub(crate) use self::error::ErrorContext;
+use crate::cancel::Cancel;
+use crate::capabilities::delete_listed_old_files;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
 use crate::metadata::{FileDetails, WriteOptions};
 use crate::path::{PathRules, StoragePath};
 use crate::provider::{
-  DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,
+  Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Metadata, OldFileReport,
+  OldFiles, Provider, SignedMethod, Signing, Streaming,
 };
 use crate::stream::{ByteRange, Reader, Writer};
 
@@ -679,6 +684,18 @@ impl Provider for ObjectStoreProvider {
     &PathRules::Keyed
   }
 
+  fn capabilities(&self) -> Capabilities<'_> {
+    Capabilities {
+      runs_inline: false,
+      streaming: Some(self),
+      name_listing: None,
+      metadata: Some(self),
+      signing: Some(self),
+      old_files: Some(self),
+      temp_files: None,
+    }
+  }
+
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
     self.ready().await?;
     if path.is_root() {
@@ -714,6 +731,7 @@ impl Provider for ObjectStoreProvider {
     &self,
     path: &StoragePath,
     options: DeleteDirectoryOptions,
+    _cancel: &Cancel,
   ) -> Result<()> {
     let deleted = self.remove_directory(path, options).await;
     // A delete may take away a directory the write checks remember.
@@ -725,28 +743,6 @@ impl Provider for ObjectStoreProvider {
     let deleted = self.remove_file(path).await;
     self.checks.forget();
     deleted
-  }
-
-  /// A DELETE with `If-Match` (patched object_store; GCS: a HEAD first, see its backend), after
-  /// the same look as `deleteFile` for `ENOENT`/`EISDIR`; the parent stays a directory.
-  async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
-    self.ready().await?;
-    let full = self.full(path.key());
-    if path.is_root() || self.head_file(&full).await?.is_none() {
-      return Err(self.not_a_file(path, &full).await);
-    }
-    let location = self.object(&full)?;
-    let (deleted, ()) = tokio::join!(
-      self.store.delete_if_match(&location, etag),
-      self.keep_parent(&full)
-    );
-    self.checks.forget();
-    match deleted {
-      Ok(()) => Ok(()),
-      Err(object_store::Error::Precondition { .. }) => Err(crate::metadata::conflict()),
-      Err(object_store::Error::NotFound { .. }) => Err(Error::of(ErrorKind::NotFound)),
-      Err(e) => Err(self.err(e)),
-    }
   }
 
   async fn file_exists(&self, path: &StoragePath) -> Result<bool> {
@@ -818,6 +814,10 @@ impl Provider for ObjectStoreProvider {
     Ok(entries)
   }
 
+  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
+    self.open_lister(path, recursive).await
+  }
+
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {
     self.ready().await?;
     let full = self.full(path.key());
@@ -847,93 +847,12 @@ impl Provider for ObjectStoreProvider {
     self.write_with(path, data, &WriteOptions::default()).await
   }
 
-  async fn write_file_with(
-    &self,
-    path: &StoragePath,
-    data: Bytes,
-    options: &WriteOptions,
-  ) -> Result<()> {
-    self.write_with(path, data, options).await
-  }
-
-  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
-    self.details(path).await
-  }
-
-  async fn copy_file_with(
-    &self,
-    src: &StoragePath,
-    dst: &StoragePath,
-    options: &WriteOptions,
-  ) -> Result<()> {
-    self.copy_with(src, dst, options).await
-  }
-
-  async fn signed_url_with(
-    &self,
-    path: &StoragePath,
-    method: SignedMethod,
-    expires_in: Duration,
-    headers: &crate::metadata::SignedHeaders,
-  ) -> Result<String> {
-    self.sign_with(path, method, expires_in, headers).await
-  }
-
-  /// Streams with a condition are buffered and written in one conditional PUT on finish.
-  async fn open_write_with(
-    &self,
-    path: &StoragePath,
-    options: &WriteOptions,
-  ) -> Result<Option<Writer>> {
-    if options.condition != crate::metadata::Condition::None {
-      return Ok(None);
-    }
-    let meta = options.metadata.clone().typed_for(path.key());
-    let writer = self.stream_write_with(path, metadata::attributes(&meta));
-    writer.await.map(Some)
-  }
-
-  async fn open_read(
-    &self,
-    path: &StoragePath,
-    range: ByteRange,
-    chunk_size: usize,
-  ) -> Result<Option<Reader>> {
-    self.stream_read(path, range, chunk_size).await.map(Some)
-  }
-
-  async fn open_write(&self, path: &StoragePath) -> Result<Option<Writer>> {
-    self.stream_write(path).await.map(Some)
-  }
-
-  async fn signed_url(
-    &self,
-    path: &StoragePath,
-    method: SignedMethod,
-    expires_in: Duration,
-  ) -> Result<String> {
-    let plain = crate::metadata::SignedHeaders::default();
-    self.sign_with(path, method, expires_in, &plain).await
-  }
-
   async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
     self.copy_object(src, dst).await
   }
 
   async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
     self.move_object(src, dst).await
-  }
-
-  async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
-    self.open_lister(path, recursive).await
-  }
-
-  async fn delete_if_older(
-    &self,
-    paths: &[StoragePath],
-    older_than: SystemTime,
-  ) -> Vec<Result<()>> {
-    self.delete_still_old(paths, older_than).await
   }
 
   /// Batched: up to 1,000 keys a request on S3, 256 on Azure. Meant for files from a listing: a
@@ -979,6 +898,111 @@ impl Provider for ObjectStoreProvider {
       .into_iter()
       .map(|r| r.unwrap_or_else(|| Err(Error::of(ErrorKind::Io))))
       .collect()
+  }
+}
+
+#[async_trait]
+impl Streaming for ObjectStoreProvider {
+  async fn open_read(
+    &self,
+    path: &StoragePath,
+    range: ByteRange,
+    chunk_size: usize,
+  ) -> Result<Reader> {
+    self.stream_read(path, range, chunk_size).await
+  }
+
+  /// Streams with a condition are buffered and written in one conditional PUT on finish.
+  fn streams_with(&self, options: &WriteOptions) -> bool {
+    options.condition == crate::metadata::Condition::None
+  }
+
+  async fn open_write(&self, path: &StoragePath, options: &WriteOptions) -> Result<Writer> {
+    if options.is_plain() {
+      return self.stream_write(path).await;
+    }
+    let meta = options.metadata.clone().typed_for(path.key());
+    self
+      .stream_write_with(path, metadata::attributes(&meta))
+      .await
+  }
+}
+
+#[async_trait]
+impl Metadata for ObjectStoreProvider {
+  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
+    self.details(path).await
+  }
+
+  async fn write_file_with(
+    &self,
+    path: &StoragePath,
+    data: Bytes,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    self.write_with(path, data, options).await
+  }
+
+  async fn copy_file_with(
+    &self,
+    src: &StoragePath,
+    dst: &StoragePath,
+    options: &WriteOptions,
+  ) -> Result<()> {
+    self.copy_with(src, dst, options).await
+  }
+
+  /// A DELETE with `If-Match` (patched object_store; GCS: a HEAD first, see its backend), after
+  /// the same look as `deleteFile` for `ENOENT`/`EISDIR`; the parent stays a directory.
+  async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
+    self.ready().await?;
+    let full = self.full(path.key());
+    if path.is_root() || self.head_file(&full).await?.is_none() {
+      return Err(self.not_a_file(path, &full).await);
+    }
+    let location = self.object(&full)?;
+    let (deleted, ()) = tokio::join!(
+      self.store.delete_if_match(&location, etag),
+      self.keep_parent(&full)
+    );
+    self.checks.forget();
+    match deleted {
+      Ok(()) => Ok(()),
+      Err(object_store::Error::Precondition { .. }) => Err(crate::metadata::conflict()),
+      Err(object_store::Error::NotFound { .. }) => Err(Error::of(ErrorKind::NotFound)),
+      Err(e) => Err(self.err(e)),
+    }
+  }
+}
+
+#[async_trait]
+impl Signing for ObjectStoreProvider {
+  async fn signed_url(
+    &self,
+    path: &StoragePath,
+    method: SignedMethod,
+    expires_in: Duration,
+    headers: &crate::metadata::SignedHeaders,
+  ) -> Result<String> {
+    self.sign_with(path, method, expires_in, headers).await
+  }
+}
+
+#[async_trait]
+impl OldFiles for ObjectStoreProvider {
+  /// Over the listing: each old file is deleted only at the ETag it was judged at (see [`aged`]).
+  async fn delete_old_files(
+    &self,
+    dir: &StoragePath,
+    older_than: SystemTime,
+    recursive: bool,
+    cancel: &Cancel,
+    report: &OldFileReport,
+  ) -> Result<u32> {
+    let delete = |paths: Vec<StoragePath>| {
+      async move { self.delete_still_old(&paths, older_than).await }.boxed()
+    };
+    delete_listed_old_files(self, dir, older_than, recursive, cancel, report, delete).await
   }
 }
 

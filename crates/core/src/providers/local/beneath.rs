@@ -461,6 +461,7 @@ fn refuse_outside_link(
 }
 
 /// Removes the directory `key` names (not a link to one: that is ENOTDIR), with `recursive` its tree.
+#[cfg(test)]
 pub fn remove_dir(root: &Root, key: &str, recursive: bool) -> io::Result<()> {
   remove_dir_checked(root, key, recursive, &|| Ok(()))
 }

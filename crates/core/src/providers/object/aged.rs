@@ -36,7 +36,7 @@ fn rewritten() -> Error {
 }
 
 impl ObjectStoreProvider {
-  /// [`crate::provider::Provider::delete_if_older`] (see the module docs).
+  /// The deletes of [`crate::provider::OldFiles`] on an object store (see the module docs).
   pub(super) async fn delete_still_old(
     &self,
     paths: &[StoragePath],

@@ -1,7 +1,6 @@
-//! S3 and Azure Blob: server-side copy, move (copy, then delete: not atomic) and the paged
-//! listing.
+//! The paged listing of an object store.
 //!
-//! The listing walks the tree a directory at a time with `/` as the delimiter (so markers and
+//! It walks the tree a directory at a time with `/` as the delimiter (so markers and
 //! implied directories read as they do in `listFiles`), one ListObjectsV2 / List Blobs page at a
 //! time: what it holds is at most one page per directory level.
 
@@ -10,64 +9,13 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use object_store::list::PaginatedListOptions;
-use object_store::ObjectStoreExt;
 
 use super::{foreign, stats, ErrorContext, ObjectBackend, ObjectStoreProvider};
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
 use crate::path::StoragePath;
-use crate::provider::Provider;
-use crate::stream::{pump, ByteRange, DEFAULT_CHUNK_SIZE};
 
 impl ObjectStoreProvider {
-  /// CopyObject (S3, up to 5 GiB) or Copy Blob (Azure), after the checks `fs.copyFile` makes.
-  pub(super) async fn copy_object(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    self.ready().await?;
-    let (from_full, to_full) = (self.full(src.key()), self.full(dst.key()));
-    let (from, to) = (self.object(&from_full)?, self.object(&to_full)?);
-    let (found, target) = tokio::join!(
-      self.head_file(&from_full),
-      self.check_write_target(dst, &to_full)
-    );
-    let Some(meta) = found? else {
-      return Err(self.not_a_file(src, &from_full).await);
-    };
-    target.map_err(|e| e.with_path(dst.as_str()))?;
-    if meta.size > self.config.max_server_copy {
-      return self.copy_streamed(src, dst).await;
-    }
-    self.store.copy(&from, &to).await.map_err(|e| self.err(e))?;
-    self.checks.created(&to_full, false);
-    Ok(())
-  }
-
-  /// A copy through the process, for sources the server will not copy (S3: over 5 GiB): read in
-  /// chunks, written as a multipart upload that is aborted if anything fails.
-  async fn copy_streamed(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    // The copy keeps the source's headers and metadata, as a server-side copy does.
-    let (_, details) = self.details(src).await?;
-    let writer = self.stream_write_with(dst, super::metadata::attributes(&details.metadata));
-    let reader = self.open_read(src, ByteRange::default(), DEFAULT_CHUNK_SIZE);
-    let (Some(mut reader), mut writer) = (reader.await?, writer.await?) else {
-      return Err(Error::new(ErrorKind::Io, "streaming is not available"));
-    };
-    pump(reader.as_mut(), writer.as_mut()).await
-  }
-
-  /// Copy, then delete the source: two steps, so a failure between them leaves both.
-  pub(super) async fn move_object(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
-    self.copy_object(src, dst).await?;
-    let from = self.object(&self.full(src.key()))?;
-    let src_full = self.full(src.key());
-    let (deleted, ()) = tokio::join!(self.store.delete(&from), self.keep_parent(&src_full));
-    let deleted = match deleted {
-      Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-      Err(e) => Err(self.err(e)),
-    };
-    self.checks.forget();
-    deleted
-  }
-
   /// Checks that the directory exists (ENOENT, ENOTDIR otherwise), then lists it lazily.
   pub(super) async fn open_lister(
     &self,

@@ -1,4 +1,5 @@
-//! MEMORY's copy, move, paged listing and `deleteOldFiles`.
+//! MEMORY's walks over the map a page of keys at a time: the paged listing and
+//! `deleteOldFiles`.
 
 use std::collections::BTreeMap;
 use std::ops::Bound;
@@ -7,43 +8,12 @@ use std::time::SystemTime;
 
 use async_trait::async_trait;
 
-use super::{check_parents, fail, kind_at, make_parents, Node};
+use super::{check_parents, fail, kind_at, Node};
 use crate::cancel::Cancel;
 use crate::error::{ErrorKind, Result};
 use crate::listing::{ListEntry, Lister, PAGE_SIZE};
 use crate::path::StoragePath;
 use crate::provider::OldFileReport;
-
-/// Copies `src` to `dst` (a new mtime), or with `moving` moves it (mtime kept).
-pub fn copy(
-  nodes: &mut BTreeMap<String, Node>,
-  src: &StoragePath,
-  dst: &StoragePath,
-  moving: bool,
-) -> Result<()> {
-  let (data, mtime, meta) = match nodes.get(src.key()) {
-    Some(Node::File { data, mtime, meta }) => (data.clone(), *mtime, meta.clone()),
-    Some(Node::Dir) => return Err(fail(ErrorKind::IsADirectory)),
-    None if src.is_root() => return Err(fail(ErrorKind::IsADirectory)),
-    None => {
-      check_parents(nodes, src.key())?;
-      return Err(fail(ErrorKind::NotFound));
-    }
-  };
-  if kind_at(nodes, dst.key()) == Some(true) {
-    return Err(fail(ErrorKind::IsADirectory).with_path(dst.as_str()));
-  }
-  make_parents(nodes, dst.key()).map_err(|e| e.with_path(dst.as_str()))?;
-  // A copy is a new version with the source's metadata; a move keeps the file as it was.
-  let (mtime, meta) = if moving {
-    nodes.remove(src.key());
-    (mtime, meta)
-  } else {
-    (SystemTime::now(), meta.renewed())
-  };
-  nodes.insert(dst.key().to_string(), Node::File { data, mtime, meta });
-  Ok(())
-}
 
 pub fn lister(
   nodes: Arc<RwLock<BTreeMap<String, Node>>>,
