@@ -542,8 +542,10 @@ impl Provider for LocalProvider {
   async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
     let to = self.place(dst);
     self
-      .blocking(src, move |from, fsync| extended::rename(from, to, fsync))
-      .await
+      .blocking(src, move |from, fsync| {
+        Ok(extended::rename(from, to, fsync))
+      })
+      .await?
   }
 
   async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
