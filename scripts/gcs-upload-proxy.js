@@ -221,7 +221,7 @@ function passThrough(base, req, res) {
 
 /** A proxy server in front of `base`; call `.listen(port, '127.0.0.1')` on it. */
 function createProxy(base) {
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     translate(base, req, res)
       .then((done) => done || passThrough(base, req, res))
       .catch((e) => {
@@ -229,6 +229,10 @@ function createProxy(base) {
         res.end(`gcs-upload-proxy: ${e.message}`);
       });
   });
+  // Clients keep idle connections for a few seconds (Google's SDK among them): closing ours
+  // after Node's default 5 s races their reuse of one ("socket hang up").
+  server.keepAliveTimeout = 65_000;
+  return server;
 }
 
 module.exports = { createProxy };
