@@ -102,9 +102,10 @@ function serverVersions() {
 }
 
 function sdkVersions() {
+  // Read from node_modules: a package whose `exports` omit package.json cannot be required for it.
   const v = (pkg) => {
     try {
-      return require(`${pkg}/package.json`).version;
+      return JSON.parse(fs.readFileSync(join(REPO, 'node_modules', pkg, 'package.json'), 'utf8')).version;
     } catch {
       return '?';
     }
