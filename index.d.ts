@@ -120,7 +120,7 @@ export interface StorageServiceOptions {
   logger?: (event: LogEvent) => void
 }
 
-/** A storage error: an `Error` whose `code` is one `fs` uses. */
+/** A storage error: an `Error` whose `code` is one `fs` uses, or `ECONFLICT` (an `ifMatch` that found another version; not retryable). */
 export interface StorageError extends Error {
   code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR' | 'ECONFLICT'
   path?: string
@@ -179,7 +179,11 @@ export interface TransferOptions {
   signal?: AbortSignal
   /** Decide, but copy nothing: what would be copied counts as `copied`. Default `false`. */
   dryRun?: boolean
-  /** Skip files already identical at the destination (same size, then same SHA-256). Default `true`; `false` copies every file. */
+  /**
+   * Skip files already identical at the destination. Default `true`; `false` copies every file.
+   * Same size, then, without reading either file, the source ETag the copy recorded
+   * (`stowage_source_etag`, which every copy gets) or equal S3 ETags; else the SHA-256 of both.
+   */
   skipIdentical?: boolean
 }
 
@@ -641,8 +645,9 @@ export declare function configurationVariables(): Array<ConfigurationVariable>
 /** Options of `deleteFile`. */
 export interface DeleteFileOptions {
   /**
-   * Delete only if the file's `etag` is this, else `ECONFLICT` (LOCAL, MEMORY; `ENOTSUP` on S3
-   * and Azure).
+   * Delete only if the file's `etag` is this, else `ECONFLICT`. Atomic on LOCAL, MEMORY, S3 and
+   * Azure Blob; on GCS (which conditions deletes on the generation) the ETag is checked by a HEAD
+   * right before the DELETE.
    */
   ifMatch?: string
 }
@@ -654,12 +659,12 @@ export interface FileStats {
   /** Last modification. */
   mtime: Date
   /**
-   * Inode change time on LOCAL (as `fs.stat` gives); the last modification on S3, Azure Blob
-   * (object_store does not expose a blob's creation time) and MEMORY.
+   * Inode change time on LOCAL (as `fs.stat` gives); the last modification on S3, Azure Blob,
+   * GCS (object_store does not expose an object's creation time) and MEMORY.
    */
   ctime: Date
   /**
-   * The version `ifMatch` compares with: the service's ETag on S3 and Azure; on LOCAL a strong
+   * The version `ifMatch` compares with: the service's ETag on S3, Azure Blob and GCS; on LOCAL a strong
    * validator from device, inode, size and mtime (ns); on MEMORY a version number.
    */
   etag?: string
@@ -833,7 +838,7 @@ export declare enum StorageType {
   GCS = 'GCS',
 }
 
-/** Streams every file under `fromDir` (any depth) to the same path under `toDir`, `concurrency` at a time (default 8), skipping files already identical there (same size, then same SHA-256). A missing `fromDir` rejects with `ENOENT`; files that fail are listed in `failed`. `signal` rejects with an AbortError. */
+/** Streams every file under `fromDir` (any depth) to the same path under `toDir`, `concurrency` at a time (default 8), skipping files already identical there (same size, then the source ETag the copy recorded, else SHA-256). A missing `fromDir` rejects with `ENOENT`; files that fail are listed in `failed`. `signal` rejects with an AbortError. */
 export declare function transfer(from: IStorageProvider | StorageService, fromDir: string, to: IStorageProvider | StorageService, toDir: string, options?: TransferOptions): Promise<TransferResult>
 
 /** A file `transfer` could not copy. */
@@ -865,7 +870,12 @@ export interface TransferResult {
   wouldCopy?: Array<string>
 }
 
-/** Options of `writeFile`, `createWriteStream` and `copyFile`. */
+/**
+ * Options of `writeFile`, `createWriteStream` and `copyFile`. LOCAL stores the content type,
+ * headers and metadata in extended attributes (`user.stowage.*`): on a filesystem without user
+ * xattrs only the content type's guess from the name remains, and any other option is `ENOTSUP`
+ * (nothing written).
+ */
 export interface WriteFileOptions {
   /**
    * MIME type stored with the file. Default: guessed from the name's extension,
@@ -873,7 +883,7 @@ export interface WriteFileOptions {
    * option is given.
    */
   contentType?: string
-  /** `Cache-Control` served with the file (S3, Azure; kept on LOCAL and MEMORY). */
+  /** `Cache-Control` served with the file (S3, Azure Blob, GCS; kept on LOCAL and MEMORY). */
   cacheControl?: string
   /**
    * `Content-Disposition`, e.g. `attachment; filename="a.pdf"; filename*=UTF-8''…` (printable
@@ -887,10 +897,14 @@ export interface WriteFileOptions {
   /**
    * User metadata. Keys: ASCII letters, digits and `_`, not starting with a digit (stored
    * lowercased); values printable ASCII; keys plus values at most 2,048 bytes. Else `EINVAL`.
+   * `transfer` adds `stowage_source_etag` to each copy (see `TransferOptions.skipIdentical`).
    */
   metadata?: Record<string, string>
   /** `'*'`: write only if no file is at the path, else `EEXIST` (atomic). */
   ifNoneMatch?: string
-  /** Write only if the file's `etag` (from `getFileStats`) is this, else `ECONFLICT` (atomic). */
+  /**
+   * Write only if the file's `etag` (from `getFileStats`) is this, else `ECONFLICT` (atomic; also
+   * when the file is gone). Not retryable: read the new version and decide again.
+   */
   ifMatch?: string
 }

@@ -87,20 +87,70 @@ describe('gcs-upload-proxy (test-only bridge for fake-gcs-server)', () => {
     if (method !== 'HEAD') expect(await res.text()).toBe(`answer to ${method} ${path} (${body?.length ?? 0} bytes)`);
   });
 
-  it('translates an XML-API upload into a JSON-API media upload with the same bytes and type', async () => {
+  /** The object headers and preconditions of an XML-API write, and the resource they stand for. */
+  const WRITE_HEADERS = {
+    'content-type': 'image/png',
+    'cache-control': 'public, max-age=60',
+    'content-disposition': "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf",
+    'content-encoding': 'identity',
+    'content-language': 'fr-CA',
+    'x-goog-meta-owner': 'ann',
+    'x-goog-meta-build_2': '42',
+  };
+  const RESOURCE = {
+    contentType: 'image/png',
+    cacheControl: 'public, max-age=60',
+    contentDisposition: "attachment; filename*=UTF-8''r%C3%A9sum%C3%A9.pdf",
+    contentEncoding: 'identity',
+    contentLanguage: 'fr-CA',
+    metadata: { owner: 'ann', build_2: '42' },
+  };
+
+  /** The parts of a `multipart/related` body: each part's headers (lowercased) and bytes. */
+  function relatedParts(seen: Seen): Array<{ headers: Record<string, string>; body: Buffer }> {
+    const boundary = /boundary=(.+)$/.exec(String(seen.headers['content-type']))![1];
+    const pieces: Buffer[] = [];
+    let at = seen.body.indexOf(`--${boundary}`);
+    while (at >= 0) {
+      const next = seen.body.indexOf(`\r\n--${boundary}`, at + 1);
+      if (next < 0) break;
+      pieces.push(seen.body.subarray(at + boundary.length + 4, next));
+      at = next + 2;
+    }
+    return pieces.map((piece) => {
+      const split = piece.indexOf('\r\n\r\n');
+      const headers = Object.fromEntries(
+        piece.subarray(0, split).toString().split('\r\n').map((line) => line.split(': ') as [string, string]).map(([k, v]) => [k.toLowerCase(), v]),
+      );
+      return { headers, body: piece.subarray(split + 4) };
+    });
+  }
+
+  it('translates an XML-API upload into one JSON-API multipart upload: the bytes, every object header and the preconditions', async () => {
     upstream.seen.length = 0;
     const data = randomBytes(5000);
     await fetch(`${base}/bucket/a%2Fb%20c.bin`, {
       method: 'PUT',
       body: data,
-      headers: { 'content-type': 'image/png', 'x-goog-if-generation-match': '0' },
+      headers: { ...WRITE_HEADERS, 'x-goog-if-generation-match': '0', 'x-goog-if-metageneration-match': '3' },
     });
     expect(upstream.seen).toHaveLength(1);
     const [seen] = upstream.seen;
     expect(seen.method).toBe('POST');
-    expect(seen.url).toBe('/upload/storage/v1/b/bucket/o?uploadType=media&name=a%2Fb%20c.bin&ifGenerationMatch=0');
-    expect(seen.headers['content-type']).toBe('image/png');
-    expect(Buffer.compare(seen.body, data)).toBe(0);
+    expect(seen.url).toBe('/upload/storage/v1/b/bucket/o?uploadType=multipart&ifGenerationMatch=0&ifMetagenerationMatch=3');
+    expect(seen.headers['content-type']).toMatch(/^multipart\/related; boundary=/);
+    const [resource, media] = relatedParts(seen);
+    expect(resource.headers['content-type']).toBe('application/json; charset=UTF-8');
+    expect(JSON.parse(resource.body.toString())).toEqual({ name: 'a/b c.bin', ...RESOURCE });
+    expect(media.headers['content-type']).toBe('image/png');
+    expect(Buffer.compare(media.body, data)).toBe(0);
+  });
+
+  it('an upload without headers is application/octet-stream with no metadata', async () => {
+    upstream.seen.length = 0;
+    await fetch(`${base}/bucket/k`, { method: 'PUT', body: new Uint8Array([120]) }); // no content-type
+    const [resource] = relatedParts(upstream.seen[0]);
+    expect(JSON.parse(resource.body.toString())).toEqual({ name: 'k', contentType: 'application/octet-stream' });
   });
 
   it('translates an XML-API copy into a JSON-API copyTo', async () => {
@@ -152,6 +202,29 @@ describe('gcs-upload-proxy (test-only bridge for fake-gcs-server)', () => {
       });
       expect(await done.text()).toMatch(/<ETag>".+"<\/ETag>/);
       expect(Buffer.compare(Buffer.from(await (await media(key + '.parts')).arrayBuffer()), Buffer.concat(parts))).toBe(0);
+    });
+
+    it('the emulator keeps every header, the user metadata and the generation precondition of a translated write', async () => {
+      const key = `proxy-${randomBytes(4).toString('hex')}/meta.png`;
+      const target = `${url}/${bucket}/${encodeURIComponent(key)}`;
+      const resource = async (name: string) =>
+        (await fetch(`${emulator}/storage/v1/b/${bucket}/o/${encodeURIComponent(name)}`)).json();
+      expect((await fetch(target, { method: 'PUT', body: 'png', headers: WRITE_HEADERS })).status).toBe(200);
+      const stored = await resource(key);
+      expect(stored).toMatchObject(RESOURCE);
+      const stale = await fetch(target, { method: 'PUT', body: 'new', headers: { 'x-goog-if-generation-match': String(Number(stored.generation) - 1) } });
+      expect(stale.status).toBe(412);
+      const current = await fetch(target, { method: 'PUT', body: 'new', headers: { 'x-goog-if-generation-match': stored.generation } });
+      expect(current.status).toBe(200);
+
+      const init = await (await fetch(`${target}.parts?uploads`, { method: 'POST', headers: WRITE_HEADERS })).text();
+      const id = /<UploadId>(.+)<\/UploadId>/.exec(init)![1];
+      await fetch(`${target}.parts?partNumber=1&uploadId=${id}`, { method: 'PUT', body: 'p' });
+      await fetch(`${target}.parts?uploadId=${id}`, {
+        method: 'POST',
+        body: '<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>"part-1"</ETag></Part></CompleteMultipartUpload>',
+      });
+      expect(await resource(`${key}.parts`)).toMatchObject(RESOURCE);
     });
   });
 });

@@ -105,6 +105,8 @@ describe('LOCAL on a filesystem without extended attributes', () => {
     for (const step of [r.overOld, r.stream]) {
       expect(step).toEqual({ code: 'ENOTSUP', contentType: 'text/plain', content: 'old', entries: before });
     }
+    // transfer's source-ETag record is dropped, not refused: sync works and falls back to SHA-256.
+    expect(r.sync).toEqual({ first: { copied: 1, skipped: 0, failed: [] }, second: { copied: 0, skipped: 1, failed: [] }, content: 'aaaa' });
   });
 });
 

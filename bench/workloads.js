@@ -95,7 +95,7 @@ function sumEvenBelow(n) {
 /** Key of small object `i` under a prefix (which ends in its separator). */
 const objectKey = (prefix, i) => `${prefix}obj-${String(i).padStart(6, '0')}.bin`;
 const BIG_KEY = 'big.bin';
-const STORE = { s3: 'S3 (moto)', s3s: 'S3 (s3s-fs)', azure: 'Azure Blob (Azurite)' };
+const STORE = { s3: 'S3 (moto)', s3s: 'S3 (s3s-fs)', azure: 'Azure Blob (Azurite)', gcs: 'GCS (fake-gcs-server)' };
 
 /**
  * Issue 26's targets for the cloud rows (bench/README.md, "Object stores"). Small objects: wall
@@ -401,7 +401,7 @@ const WORKLOADS = [
     },
     cleanup: (dir) => fs.rmSync(dir, { recursive: true, force: true }),
   },
-  ...['s3', 's3s', 'azure'].flatMap(cloudWorkloads),
+  ...['s3', 's3s', 'azure', 'gcs'].flatMap(cloudWorkloads),
 ];
 
 /** The shared, read-only fixtures, built once per run of the script. */

@@ -17,9 +17,14 @@
  *   POST /bucket/key?uploadId=U                  -> the parts joined, uploaded as above
  *   DELETE /bucket/key?uploadId=U                -> the parts dropped
  *
- * `x-goog-if-generation-match` becomes `ifGenerationMatch` (the emulator ignores `0`, "create
- * only"). Query parameters of signed URLs are dropped on translated writes: the emulator does
- * not verify signatures anyway. Only `content-type` of the request's headers is kept on uploads.
+ * An upload goes as one `uploadType=multipart` request whose object resource carries what the
+ * XML request's headers set: `Content-Type`, `Cache-Control`, `Content-Disposition`,
+ * `Content-Encoding`, `Content-Language` and each `x-goog-meta-<key>` (as `metadata.<key>`); a
+ * multipart upload keeps the headers of its initiating POST. The preconditions
+ * `x-goog-if-generation-match` and `x-goog-if-metageneration-match` become `ifGenerationMatch` and
+ * `ifMetagenerationMatch` (the emulator honours a generation, but ignores `0`, "create only").
+ * Query parameters of signed URLs are dropped on translated writes: the emulator does not verify
+ * signatures anyway. Other request headers of a translated write are not forwarded.
  *
  *   node scripts/gcs-upload-proxy.js <listen port> <emulator base URL>
  *
@@ -29,7 +34,7 @@
 const http = require('node:http');
 const { randomUUID } = require('node:crypto');
 
-/** Multipart uploads in flight: uploadId -> { bucket, key, contentType, parts: Map<number, Buffer> }. */
+/** Multipart uploads in flight: uploadId -> { bucket, key, headers, parts: Map<number, Buffer> }. */
 const uploads = new Map();
 
 function readBody(req) {
@@ -65,24 +70,60 @@ async function answerUpload(res, upstream) {
   res.end();
 }
 
-function generationQuery(req) {
-  const match = req.headers['x-goog-if-generation-match'];
-  return match === undefined ? '' : `&ifGenerationMatch=${encodeURIComponent(match)}`;
+/** The XML API's precondition headers as the JSON API's query parameters (`&name=value`…). */
+function generationQuery(headers) {
+  const conditions = [
+    ['x-goog-if-generation-match', 'ifGenerationMatch'],
+    ['x-goog-if-metageneration-match', 'ifMetagenerationMatch'],
+  ];
+  return conditions
+    .filter(([header]) => headers[header] !== undefined)
+    .map(([header, param]) => `&${param}=${encodeURIComponent(headers[header])}`)
+    .join('');
 }
 
-async function upload(base, req, res, { bucket, key }, body, contentType) {
+/** The XML API's object headers as the JSON API's object resource fields. */
+const RESOURCE_FIELDS = {
+  'content-type': 'contentType',
+  'cache-control': 'cacheControl',
+  'content-disposition': 'contentDisposition',
+  'content-encoding': 'contentEncoding',
+  'content-language': 'contentLanguage',
+};
+
+/** The object resource an XML-API write with `headers` describes (name included). */
+function resourceOf(key, headers) {
+  const resource = { name: key, contentType: 'application/octet-stream' };
+  const metadata = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (RESOURCE_FIELDS[name]) resource[RESOURCE_FIELDS[name]] = String(value);
+    else if (name.startsWith('x-goog-meta-')) metadata[name.slice('x-goog-meta-'.length)] = String(value);
+  }
+  if (Object.keys(metadata).length > 0) resource.metadata = metadata;
+  return resource;
+}
+
+/** One JSON-API multipart upload (RFC 2387 `multipart/related`: the resource, then the bytes). */
+async function upload(base, res, { bucket, key }, body, headers) {
   const path =
-    `/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=media` +
-    `&name=${encodeURIComponent(key)}${generationQuery(req)}`;
-  const headers = { 'content-type': contentType ?? 'application/octet-stream' };
-  await answerUpload(res, await upstreamCall(base, 'POST', path, headers, body));
+    `/upload/storage/v1/b/${encodeURIComponent(bucket)}/o?uploadType=multipart` + generationQuery(headers);
+  const resource = resourceOf(key, headers);
+  const boundary = `gcs-upload-proxy-${randomUUID()}`;
+  const related = Buffer.concat([
+    Buffer.from(`--${boundary}\r\ncontent-type: application/json; charset=UTF-8\r\n\r\n${JSON.stringify(resource)}\r\n`),
+    Buffer.from(`--${boundary}\r\ncontent-type: ${resource.contentType}\r\n\r\n`),
+    body,
+    Buffer.from(`\r\n--${boundary}--\r\n`),
+  ]);
+  const type = { 'content-type': `multipart/related; boundary=${boundary}` };
+  await answerUpload(res, await upstreamCall(base, 'POST', path, type, related));
 }
 
 async function copy(base, req, res, { bucket, key }) {
   const source = decodeURIComponent(String(req.headers['x-goog-copy-source']).replace(/^\//, ''));
   const slash = source.indexOf('/');
   const [fromBucket, fromKey] = [source.slice(0, slash), source.slice(slash + 1)];
-  const query = generationQuery(req).slice(1);
+  const query = generationQuery(req.headers).slice(1);
   const path =
     `/storage/v1/b/${encodeURIComponent(fromBucket)}/o/${encodeURIComponent(fromKey)}` +
     `/copyTo/b/${encodeURIComponent(bucket)}/o/${encodeURIComponent(key)}${query ? `?${query}` : ''}`;
@@ -108,7 +149,7 @@ async function translate(base, req, res) {
   const uploadId = q.get('uploadId');
   if (req.method === 'POST' && q.has('uploads')) {
     const id = randomUUID();
-    uploads.set(id, { ...object, contentType: req.headers['content-type'], parts: new Map() });
+    uploads.set(id, { ...object, headers: req.headers, parts: new Map() });
     await readBody(req);
     xml(res, `<InitiateMultipartUploadResult><UploadId>${id}</UploadId></InitiateMultipartUploadResult>`);
     return true;
@@ -135,7 +176,7 @@ async function translate(base, req, res) {
         writeHead: (s, h) => Object.assign(captured, { status: s, headers: h }),
         end: (b) => (captured.body = b ?? ''),
       };
-      await upload(base, req, fake, pending, data, pending.contentType);
+      await upload(base, fake, pending, data, pending.headers);
       if (captured.status !== 200) {
         res.writeHead(captured.status, captured.headers);
         res.end(captured.body);
@@ -152,7 +193,7 @@ async function translate(base, req, res) {
     return true;
   }
   if (req.method === 'PUT') {
-    await upload(base, req, res, object, await readBody(req), req.headers['content-type']);
+    await upload(base, res, object, await readBody(req), req.headers);
     return true;
   }
   return false;
@@ -180,7 +221,7 @@ function passThrough(base, req, res) {
 
 /** A proxy server in front of `base`; call `.listen(port, '127.0.0.1')` on it. */
 function createProxy(base) {
-  return http.createServer((req, res) => {
+  const server = http.createServer((req, res) => {
     translate(base, req, res)
       .then((done) => done || passThrough(base, req, res))
       .catch((e) => {
@@ -188,6 +229,10 @@ function createProxy(base) {
         res.end(`gcs-upload-proxy: ${e.message}`);
       });
   });
+  // Clients keep idle connections for a few seconds (Google's SDK among them): closing ours
+  // after Node's default 5 s races their reuse of one ("socket hang up").
+  server.keepAliveTimeout = 65_000;
+  return server;
 }
 
 module.exports = { createProxy };

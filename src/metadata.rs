@@ -14,7 +14,10 @@ use stowage_core::metadata::{
 use crate::args;
 use crate::errors::Failure;
 
-/// Options of `writeFile`, `createWriteStream` and `copyFile`.
+/// Options of `writeFile`, `createWriteStream` and `copyFile`. LOCAL stores the content type,
+/// headers and metadata in extended attributes (`user.stowage.*`): on a filesystem without user
+/// xattrs only the content type's guess from the name remains, and any other option is `ENOTSUP`
+/// (nothing written).
 #[napi(object, object_from_js = false)]
 #[allow(dead_code)] // the type of index.d.ts; the values are read by `write_options`
 pub struct WriteFileOptions {
@@ -22,7 +25,7 @@ pub struct WriteFileOptions {
   /// `application/octet-stream` when unknown. `copyFile` keeps the source's unless any metadata
   /// option is given.
   pub content_type: Option<String>,
-  /// `Cache-Control` served with the file (S3, Azure; kept on LOCAL and MEMORY).
+  /// `Cache-Control` served with the file (S3, Azure Blob, GCS; kept on LOCAL and MEMORY).
   pub cache_control: Option<String>,
   /// `Content-Disposition`, e.g. `attachment; filename="a.pdf"; filename*=UTF-8''…` (printable
   /// ASCII only: encode other characters as RFC 6266 says).
@@ -33,10 +36,12 @@ pub struct WriteFileOptions {
   pub content_language: Option<String>,
   /// User metadata. Keys: ASCII letters, digits and `_`, not starting with a digit (stored
   /// lowercased); values printable ASCII; keys plus values at most 2,048 bytes. Else `EINVAL`.
+  /// `transfer` adds `stowage_source_etag` to each copy (see `TransferOptions.skipIdentical`).
   pub metadata: Option<std::collections::HashMap<String, String>>,
   /// `'*'`: write only if no file is at the path, else `EEXIST` (atomic).
   pub if_none_match: Option<String>,
-  /// Write only if the file's `etag` (from `getFileStats`) is this, else `ECONFLICT` (atomic).
+  /// Write only if the file's `etag` (from `getFileStats`) is this, else `ECONFLICT` (atomic; also
+  /// when the file is gone). Not retryable: read the new version and decide again.
   pub if_match: Option<String>,
 }
 
@@ -44,8 +49,9 @@ pub struct WriteFileOptions {
 #[napi(object, object_from_js = false)]
 #[allow(dead_code)] // the type of index.d.ts; the values are read by `delete_condition`
 pub struct DeleteFileOptions {
-  /// Delete only if the file's `etag` is this, else `ECONFLICT` (LOCAL, MEMORY; `ENOTSUP` on S3
-  /// and Azure).
+  /// Delete only if the file's `etag` is this, else `ECONFLICT`. Atomic on LOCAL, MEMORY, S3 and
+  /// Azure Blob; on GCS (which conditions deletes on the generation) the ETag is checked by a HEAD
+  /// right before the DELETE.
   pub if_match: Option<String>,
 }
 

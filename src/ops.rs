@@ -22,11 +22,11 @@ pub struct FileStats {
   /// Last modification.
   #[napi(ts_type = "Date")]
   pub mtime: DateValue,
-  /// Inode change time on LOCAL (as `fs.stat` gives); the last modification on S3, Azure Blob
-  /// (object_store does not expose a blob's creation time) and MEMORY.
+  /// Inode change time on LOCAL (as `fs.stat` gives); the last modification on S3, Azure Blob,
+  /// GCS (object_store does not expose an object's creation time) and MEMORY.
   #[napi(ts_type = "Date")]
   pub ctime: DateValue,
-  /// The version `ifMatch` compares with: the service's ETag on S3 and Azure; on LOCAL a strong
+  /// The version `ifMatch` compares with: the service's ETag on S3, Azure Blob and GCS; on LOCAL a strong
   /// validator from device, inode, size and mtime (ns); on MEMORY a version number.
   pub etag: Option<String>,
   /// The stored MIME type; where none was stored, guessed from the name. Always set by Stowage's

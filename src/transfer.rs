@@ -53,7 +53,7 @@ pub struct TransferProgress {
 
 type ProgressTsfn = ThreadsafeFunction<TransferProgress, (), TransferProgress, Status, false, true>;
 
-/// Streams every file under `fromDir` (any depth) to the same path under `toDir`, `concurrency` at a time (default 8), skipping files already identical there (same size, then same SHA-256). A missing `fromDir` rejects with `ENOENT`; files that fail are listed in `failed`. `signal` rejects with an AbortError.
+/// Streams every file under `fromDir` (any depth) to the same path under `toDir`, `concurrency` at a time (default 8), skipping files already identical there (same size, then the source ETag the copy recorded, else SHA-256). A missing `fromDir` rejects with `ENOENT`; files that fail are listed in `failed`. `signal` rejects with an AbortError.
 #[napi(
   ts_args_type = "from: IStorageProvider | StorageService, fromDir: string, to: IStorageProvider | StorageService, toDir: string, options?: TransferOptions",
   ts_return_type = "Promise<TransferResult>"

@@ -120,7 +120,7 @@ export interface StorageServiceOptions {
   logger?: (event: LogEvent) => void
 }
 
-/** A storage error: an `Error` whose `code` is one `fs` uses. */
+/** A storage error: an `Error` whose `code` is one `fs` uses, or `ECONFLICT` (an `ifMatch` that found another version; not retryable). */
 export interface StorageError extends Error {
   code: 'ENOENT' | 'EEXIST' | 'ENOTDIR' | 'EISDIR' | 'ENOTEMPTY' | 'EACCES' | 'EINVAL' | 'ENOTSUP' | 'ETIMEDOUT' | 'EIO' | 'ABORT_ERR' | 'ECONFLICT'
   path?: string
@@ -179,6 +179,10 @@ export interface TransferOptions {
   signal?: AbortSignal
   /** Decide, but copy nothing: what would be copied counts as `copied`. Default `false`. */
   dryRun?: boolean
-  /** Skip files already identical at the destination (same size, then same SHA-256). Default `true`; `false` copies every file. */
+  /**
+   * Skip files already identical at the destination. Default `true`; `false` copies every file.
+   * Same size, then, without reading either file, the source ETag the copy recorded
+   * (`stowage_source_etag`, which every copy gets) or equal S3 ETags; else the SHA-256 of both.
+   */
   skipIdentical?: boolean
 }

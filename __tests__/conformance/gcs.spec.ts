@@ -1,9 +1,9 @@
 /**
  * GCS on fake-gcs-server 1.54, through the test-only proxy for the XML-API writes the emulator does
  * not serve (scripts/gcs-upload-proxy.js; its own spec proves everything else passes through).
- * The emulator checks neither credentials nor signatures, ignores create-only preconditions and
- * does not page listings: those behaviours are verified against the protocol documentation only
- * (see the README).
+ * The emulator checks neither credentials nor signatures and does not page listings: those
+ * behaviours are verified against the protocol documentation only (see the README). Metadata and
+ * conditional writes run in full: the proxy's uploads carry the headers and preconditions.
  */
 import { Storage } from '@google-cloud/storage';
 import { createHash, randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { GcsStorageProvider, StorageService, StorageType } from '../..';
 import { describeWith, gcsOptions } from './cloud';
 import { codeOf, uniqueName } from './harness';
 import { extended } from './extended';
+import { metadata } from './metadata';
 import { confinement, conformance } from './suite';
 import { streams } from './streams';
 
@@ -25,6 +26,7 @@ describeWith(gcsOptions(), 'GCS on fake-gcs-server', (options) => {
   conformance(target);
   confinement(target, true);
   extended(target);
+  metadata(target, { listsEtags: true });
   // fake-gcs-server does not verify signatures: the tampered-URL case cannot fail there.
   streams(target, { signs: true, verifiesSignatures: false });
 

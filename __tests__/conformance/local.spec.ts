@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync, utimesSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LocalStorageProvider } from '../..';
@@ -36,6 +36,27 @@ describe('LOCAL without a root (absolute paths)', () => {
     () => ({ name: 'LOCAL', providerName: 'LOCAL', provider: new LocalStorageProvider(), freshDir: () => join(work, 'metadata', uniqueName()) }),
     { listsEtags: false },
   );
+});
+
+// /dev/shm is tmpfs (user xattrs since Linux 6.6); the work directory must be another filesystem.
+const shm = existsSync('/dev/shm') && statSync('/dev/shm').dev !== statSync(work).dev ? mkdtempSync('/dev/shm/stowage-move-') : undefined;
+afterAll(() => shm && rmSync(shm, { recursive: true, force: true }));
+(shm ? describe : describe.skip)('LOCAL moveFile across filesystems (tmpfs and the work disk)', () => {
+  it.each([
+    ['tmpfs → disk', () => shm!, () => work],
+    ['disk → tmpfs', () => work, () => shm!],
+  ])('%s keeps the content type, headers and user metadata, and removes the source', async (_, fromFs, toFs) => {
+    const provider = new LocalStorageProvider();
+    const name = uniqueName('moved');
+    const [from, to] = [join(fromFs(), name, 'a.bin'), join(toFs(), name, 'b.txt')];
+    const options = { contentType: 'image/gif', cacheControl: 'no-store', contentDisposition: 'inline', contentEncoding: 'identity', contentLanguage: 'de', metadata: { owner: 'ann' } };
+    await provider.writeFile(from, 'gif bytes', options);
+    await provider.moveFile(from, to);
+    expect(statSync(from, { throwIfNoEntry: false })).toBeUndefined();
+    expect((await provider.readFile(to)).toString()).toBe('gif bytes');
+    const { contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, metadata } = await provider.getFileStats(to);
+    expect({ contentType, cacheControl, contentDisposition, contentEncoding, contentLanguage, metadata }).toEqual(options);
+  });
 });
 
 describe('LOCAL without a root (relative paths)', () => {

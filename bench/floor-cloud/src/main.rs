@@ -5,9 +5,10 @@
 //! bench/workloads.js; prints one JSON line that `run.js` reads.
 //!
 //! Usage: stowage-bench-floor-cloud <workload> <key-prefix> [objects=N size=N inflight=N]
-//! The store comes from the environment, set by run.js: FLOOR_STORE (`s3` or `azure`),
+//! The store comes from the environment, set by run.js: FLOOR_STORE (`s3`, `azure` or `gcs`),
 //! FLOOR_ENDPOINT, FLOOR_BUCKET (the container on Azure), FLOOR_REGION (S3), FLOOR_KEY_ID and
-//! FLOOR_SECRET (the account and its key on Azure).
+//! FLOOR_SECRET (the account and its key on Azure; unused on GCS, whose emulator is used
+//! anonymously, as Stowage and @google-cloud/storage use it in the same run).
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -16,8 +17,11 @@ use bytes::Bytes;
 use futures::{StreamExt, TryStreamExt};
 use object_store::aws::AmazonS3Builder;
 use object_store::azure::MicrosoftAzureBuilder;
+use object_store::gcp::{GcpCredential, GoogleCloudStorageBuilder};
 use object_store::path::Path;
-use object_store::{ClientOptions, ObjectStore, ObjectStoreExt, PutPayload};
+use object_store::{
+  ClientOptions, ObjectStore, ObjectStoreExt, PutPayload, StaticCredentialProvider,
+};
 
 #[path = "../../floor/src/common.rs"]
 mod common;
@@ -57,7 +61,18 @@ fn store() -> Result<Arc<dyn ObjectStore>, Failure> {
         .with_client_options(client)
         .build()?,
     ),
-    other => return Err(format!("FLOOR_STORE: no store \"{other}\" (s3 or azure)").into()),
+    // An emulator checks no credentials: an empty bearer token, as Stowage sends it there.
+    "gcs" => Arc::new(
+      GoogleCloudStorageBuilder::new()
+        .with_base_url(&env("FLOOR_ENDPOINT")?)
+        .with_bucket_name(env("FLOOR_BUCKET")?)
+        .with_credentials(Arc::new(StaticCredentialProvider::new(GcpCredential {
+          bearer: String::new(),
+        })))
+        .with_client_options(client)
+        .build()?,
+    ),
+    other => return Err(format!("FLOOR_STORE: no store \"{other}\" (s3, azure or gcs)").into()),
   };
   Ok(store)
 }

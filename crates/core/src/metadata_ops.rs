@@ -165,25 +165,20 @@ impl Storage {
   }
 }
 
-/// User metadata key under which `transfer` stores, on each copy it makes outside LOCAL, the ETag
-/// its source had: a later `sync` that finds the source still at that ETag knows the copy is
-/// identical without reading either file.
+/// User metadata key under which `transfer` stores, on each copy it makes, the ETag its source
+/// had: a later `sync` that finds the source still at that ETag knows the copy is identical
+/// without reading either file. LOCAL keeps it in an xattr bound to the copy's own version (an
+/// edit in place voids it) and drops it on a filesystem without xattrs.
 pub const SOURCE_ETAG_KEY: &str = "stowage_source_etag";
 
-/// The options that carry `src`'s metadata to a copy at `dst` in `to`: its headers and user
-/// metadata, plus [`SOURCE_ETAG_KEY`] where `to` is not LOCAL (a filesystem without xattrs would
-/// refuse it) and it fits the metadata limit. None at all when `src` holds nothing the name of
-/// `dst` would not give it, so plain writes keep their fast path.
-pub(crate) async fn carried(
-  from: &Storage,
-  src: &str,
-  to: &Storage,
-  dst: &str,
-) -> Result<WriteOptions> {
+/// The options that carry `src`'s metadata to a copy at `dst`: its headers and user
+/// metadata, plus [`SOURCE_ETAG_KEY`] where it fits the metadata limit. None at all when `src`
+/// holds nothing the name of `dst` would not give it, so plain writes keep their fast path.
+pub(crate) async fn carried(from: &Storage, src: &str, dst: &str) -> Result<WriteOptions> {
   let (_, details) = from.file_details(src).await?;
   let mut metadata = details.metadata;
   metadata.metadata.remove(SOURCE_ETAG_KEY);
-  if let (Some(etag), false) = (details.etag, to.provider_name() == "LOCAL") {
+  if let Some(etag) = details.etag {
     let used: usize = metadata
       .metadata
       .iter()

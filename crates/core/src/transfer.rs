@@ -211,7 +211,7 @@ pub async fn copy(from: &Storage, src: &str, to: &Storage, dst: &str) -> Result<
   let mut reader = from
     .open_read(src, ByteRange::default(), DEFAULT_CHUNK_SIZE)
     .await?;
-  let options = crate::metadata_ops::carried(from, src, to, dst).await?;
+  let options = crate::metadata_ops::carried(from, src, dst).await?;
   let mut writer = to.open_write_with(dst, options).await?;
   let mut bytes = 0;
   let streamed: Result<()> = async {

@@ -493,8 +493,10 @@ impl Provider for LocalProvider {
   async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
     let to = self.place(dst);
     self
-      .blocking(src, move |from, fsync| extended::rename(from, to, fsync))
-      .await
+      .blocking(src, move |from, fsync| {
+        Ok(extended::rename(from, to, fsync))
+      })
+      .await?
   }
 
   async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {

@@ -44,7 +44,7 @@ use object_store::path::Path;
 use object_store::signer::{Method, Signer, Url};
 use object_store::{
   BackoffConfig, ClientOptions, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
-  WriteMultipart,
+  UpdateVersion, WriteMultipart,
 };
 use tokio::sync::OnceCell;
 
@@ -71,6 +71,19 @@ use crate::stream::{ByteRange, Reader, Writer};
 pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {
   /// Deletes `location` only while its ETag is `etag` (`Precondition` otherwise).
   async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()>;
+
+  /// The version a write conditional on `etag` names: the ETag itself, which S3 and Azure
+  /// compare on the PUT.
+  async fn update_version(
+    &self,
+    _location: &Path,
+    etag: &str,
+  ) -> object_store::Result<UpdateVersion> {
+    Ok(UpdateVersion {
+      e_tag: Some(etag.to_string()),
+      version: None,
+    })
+  }
 
   /// A signed URL that fixes `headers` ([`metadata::signed_url_options`]: signed query
   /// parameters and a signed `Content-Type`, as S3 and GCS sign them).
@@ -126,6 +139,26 @@ impl ObjectBackend for object_store::gcp::GoogleCloudStorage {
       });
     }
     self.delete(location).await
+  }
+
+  /// GCS conditions writes on the generation, not the ETag: a HEAD checks the ETag and the PUT
+  /// is conditional on the generation that HEAD saw, so a rewrite in between fails it (412).
+  async fn update_version(
+    &self,
+    location: &Path,
+    etag: &str,
+  ) -> object_store::Result<UpdateVersion> {
+    let meta = self.head(location).await?;
+    if meta.e_tag.as_deref() != Some(etag) || meta.version.is_none() {
+      return Err(object_store::Error::Precondition {
+        path: location.to_string(),
+        source: "the ETag changed".into(),
+      });
+    }
+    Ok(UpdateVersion {
+      e_tag: meta.e_tag,
+      version: meta.version,
+    })
   }
 }
 

@@ -1,5 +1,6 @@
 //! LOCAL range reads (one positioned read), copy (to a temp file, then renamed: atomic), move (a
-//! rename; across filesystems a copy, then a delete) and abortable recursive deletes.
+//! rename; across filesystems a copy that keeps the metadata xattrs, then a delete) and abortable
+//! recursive deletes.
 
 use std::ffi::OsStr;
 use std::fs::{self, File};
@@ -10,8 +11,11 @@ use std::os::unix::fs::FileExt;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, CWD};
 
 use super::beneath::{self, Check};
+use super::metadata;
 use super::stream::native_parent;
 use super::{errno, temp_name, Place, EISDIR};
+use crate::error::Result;
+use crate::metadata::WriteOptions;
 use crate::ranges::clamp;
 use crate::stream::ByteRange;
 
@@ -53,12 +57,15 @@ pub(super) fn copy(src: Place, dst: Place, fsync: bool) -> io::Result<()> {
   replace(&dir, &name, fsync, |to| io::copy(&mut from, to).map(drop))
 }
 
-pub(super) fn rename(src: Place, dst: Place, fsync: bool) -> io::Result<()> {
+/// Moves `src` to `dst`. Across filesystems (`EXDEV`) the bytes are copied with the metadata the
+/// source keeps in xattrs (a destination filesystem without xattrs refuses metadata beyond the
+/// content type with `ENOTSUP`, and the source stays), then the source is deleted.
+pub(super) fn rename(src: Place, dst: Place, fsync: bool) -> Result<()> {
   let moved = match (&src, &dst) {
     (Place::Rooted(root, from), Place::Rooted(_, to)) => beneath::rename(root, from, to),
     (Place::Native(from), Place::Native(to)) => {
       if fs::metadata(from)?.is_dir() {
-        return Err(errno(EISDIR));
+        return Err(errno(EISDIR).into());
       }
       let (dir, name) = native_parent(to)?;
       rfs::renameat(CWD, from, &dir, &name).map_err(|e| errno(e.raw_os_error()))
@@ -66,16 +73,16 @@ pub(super) fn rename(src: Place, dst: Place, fsync: bool) -> io::Result<()> {
     _ => unreachable!("one provider, one kind of place"),
   };
   match moved {
-    // Another filesystem: copy, then delete.
+    // Another filesystem: copy with the metadata, then delete.
     Err(e) if e.raw_os_error() == Some(EXDEV) => {
       let src_again = match &src {
         Place::Native(p) => Place::Native(p.clone()),
         Place::Rooted(root, key) => Place::Rooted(root.clone(), key.clone()),
       };
-      copy(src_again, dst, fsync)?;
-      super::remove_file(src)
+      metadata::copy(src_again, dst, &WriteOptions::default(), fsync)?;
+      Ok(super::remove_file(src)?)
     }
-    other => other,
+    other => Ok(other?),
   }
 }
 

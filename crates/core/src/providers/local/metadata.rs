@@ -8,6 +8,11 @@
 //! The ETag is a strong validator from device, inode, size and mtime in nanoseconds: every
 //! Stowage write renames a new inode into place, so each write gives a new ETag.
 //!
+//! The source ETag a transfer records ([`SOURCE_ETAG_KEY`]) is stored together with the file's own
+//! ETag at that moment, and given back only while the file still has that ETag: xattrs survive an
+//! edit in place (which S3 or Azure metadata never does), and a record that outlived one would make
+//! `sync` skip a file that differs.
+//!
 //! Conditions are atomic, never check-then-write:
 //! - `ifNoneMatch: '*'` publishes with `renameat2(RENAME_NOREPLACE)` (or, where the filesystem
 //!   lacks it, `link()` of the temp file, which also fails when the name exists).
@@ -32,6 +37,7 @@ use rustix::io::Errno;
 use super::{beneath, stream, temp_name, Place};
 use crate::error::{Error, ErrorKind, Result};
 use crate::metadata::{self, Condition, FileDetails, FileMetadata, Header, WriteOptions};
+use crate::metadata_ops::SOURCE_ETAG_KEY;
 use crate::provider::FileStats;
 
 const PREFIX: &str = "user.stowage.";
@@ -59,15 +65,22 @@ fn store(file: &File, meta: &FileMetadata) -> Result<bool> {
   let headers = meta.headers();
   let named = headers
     .iter()
-    .filter_map(|(h, v)| v.map(|v| (format!("{PREFIX}{}", h.option_name()), v)));
-  let user = meta
-    .metadata
-    .iter()
-    .map(|(k, v)| (format!("{META_PREFIX}{k}"), v.as_str()));
+    .filter_map(|(h, v)| v.map(|v| (format!("{PREFIX}{}", h.option_name()), v.to_string())));
+  let version = etag(&rfs::fstat(file).map_err(io_err)?);
+  let user = meta.metadata.iter().map(|(k, v)| {
+    let value = match k == SOURCE_ETAG_KEY {
+      true => format!("{version} {v}"),
+      false => v.clone(),
+    };
+    (format!("{META_PREFIX}{k}"), value)
+  });
+  // A transfer's record is a hint: without xattrs it is dropped, not refused.
+  let mut wanted = meta.clone();
+  wanted.metadata.remove(SOURCE_ETAG_KEY);
   for (name, value) in named.chain(user) {
     match rfs::fsetxattr(file.as_fd(), name.as_str(), value.as_bytes(), rfs::XattrFlags::empty()) {
       Ok(()) => {}
-      Err(e) if no_xattrs(e) && !meta.has_more_than_type() => return Ok(false),
+      Err(e) if no_xattrs(e) && !wanted.has_more_than_type() => return Ok(false),
       Err(e) if no_xattrs(e) => {
         return Err(metadata::unsupported(
           "this filesystem keeps no extended attributes: LOCAL can store only contentType's guess here",
@@ -103,6 +116,14 @@ fn stored(file: &File) -> Result<FileMetadata> {
     };
     let text = String::from_utf8_lossy(&value[..n]).into_owned();
     if let Some(key) = name.strip_prefix(META_PREFIX) {
+      if key == SOURCE_ETAG_KEY {
+        // Only while the file is the version the record was made for (see the module docs).
+        let version = etag(&rfs::fstat(file).map_err(io_err)?);
+        if let Some((_, source)) = text.split_once(' ').filter(|(at, _)| *at == version) {
+          meta.metadata.insert(key.to_string(), source.to_string());
+        }
+        continue;
+      }
       meta.metadata.insert(key.to_string(), text);
       continue;
     }

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use object_store::signer::{HeaderName, HeaderValue, Method, SignedUrlOptions, Url};
 use object_store::{
   Attribute, AttributeValue, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutMode,
-  PutMultipartOptions, PutOptions, PutPayload, UpdateVersion,
+  PutMultipartOptions, PutOptions, PutPayload,
 };
 
 use super::{stats, ObjectStoreProvider};
@@ -100,10 +100,10 @@ impl ObjectStoreProvider {
     let mode = match &options.condition {
       Condition::None => PutMode::Overwrite,
       Condition::IfNoneMatch => PutMode::Create,
-      Condition::IfMatch(etag) => PutMode::Update(UpdateVersion {
-        e_tag: Some(etag.clone()),
-        version: None,
-      }),
+      Condition::IfMatch(etag) => {
+        let version = self.store.update_version(&location, etag).await;
+        PutMode::Update(version.map_err(|e| self.condition_error(&options.condition, e))?)
+      }
     };
     if mode == PutMode::Overwrite && data.len() > self.config.multipart.threshold {
       let opts = PutMultipartOptions {
