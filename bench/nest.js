@@ -233,7 +233,8 @@ function summarize(runs) {
   const rows = [];
   for (const op of ['upload', 'download']) {
     for (const impl of IMPLS) {
-      const ms = runs.filter((r) => r.impl === impl).map((r) => r[op]);
+      const ms = runs.filter((r) => r.impl === impl && !r.error).map((r) => r[op]);
+      const failed = runs.filter((r) => r.impl === impl && r.error).length;
       if (!ms.length) continue;
       const pick = (k) => median(ms.map((m) => m[k]));
       rows.push({
@@ -247,6 +248,7 @@ function summarize(runs) {
         maxRssGrowth: Math.max(...ms.map((m) => m.rssGrowth)),
         cpuMs: pick('cpuMs'),
         serverCpuMs: ms.every((m) => m.serverCpuMs != null) ? pick('serverCpuMs') : null,
+        failed,
       });
     }
   }
@@ -275,6 +277,11 @@ function markdown(result) {
         `${fmtMiB(r.peakRss)} (+${(r.rssGrowth / MiB).toFixed(0)}, max +${(r.maxRssGrowth / MiB).toFixed(0)}) | ` +
         `${fmtMs(r.cpuMs)} / ${r.serverCpuMs == null ? '—' : fmtMs(r.serverCpuMs)} | ${r.vsMulterS3 == null ? '' : `${r.vsMulterS3.toFixed(2)}x`} |`,
     );
+  }
+  const failures = result.runs.filter((r) => r.error);
+  if (failures.length) {
+    lines.push('', 'Failed measurements (not in the medians):', '');
+    for (const f of failures) lines.push(`- round ${f.round + 1}, ${LABELS[f.impl]}: ${f.error}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -305,7 +312,16 @@ async function runNest(o, environment) {
     for (let round = 0; round < o.rounds; round += 1) {
       for (let k = 0; k < IMPLS.length; k += 1) {
         const impl = IMPLS[(k + round) % IMPLS.length];
-        const m = await measureOnce(impl, addon, size, admin);
+        let m;
+        try {
+          m = await measureOnce(impl, addon, size, admin);
+        } catch (e) {
+          // Recorded and shown in the table (a failed upload is a result too); the run goes on.
+          const error = String(e.message).split('\n')[0];
+          runs.push({ round, impl, error });
+          console.log(`  round ${round + 1}/${o.rounds} ${impl.padEnd(9)} FAILED: ${error}`);
+          continue;
+        }
         runs.push({ round, impl, ...m });
         console.log(
           `  round ${round + 1}/${o.rounds} ${impl.padEnd(9)} upload ${fmtMs(m.upload.ms)} +${fmtMiB(m.upload.rssGrowth)}, ` +
