@@ -173,7 +173,7 @@ impl FromIterator<Bytes> for PutPayload {
 // STOWAGE PATCH 7: a gate on the last piece of a PUT's body (see PATCHES.md).
 /// Holds back the last [`Bytes`] of a [`PutPayload`] until it is opened.
 ///
-/// Put into [`crate::PutOptions::extensions`] of an S3 or Azure `put_opts`, it lets the caller
+/// Put into [`crate::PutOptions::extensions`] of an S3, Azure or GCS `put_opts`, it lets the caller
 /// run its own checks while everything but the payload's last piece is already on its way: the
 /// request cannot complete on the server before [`BodyGate::open`]. [`BodyGate::refuse`] fails the
 /// body at that piece instead, which breaks the connection off: the server is left with a body
