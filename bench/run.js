@@ -22,7 +22,9 @@ const HELP = `node bench/run.js [options]   (npm run bench -- [options])
   --rounds N         rounds per measurement (default 5; --quick 3)
   --only a,b         only these workloads (names as in the table) or groups: local, s3 (moto),
                      s3s (the S3 workloads on s3s-fs), azure (Azurite), gcs (fake-gcs-server,
-                     through the test-only upload bridge), cloud (s3, s3s, azure, gcs).
+                     through the test-only upload bridge), cloud (s3, s3s, azure, gcs);
+                     nest (alone: a 1 GiB upload and ranged download through the example Nest
+                     app against multer + writeFile and multer-s3, on moto; bench/nest.js).
                      Default: local, s3 and azure. Cloud workloads use the servers of
                      scripts/test-servers.sh: the STOWAGE_TEST_* variables when set, else a
                      running .test-servers/env, else the runner starts them (and stops them)
@@ -197,6 +199,10 @@ async function main() {
     writeReport(o.render, result);
     console.log(`${table(result.rows)}\n\nwrote ${o.render}.{json,md,svg}`);
     return;
+  }
+  if (o.only && o.only.includes('nest')) {
+    if (o.only.length > 1) throw new Error('--only nest runs on its own (its apps and table are its own)');
+    return require('./nest').runNest(o, environment);
   }
   const chosen = selected(o.only).filter((w) => {
     if (implsFor(w, o.impls).length) return true;

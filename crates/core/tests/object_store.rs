@@ -505,6 +505,49 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
   Some(())
 }
 
+/// A write of 1 MiB or more sends its body while the write checks run, its last bytes held back
+/// until they pass: when they refuse (`EISDIR`, `ENOTDIR`), the PUT is broken off and nothing is
+/// stored; when they pass, the whole object is.
+async fn large_writes_refused_by_the_checks_store_nothing(backend: Backend) -> Option<()> {
+  let s = backend.storage("gated")?;
+  let big = || {
+    Bytes::from(
+      (0..2 * 1024 * 1024 + 5)
+        .map(|i: usize| (i % 253) as u8)
+        .collect::<Vec<_>>(),
+    )
+  };
+  s.write_file("d/x.txt", Bytes::from_static(b"x"))
+    .await
+    .unwrap();
+  s.write_file("f.txt", Bytes::from_static(b"f"))
+    .await
+    .unwrap();
+  assert_eq!(code!(s.write_file("d", big()).await), "EISDIR");
+  assert_eq!(
+    code!(s.write_file("f.txt/under.bin", big()).await),
+    "ENOTDIR"
+  );
+  // What a server does with a broken-off body, it does by now.
+  tokio::time::sleep(Duration::from_millis(300)).await;
+  assert!(
+    !s.file_exists("d").await.unwrap(),
+    "the refused write left d"
+  );
+  s.delete_file("f.txt").await.unwrap();
+  assert!(
+    !s.file_exists("f.txt/under.bin").await.unwrap(),
+    "the refused write left f.txt/under.bin"
+  );
+  // Passing checks: the whole object.
+  s.delete_directory("d", dir_options(true, false))
+    .await
+    .unwrap();
+  s.write_file("d", big()).await.unwrap();
+  assert!(s.read_file("d").await.unwrap() == big(), "bytes differ");
+  Some(())
+}
+
 /// `skip_write_checks`: writes are the PUT alone, so what the checks refuse gets written; every
 /// other operation keeps its checks.
 async fn skip_write_checks_leaves_out_the_write_checks(backend: Backend) -> Option<()> {
@@ -942,8 +985,8 @@ macro_rules! conformance {
 }
 
 conformance! {
-  moto => Backend::Moto, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes, concurrent_writes_share_their_parent_checks, copies_over_the_server_limit_stream_through];
-  azurite => Backend::Azurite, [large_writes_use_multipart, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes, concurrent_writes_share_their_parent_checks];
+  moto => Backend::Moto, [large_writes_use_multipart, large_writes_refused_by_the_checks_store_nothing, a_missing_bucket_is_a_configuration_error, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes, concurrent_writes_share_their_parent_checks, copies_over_the_server_limit_stream_through];
+  azurite => Backend::Azurite, [large_writes_use_multipart, large_writes_refused_by_the_checks_store_nothing, a_missing_bucket_is_a_configuration_error, a_wrong_secret_is_eacces_and_never_shown, skip_write_checks_leaves_out_the_write_checks, write_checks_remember_for_the_window_but_never_miss_their_own_changes, concurrent_writes_share_their_parent_checks];
 }
 
 // s3s-fs maps keys to files: `dir/` markers become bare directories it cannot HEAD (500) or list,

@@ -170,6 +170,62 @@ impl FromIterator<Bytes> for PutPayload {
     }
 }
 
+// STOWAGE PATCH 7: a gate on the last piece of a PUT's body (see PATCHES.md).
+/// Holds back the last [`Bytes`] of a [`PutPayload`] until it is opened.
+///
+/// Put into [`crate::PutOptions::extensions`] of an S3, Azure or GCS `put_opts`, it lets the caller
+/// run its own checks while everything but the payload's last piece is already on its way: the
+/// request cannot complete on the server before [`BodyGate::open`]. [`BodyGate::refuse`] fails the
+/// body at that piece instead, which breaks the connection off: the server is left with a body
+/// shorter than its `Content-Length` and stores nothing. Whichever comes first stays; clones
+/// share one state. Refuse, then drop the `put_opts` future (a retry would only fail again).
+#[derive(Debug, Clone, Default)]
+pub struct BodyGate(Arc<std::sync::Mutex<GateState>>);
+
+#[derive(Debug, Default)]
+struct GateState {
+    /// `None` while closed; then whether the last piece may go.
+    settled: Option<bool>,
+    wakers: Vec<std::task::Waker>,
+}
+
+impl BodyGate {
+    /// A closed gate.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Lets the last piece go (and every retry of the request after it).
+    pub fn open(&self) {
+        self.settle(true)
+    }
+
+    /// Fails the body at its last piece.
+    pub fn refuse(&self) {
+        self.settle(false)
+    }
+
+    fn settle(&self, open: bool) {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        state.settled.get_or_insert(open);
+        for waker in state.wakers.drain(..) {
+            waker.wake();
+        }
+    }
+
+    /// `Ready(true)` once opened, `Ready(false)` once refused; else registers `cx` to be woken.
+    pub(crate) fn poll_settled(&self, cx: &mut std::task::Context<'_>) -> std::task::Poll<bool> {
+        let mut state = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(open) = state.settled {
+            return std::task::Poll::Ready(open);
+        }
+        if !state.wakers.iter().any(|w| w.will_wake(cx.waker())) {
+            state.wakers.push(cx.waker().clone());
+        }
+        std::task::Poll::Pending
+    }
+}
+
 impl From<PutPayload> for Bytes {
     fn from(value: PutPayload) -> Self {
         match value.0.len() {

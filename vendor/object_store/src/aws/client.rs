@@ -306,6 +306,8 @@ pub(crate) struct Request<'a> {
     builder: HttpRequestBuilder,
     payload_sha256: Option<[u8; 32]>,
     payload: Option<PutPayload>,
+    /// STOWAGE PATCH 7: from the extensions; the payload's last piece waits for it.
+    gate: Option<crate::BodyGate>,
     use_session_creds: bool,
     idempotent: bool,
     retry_on_conflict: bool,
@@ -401,8 +403,13 @@ impl Request<'_> {
     }
 
     pub(crate) fn with_extensions(self, extensions: ::http::Extensions) -> Self {
+        let gate = extensions.get::<crate::BodyGate>().cloned();
         let builder = self.builder.extensions(extensions);
-        Self { builder, ..self }
+        Self {
+            builder,
+            gate,
+            ..self
+        }
     }
 
     pub(crate) fn with_payload(mut self, payload: PutPayload) -> Result<Self> {
@@ -474,6 +481,7 @@ impl Request<'_> {
             .idempotent(self.idempotent)
             .retry_error_body(self.retry_error_body)
             .payload(self.payload)
+            .body_gate(self.gate)
             .send()
             .await
             .map_err(|source| {
@@ -513,6 +521,7 @@ impl S3Client {
             builder,
             payload: None,
             payload_sha256: None,
+            gate: None,
             config: &self.config,
             use_session_creds: true,
             idempotent: false,

@@ -361,6 +361,8 @@ struct PutRequest<'a> {
     payload: PutPayload,
     builder: HttpRequestBuilder,
     idempotent: bool,
+    /// STOWAGE PATCH 7: from the extensions; the payload's last piece waits for it.
+    gate: Option<crate::BodyGate>,
 }
 
 impl PutRequest<'_> {
@@ -418,8 +420,13 @@ impl PutRequest<'_> {
     }
 
     fn with_extensions(self, extensions: ::http::Extensions) -> Self {
+        let gate = extensions.get::<crate::BodyGate>().cloned();
         let builder = self.builder.extensions(extensions);
-        Self { builder, ..self }
+        Self {
+            builder,
+            gate,
+            ..self
+        }
     }
 
     async fn send(self) -> Result<HttpResponse> {
@@ -435,6 +442,7 @@ impl PutRequest<'_> {
             .sensitive(sensitive)
             .idempotent(self.idempotent)
             .payload(Some(self.payload))
+            .body_gate(self.gate)
             .send()
             .await
             .map_err(|source| {
@@ -732,6 +740,7 @@ impl AzureClient {
             payload,
             config: &self.config,
             idempotent: false,
+            gate: None,
         }
     }
 

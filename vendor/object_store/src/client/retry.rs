@@ -20,7 +20,9 @@
 use crate::PutPayload;
 use crate::client::backoff::{Backoff, BackoffConfig};
 use crate::client::builder::HttpRequestBuilder;
-use crate::client::{HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpResponse};
+use crate::client::{
+    HttpClient, HttpError, HttpErrorKind, HttpRequest, HttpRequestBody, HttpResponse,
+};
 use futures_util::future::BoxFuture;
 use http::StatusCode;
 use http::header::LOCATION;
@@ -301,6 +303,12 @@ impl RetryableRequestBuilder {
         self
     }
 
+    /// STOWAGE PATCH 7: the payload's last piece waits for `gate` ([`crate::BodyGate`]).
+    pub(crate) fn body_gate(mut self, gate: Option<crate::BodyGate>) -> Self {
+        self.request.gate = gate;
+        self
+    }
+
     #[allow(unused)]
     pub(crate) fn retry_error_body(mut self, retry_error_body: bool) -> Self {
         self.request.retry_error_body = retry_error_body;
@@ -321,6 +329,8 @@ pub(crate) struct RetryableRequest {
     idempotent: Option<bool>,
     retry_on_conflict: bool,
     payload: Option<PutPayload>,
+    /// STOWAGE PATCH 7: what the payload's last piece waits for.
+    gate: Option<crate::BodyGate>,
 
     retry_error_body: bool,
 }
@@ -348,7 +358,10 @@ impl RetryableRequest {
             let mut request = self.http.clone();
 
             if let Some(payload) = &self.payload {
-                *request.body_mut() = payload.clone().into();
+                *request.body_mut() = match &self.gate {
+                    Some(gate) => HttpRequestBody::gated(payload.clone(), gate.clone()),
+                    None => payload.clone().into(),
+                };
             }
 
             match self.client.execute(request).await {
@@ -493,6 +506,7 @@ impl RetryExt for HttpRequestBuilder {
             http: request,
             idempotent: None,
             payload: None,
+            gate: None,
             sensitive: false,
             retry_on_conflict: false,
             retry_error_body: false,

@@ -187,6 +187,8 @@ pub(crate) struct Request<'a> {
     payload: Option<PutPayload>,
     builder: HttpRequestBuilder,
     idempotent: bool,
+    /// STOWAGE PATCH 7: from the extensions; the payload's last piece waits for it.
+    gate: Option<crate::BodyGate>,
 }
 
 impl Request<'_> {
@@ -243,8 +245,13 @@ impl Request<'_> {
     }
 
     fn with_extensions(self, extensions: ::http::Extensions) -> Self {
+        let gate = extensions.get::<crate::BodyGate>().cloned();
         let builder = self.builder.extensions(extensions);
-        Self { builder, ..self }
+        Self {
+            builder,
+            gate,
+            ..self
+        }
     }
 
     async fn send(self) -> Result<HttpResponse> {
@@ -255,6 +262,7 @@ impl Request<'_> {
             .retryable(&self.config.retry_config)
             .idempotent(self.idempotent)
             .payload(self.payload)
+            .body_gate(self.gate)
             .send()
             .await
             .map_err(|source| {
@@ -392,6 +400,7 @@ impl GoogleCloudStorageClient {
             payload: None,
             config: &self.config,
             idempotent: false,
+            gate: None,
         }
     }
 

@@ -21,7 +21,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use bytes::Bytes;
 use object_store::list::PaginatedListOptions;
+use object_store::path::Path;
+use object_store::{BodyGate, PutOptions, PutPayload};
 use tokio::sync::{watch, OnceCell};
 
 use super::ObjectStoreProvider;
@@ -398,6 +401,75 @@ impl ObjectStoreProvider {
       return Err(Error::of(ErrorKind::IsADirectory));
     }
     parents
+  }
+
+  /// One PUT of `data` to `path` with the write checks ([`Self::check_write_target`]) running
+  /// while the body is sent: from [`OVERLAPPED_CHECKS`] bytes on, the body's last
+  /// [`HELD_BACK`] bytes wait for the checks ([`BodyGate`]), so the object cannot be complete on
+  /// the server before they passed. When they refuse, the request is broken off before its last
+  /// bytes (the server stores nothing) and the checks' error is returned. Smaller writes check
+  /// first, then put. `map_err` turns the PUT's error into the caller's.
+  pub(super) async fn put_after_checks(
+    &self,
+    path: &StoragePath,
+    full: &str,
+    location: &Path,
+    data: Bytes,
+    mut options: PutOptions,
+    map_err: impl FnOnce(object_store::Error) -> Error,
+  ) -> Result<()> {
+    if self.config.skip_write_checks || data.len() < OVERLAPPED_CHECKS {
+      self.check_write_target(path, full).await?;
+      let put = self
+        .store
+        .put_opts(location, PutPayload::from(data), options);
+      return put.await.map(drop).map_err(map_err);
+    }
+    let mut data = data;
+    let last = data.split_off(data.len() - HELD_BACK);
+    let gate = BodyGate::new();
+    options.extensions.insert(gate.clone());
+    // Refused however this call ends before the checks passed (dropped, or failed).
+    let _refused = RefuseUnlessOpened(gate.clone());
+    let put = self
+      .store
+      .put_opts(location, PutPayload::from_iter([data, last]), options);
+    let checks = self.check_write_target(path, full);
+    tokio::pin!(put, checks);
+    let put_done_first = tokio::select! {
+      checked = &mut checks => {
+        checked?;
+        gate.open();
+        None
+      }
+      // Only a failure can end the PUT before the gate opens: the checks' answer comes first.
+      done = &mut put => Some(done),
+    };
+    let done = match put_done_first {
+      Some(done) => {
+        checks.await?;
+        done
+      }
+      None => put.await,
+    };
+    done.map(drop).map_err(map_err)
+  }
+}
+
+/// From this size on, a single-PUT write sends its body while the write checks run
+/// ([`ObjectStoreProvider::put_after_checks`]); below it the checks' requests come first, as the
+/// PUT of a small object is about one round trip itself.
+pub(super) const OVERLAPPED_CHECKS: usize = 1 << 20;
+
+/// The end of a body that waits for the write checks.
+const HELD_BACK: usize = 4096;
+
+/// Refuses the gate when dropped: a no-op once it was opened.
+struct RefuseUnlessOpened(BodyGate);
+
+impl Drop for RefuseUnlessOpened {
+  fn drop(&mut self) {
+    self.0.refuse();
   }
 }
 

@@ -14,7 +14,7 @@ use bytes::Bytes;
 use object_store::signer::{HeaderName, HeaderValue, Method, SignedUrlOptions, Url};
 use object_store::{
   Attribute, AttributeValue, Attributes, GetOptions, ObjectStore, ObjectStoreExt, PutMode,
-  PutMultipartOptions, PutOptions, PutPayload,
+  PutMultipartOptions, PutOptions,
 };
 
 use super::{stats, ObjectStoreProvider};
@@ -95,7 +95,6 @@ impl ObjectStoreProvider {
     self.ready().await?;
     let full = self.full(path.key());
     let location = self.object(&full)?;
-    self.check_write_target(path, &full).await?;
     let attributes = attributes(&options.metadata.clone().typed_for(path.key()));
     let mode = match &options.condition {
       Condition::None => PutMode::Overwrite,
@@ -106,6 +105,7 @@ impl ObjectStoreProvider {
       }
     };
     if mode == PutMode::Overwrite && data.len() > self.config.multipart.threshold {
+      self.check_write_target(path, &full).await?;
       let opts = PutMultipartOptions {
         attributes,
         ..Default::default()
@@ -117,10 +117,10 @@ impl ObjectStoreProvider {
         attributes,
         ..Default::default()
       };
-      let put = self.store.put_opts(&location, PutPayload::from(data), opts);
-      put
-        .await
-        .map_err(|e| self.condition_error(&options.condition, e))?;
+      let map_err = |e| self.condition_error(&options.condition, e);
+      self
+        .put_after_checks(path, &full, &location, data, opts, map_err)
+        .await?;
     }
     self.checks.created(&full, false);
     Ok(())

@@ -16,7 +16,7 @@
 // under the License.
 
 use crate::client::{HttpError, HttpErrorKind};
-use crate::{PutPayload, collect_bytes};
+use crate::{BodyGate, PutPayload, collect_bytes};
 use bytes::Bytes;
 use futures_util::StreamExt;
 use futures_util::stream::BoxStream;
@@ -39,6 +39,11 @@ impl HttpRequestBody {
         Self(Inner::Bytes(Bytes::new()))
     }
 
+    /// STOWAGE PATCH 7: `payload` whose last piece waits for `gate` (see [`BodyGate`]).
+    pub(crate) fn gated(payload: PutPayload, gate: BodyGate) -> Self {
+        Self(Inner::Gated(0, payload, gate))
+    }
+
     #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
     pub(crate) fn into_reqwest(self) -> reqwest::Body {
         match self.0 {
@@ -46,6 +51,14 @@ impl HttpRequestBody {
             Inner::PutPayload(_, payload) => reqwest::Body::wrap_stream(
                 futures_util::stream::iter(payload.into_iter().map(Ok::<_, HttpError>)),
             ),
+            gated @ Inner::Gated(..) => {
+                let mut body = Self(gated);
+                reqwest::Body::wrap_stream(futures_util::stream::poll_fn(move |cx| {
+                    Pin::new(&mut body)
+                        .poll_frame(cx)
+                        .map(|frame| frame.map(|f| f.map(|f| f.into_data().unwrap_or_default())))
+                }))
+            }
         }
     }
 
@@ -53,7 +66,9 @@ impl HttpRequestBody {
     pub(crate) fn into_reqwest(self) -> reqwest::Body {
         match self.0 {
             Inner::Bytes(b) => b.into(),
-            Inner::PutPayload(_, payload) => Bytes::from(payload).into(),
+            Inner::PutPayload(_, payload) | Inner::Gated(_, payload, _) => {
+                Bytes::from(payload).into()
+            }
         }
     }
 
@@ -61,7 +76,7 @@ impl HttpRequestBody {
     pub fn is_empty(&self) -> bool {
         match &self.0 {
             Inner::Bytes(x) => x.is_empty(),
-            Inner::PutPayload(_, x) => x.iter().any(|x| !x.is_empty()),
+            Inner::PutPayload(_, x) | Inner::Gated(_, x, _) => x.iter().any(|x| !x.is_empty()),
         }
     }
 
@@ -69,7 +84,7 @@ impl HttpRequestBody {
     pub fn content_length(&self) -> usize {
         match &self.0 {
             Inner::Bytes(x) => x.len(),
-            Inner::PutPayload(_, x) => x.content_length(),
+            Inner::PutPayload(_, x) | Inner::Gated(_, x, _) => x.content_length(),
         }
     }
 
@@ -106,10 +121,24 @@ impl From<PutPayload> for HttpRequestBody {
     }
 }
 
+/// STOWAGE PATCH 7: the error of a body whose [`BodyGate`] was refused.
+#[derive(Debug)]
+struct GateRefused;
+
+impl std::fmt::Display for GateRefused {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("the request body was held back and given up")
+    }
+}
+
+impl std::error::Error for GateRefused {}
+
 #[derive(Debug, Clone)]
 enum Inner {
     Bytes(Bytes),
     PutPayload(usize, PutPayload),
+    /// STOWAGE PATCH 7: a payload whose last piece waits for the gate.
+    Gated(usize, PutPayload, BodyGate),
 }
 
 impl Body for HttpRequestBody {
@@ -118,8 +147,25 @@ impl Body for HttpRequestBody {
 
     fn poll_frame(
         mut self: Pin<&mut Self>,
-        _cx: &mut Context<'_>,
+        cx: &mut Context<'_>,
     ) -> Poll<Option<Result<Frame<Self::Data>, Self::Error>>> {
+        if let Inner::Gated(offset, payload, gate) = &mut self.0 {
+            let slice = payload.as_ref();
+            if *offset + 1 == slice.len() {
+                match gate.poll_settled(cx) {
+                    Poll::Pending => return Poll::Pending,
+                    Poll::Ready(false) => {
+                        let refused = HttpError::new(HttpErrorKind::Interrupted, GateRefused);
+                        return Poll::Ready(Some(Err(refused)));
+                    }
+                    Poll::Ready(true) => {}
+                }
+            }
+            return Poll::Ready(slice.get(*offset).map(|piece| {
+                *offset += 1;
+                Ok(Frame::data(piece.clone()))
+            }));
+        }
         Poll::Ready(match &mut self.0 {
             Inner::Bytes(bytes) => {
                 let out = bytes.split_off(0);
@@ -139,20 +185,23 @@ impl Body for HttpRequestBody {
                     )))
                 }
             }
+            Inner::Gated(..) => unreachable!("answered above"),
         })
     }
 
     fn is_end_stream(&self) -> bool {
         match self.0 {
             Inner::Bytes(ref bytes) => bytes.is_empty(),
-            Inner::PutPayload(offset, ref body) => offset == body.as_ref().len(),
+            Inner::PutPayload(offset, ref body) | Inner::Gated(offset, ref body, _) => {
+                offset == body.as_ref().len()
+            }
         }
     }
 
     fn size_hint(&self) -> SizeHint {
         match self.0 {
             Inner::Bytes(ref bytes) => SizeHint::with_exact(bytes.len() as u64),
-            Inner::PutPayload(offset, ref payload) => {
+            Inner::PutPayload(offset, ref payload) | Inner::Gated(offset, ref payload, _) => {
                 let iter = payload.as_ref().iter().skip(offset);
                 SizeHint::with_exact(iter.map(|x| x.len() as u64).sum())
             }
