@@ -11,7 +11,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -22,15 +22,15 @@ use rustix::io::Errno;
 
 use super::dirents;
 use super::tree::{Step, Tree};
-use super::{is_temp, system_time, temp_name, utf8_name};
+use super::{is_temp, name_string, system_time, utf8_name, Check};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::names::NameBuf;
 use crate::provider::{DirEntry, FileStats, ListDetail};
 
-mod extended;
+mod entries;
 mod sweep;
-pub use extended::*;
-pub use sweep::{delete_old, delete_old_at, OldFiles};
+pub use entries::*;
+pub use sweep::{delete_old, delete_old_at};
 
 /// Most links one path may pass through (the kernel's MAXSYMLINKS).
 const MAX_LINKS: u32 = 40;
@@ -332,13 +332,6 @@ fn follow_link(root: &Root, key: &str, name: &str) -> io::Result<Option<Stat>> {
   }
 }
 
-/// A name as a `String`, without a copy when it is UTF-8 (lossy otherwise, as listings show it).
-pub(super) fn name_string(name: OsString) -> String {
-  name
-    .into_string()
-    .unwrap_or_else(|name| name.to_string_lossy().into_owned())
-}
-
 #[allow(clippy::unnecessary_cast)] // the field types differ between targets
 pub fn stats_of(st: &Stat) -> FileStats {
   FileStats {
@@ -407,33 +400,6 @@ pub fn read(root: &Root, key: &str) -> io::Result<Vec<u8>> {
   })
 }
 
-pub fn write(root: &Root, key: &str, data: &[u8], fsync: bool) -> io::Result<()> {
-  Walk::new(root, key).at_last(true, true, |dir, name| {
-    let name = name.ok_or_else(|| err(Errno::ISDIR))?;
-    write_in(dir, name, data, fsync)
-  })
-}
-
-/// Writes a temp file in `dir` and renames it over `name` (which is replaced, never followed).
-fn write_in(dir: BorrowedFd<'_>, name: &OsStr, data: &[u8], fsync: bool) -> io::Result<()> {
-  let temp = temp_name(&name.to_string_lossy());
-  let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-  let fd = rfs::openat(dir, temp.as_str(), flags, Mode::from_raw_mode(0o666))?;
-  let result = (|| {
-    let mut file = File::from(fd);
-    file.write_all(data)?;
-    if fsync {
-      file.sync_all()?;
-    }
-    drop(file);
-    Ok(rfs::renameat(dir, temp.as_str(), dir, name)?)
-  })();
-  if result.is_err() {
-    let _ = rfs::unlinkat(dir, temp.as_str(), AtFlags::empty());
-  }
-  result
-}
-
 pub fn remove_file(root: &Root, key: &str) -> io::Result<()> {
   Walk::new(root, key).at_last(false, false, |dir, name| {
     let name = name.ok_or_else(|| err(Errno::ISDIR))?;
@@ -461,6 +427,7 @@ fn refuse_outside_link(
 }
 
 /// Removes the directory `key` names (not a link to one: that is ENOTDIR), with `recursive` its tree.
+#[cfg(test)]
 pub fn remove_dir(root: &Root, key: &str, recursive: bool) -> io::Result<()> {
   remove_dir_checked(root, key, recursive, &|| Ok(()))
 }
@@ -483,9 +450,6 @@ pub fn remove_dir_checked(root: &Root, key: &str, recursive: bool, check: Check)
     Ok(rfs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
   })
 }
-
-/// A test run between deletes (a cancelled operation fails it).
-pub type Check<'a> = &'a dyn Fn() -> io::Result<()>;
 
 /// Deletes everything in `dir`, descending only into real directories, never through links:
 /// an iterative walk from directory handles ([`Tree`]), so no depth exhausts the stack or the
@@ -686,6 +650,15 @@ mod tests {
       root,
       canary,
     }
+  }
+
+  /// Writes `data` at `key` where a write would publish it (links followed beneath the root).
+  fn write(root: &Root, key: &str, data: &[u8], _fsync: bool) -> io::Result<()> {
+    let (dir, name) = parent_of(root, key)?;
+    let flags =
+      OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rfs::openat(&dir, &name, flags, Mode::from_raw_mode(0o666))?;
+    std::io::Write::write_all(&mut File::from(fd), data)
   }
 
   fn code(e: io::Error) -> &'static str {
