@@ -362,6 +362,7 @@ mod tests {
   }
 
   #[test]
+  #[cfg(any(target_os = "linux", target_os = "macos"))] // Windows keeps no xattrs
   fn metadata_rides_on_the_temp_file_and_survives_the_rename() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("a.bin");
