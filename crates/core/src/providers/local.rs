@@ -276,6 +276,34 @@ fn temp_name(name: &str) -> String {
   format!("{TEMP_PREFIX}{}-{n}-{stem}", std::process::id())
 }
 
+/// A paged listing over a walk that reads one page at a time on the blocking pool (both
+/// implementations' recursive listers).
+struct PagedLister<W> {
+  /// `None` while a page is being read on the blocking pool, or after a failure.
+  walk: Option<W>,
+}
+
+/// A walk that gives a listing's entries a page at a time (empty: the end).
+trait Pages: Send + 'static {
+  fn page(&mut self) -> io::Result<Vec<crate::listing::ListEntry>>;
+}
+
+#[async_trait]
+impl<W: Pages> Lister for PagedLister<W> {
+  async fn next_page(&mut self) -> Result<Option<Vec<crate::listing::ListEntry>>> {
+    let Some(mut walker) = self.walk.take() else {
+      return Ok(None);
+    };
+    let (walker, page) = run_blocking(move || {
+      let page = walker.page()?;
+      Ok((walker, page))
+    })
+    .await?;
+    self.walk = Some(walker);
+    Ok((!page.is_empty()).then_some(page))
+  }
+}
+
 /// A test run between deletes (a cancelled operation fails it).
 pub(crate) type Check<'a> = &'a dyn Fn() -> io::Result<()>;
 

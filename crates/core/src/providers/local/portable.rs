@@ -23,7 +23,6 @@ use std::io::{self, Read};
 use std::path::{Component, Path, PathBuf};
 use std::time::SystemTime;
 
-use async_trait::async_trait;
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::ambient_authority;
 use cap_std::fs::{Dir, OpenOptions};
@@ -31,9 +30,9 @@ use tree::{Kind, Step, Tree};
 
 use super::{
   already_exists, is_a_directory, is_loop, is_temp, name_string, not_a_directory, stats_of,
-  temp_name, utf8_name, Check, OldFiles, Place,
+  temp_name, utf8_name, Check, OldFiles, PagedLister, Pages, Place,
 };
-use crate::error::{kind_of_io, ErrorKind, Result};
+use crate::error::{kind_of_io, ErrorKind};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
 use crate::names::NameBuf;
 use crate::provider::{DirEntry, FileStats, ListDetail};
@@ -630,7 +629,7 @@ pub(super) fn cleanup_temps(place: Place, cutoff: SystemTime) -> io::Result<u32>
 
 pub(super) fn lister(place: Place, recursive: bool) -> io::Result<Box<dyn Lister>> {
   let tree = Tree::new(open_dir(&place)?)?;
-  Ok(Box::new(PortableLister {
+  Ok(Box::new(PagedLister {
     walk: Some(Walker {
       tree,
       place,
@@ -639,30 +638,9 @@ pub(super) fn lister(place: Place, recursive: bool) -> io::Result<Box<dyn Lister
   }))
 }
 
-/// The paged listing: a depth-first walk that reads entries only as pages are asked for; a
-/// directory comes before its contents, links are followed to tell a file from a directory but
-/// never descended into.
-struct PortableLister {
-  /// `None` while a page is being read on the blocking pool, or after a failure.
-  walk: Option<Walker>,
-}
-
-#[async_trait]
-impl Lister for PortableLister {
-  async fn next_page(&mut self) -> Result<Option<Vec<ListEntry>>> {
-    let Some(mut walker) = self.walk.take() else {
-      return Ok(None);
-    };
-    let (walker, page) = super::run_blocking(move || {
-      let page = walker.page()?;
-      Ok((walker, page))
-    })
-    .await?;
-    self.walk = Some(walker);
-    Ok((!page.is_empty()).then_some(page))
-  }
-}
-
+/// The paged listing ([`super::PagedLister`]): a depth-first walk that reads entries only as pages
+/// are asked for; a directory comes before its contents, links are followed to tell a file from a
+/// directory but never descended into.
 struct Walker {
   tree: Tree,
   /// The listed directory: links are resolved from it (beneath the root when it has one).
@@ -670,7 +648,7 @@ struct Walker {
   recursive: bool,
 }
 
-impl Walker {
+impl Pages for Walker {
   fn page(&mut self) -> io::Result<Vec<ListEntry>> {
     let mut page = Vec::new();
     while page.len() < PAGE_SIZE {
@@ -693,7 +671,9 @@ impl Walker {
     }
     Ok(page)
   }
+}
 
+impl Walker {
   fn see(&mut self, name: &OsStr, path: &str, kind: Kind) -> io::Result<Option<ListEntry>> {
     let (is_dir, size, mtime) = if kind == Kind::Link {
       match stat_file(&child(&self.place, path)) {
