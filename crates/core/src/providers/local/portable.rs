@@ -145,10 +145,10 @@ impl<'r> Walk<'r> {
     let mut last = io::Error::from(io::ErrorKind::NotFound);
     for _ in 0..8 {
       match self.dir().symlink_metadata(name) {
-        Ok(meta) if meta.is_symlink() => {
-          let target = self.dir().read_link_contents(name)?;
-          return self.follow(&target);
-        }
+        Ok(meta) if meta.is_symlink() => match read_link(self.dir(), name)? {
+          Some(target) => return self.follow(&target),
+          None => {} // no longer a link: look again
+        },
         Ok(meta) if meta.is_dir() => match self.dir().open_dir_nofollow(name) {
           Ok(dir) => {
             self.held.push(dir);
@@ -208,12 +208,22 @@ impl<'r> Walk<'r> {
         return Ok((self.dir().try_clone()?, None));
       };
       if follow && is_link(self.dir(), &name) {
-        let target = self.dir().read_link_contents(&name)?;
-        self.follow(&target)?;
-        continue;
+        if let Some(target) = read_link(self.dir(), &name)? {
+          self.follow(&target)?;
+          continue;
+        }
       }
       return Ok((self.dir().try_clone()?, Some(name)));
     }
+  }
+}
+
+/// The target of the link `name`; `None` when it is no longer a link (swapped meanwhile: `EINVAL`).
+fn read_link(dir: &Dir, name: &OsStr) -> io::Result<Option<PathBuf>> {
+  match dir.read_link_contents(name) {
+    Ok(target) => Ok(Some(target)),
+    Err(e) if e.kind() == io::ErrorKind::InvalidInput => Ok(None),
+    Err(e) => Err(e),
   }
 }
 
@@ -247,12 +257,14 @@ fn native(path: &Path, create: bool, follow: bool) -> io::Result<(Dir, Option<Os
       other => other?,
     };
     if follow && is_link(&dir, &name) {
-      links += 1;
-      if links > MAX_LINKS {
-        return Err(too_many_links());
+      if let Some(target) = read_link(&dir, &name)? {
+        links += 1;
+        if links > MAX_LINKS {
+          return Err(too_many_links());
+        }
+        path = parent.join(target);
+        continue;
       }
-      path = parent.join(dir.read_link_contents(&name)?);
-      continue;
     }
     return Ok((dir, Some(name)));
   }
