@@ -145,10 +145,12 @@ impl<'r> Walk<'r> {
     let mut last = io::Error::from(io::ErrorKind::NotFound);
     for _ in 0..8 {
       match self.dir().symlink_metadata(name) {
-        Ok(meta) if meta.is_symlink() => match read_link(self.dir(), name)? {
-          Some(target) => return self.follow(&target),
-          None => {} // no longer a link: look again
-        },
+        Ok(meta) if meta.is_symlink() => {
+          // No longer a link (`None`): look again.
+          if let Some(target) = read_link(self.dir(), name)? {
+            return self.follow(&target);
+          }
+        }
         Ok(meta) if meta.is_dir() => match self.dir().open_dir_nofollow(name) {
           Ok(dir) => {
             self.held.push(dir);
