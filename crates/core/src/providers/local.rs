@@ -23,6 +23,8 @@ mod copy_move;
 mod metadata;
 mod publish;
 mod stream;
+#[cfg(test)]
+mod tests;
 
 #[cfg(local_linux)]
 mod beneath;
