@@ -69,10 +69,6 @@ fn code(e: io::Error) -> &'static str {
   kind_of_io(&e).code()
 }
 
-fn plain() -> WriteOptions {
-  WriteOptions::default()
-}
-
 /// What a directory holds besides `keep`: a temp file left behind would show here.
 fn names(dir: &Path) -> Vec<String> {
   let mut names: Vec<String> = fs::read_dir(dir)
