@@ -25,12 +25,12 @@ use std::time::SystemTime;
 
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
 use cap_std::ambient_authority;
-use cap_std::fs::{Dir, OpenOptions};
+use cap_std::fs::{Dir, Metadata, OpenOptions};
 use tree::{Kind, Step, Tree};
 
 use super::{
-  already_exists, is_a_directory, is_loop, is_temp, name_string, not_a_directory, stats_of,
-  temp_name, utf8_name, Check, OldFiles, PagedLister, Pages, Place,
+  already_exists, is_a_directory, is_loop, is_temp, name_string, not_a_directory, temp_name,
+  utf8_name, Check, OldFiles, PagedLister, Pages, Place,
 };
 use crate::error::{kind_of_io, ErrorKind};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
@@ -381,16 +381,41 @@ pub(super) fn ensure_dir(place: Place) -> io::Result<()> {
   }
 }
 
+/// The metadata of what `place` names (links followed).
+fn metadata_of(place: &Place) -> io::Result<Metadata> {
+  match resolve(place, false, true)? {
+    (dir, None) => dir.dir_metadata(),
+    (dir, Some(name)) => dir.metadata(&name),
+  }
+}
+
 /// Whether `place` is a directory or not, and its mtime (links followed).
 fn stat(place: &Place) -> io::Result<(bool, SystemTime)> {
-  let (is_dir, _, mtime) = stat_file(place)?;
-  Ok((is_dir, mtime))
+  let meta = metadata_of(place)?;
+  Ok((meta.is_dir(), meta.modified()?.into_std()))
+}
+
+/// Size, mtime and ctime (on Windows, which has no ctime, the creation time).
+fn stats(meta: &Metadata) -> io::Result<FileStats> {
+  #[cfg(unix)]
+  let ctime = {
+    use cap_std::fs::MetadataExt;
+    super::system_time(meta.ctime(), meta.ctime_nsec())
+  };
+  #[cfg(not(unix))]
+  let ctime = meta.created().or_else(|_| meta.modified())?.into_std();
+  Ok(FileStats {
+    size: meta.len(),
+    mtime: meta.modified()?.into_std(),
+    ctime,
+  })
 }
 
 /// True when `place` is a directory (`want_dir`) or a file. Only leaving the root is an error.
 pub(super) fn exists(place: Place, want_dir: bool) -> io::Result<bool> {
-  match stat(&place) {
-    Ok((is_dir, _)) => Ok(is_dir == want_dir),
+  match metadata_of(&place) {
+    Ok(meta) if want_dir => Ok(meta.is_dir()),
+    Ok(meta) => Ok(meta.is_file()),
     Err(e)
       if matches!(place, Place::Rooted(..)) && kind_of_io(&e) == ErrorKind::PermissionDenied =>
     {
@@ -503,7 +528,11 @@ pub(super) fn list_names(place: Place, mut names: NameBuf) -> io::Result<NameBuf
 
 /// The stats of the file `place` names (links followed); a directory is EISDIR.
 pub(super) fn file_stats(place: Place) -> io::Result<FileStats> {
-  Ok(stats_of(&open_file(&place)?.metadata()?))
+  let meta = metadata_of(&place)?;
+  if meta.is_dir() {
+    return Err(is_a_directory());
+  }
+  stats(&meta)
 }
 
 pub(super) fn read(place: Place) -> io::Result<Vec<u8>> {
@@ -690,8 +719,8 @@ impl Pages for Walker {
 impl Walker {
   fn see(&mut self, name: &OsStr, path: &str, kind: Kind) -> io::Result<Option<ListEntry>> {
     let (is_dir, size, mtime) = if kind == Kind::Link {
-      match stat_file(&child(&self.place, path)) {
-        Ok((is_dir, size, mtime)) => (is_dir, size, Some(mtime)),
+      match metadata_of(&child(&self.place, path)) {
+        Ok(meta) => (meta.is_dir(), meta.len(), Some(meta.modified()?.into_std())),
         Err(e) if nowhere(&e) => return Ok(None),
         // A link leading outside the root: a name nobody can read, listed as a file.
         Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => (false, 0, None),
@@ -727,13 +756,4 @@ impl Walker {
     }
     Ok(Some(ListEntry::dir(path.to_string())))
   }
-}
-
-/// Directory or not, size and mtime of what `place` names (links followed).
-fn stat_file(place: &Place) -> io::Result<(bool, u64, SystemTime)> {
-  let meta = match resolve(place, false, true)? {
-    (dir, None) => dir.dir_metadata()?,
-    (dir, Some(name)) => dir.metadata(&name)?,
-  };
-  Ok((meta.is_dir(), meta.len(), meta.modified()?.into_std()))
 }
