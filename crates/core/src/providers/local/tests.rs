@@ -147,7 +147,8 @@ fn links_inside_the_root_are_followed_and_outside_ones_refused_for_every_operati
   let linked = symlink(&r.join("real"), &r.join("abs"), true)
     && symlink(Path::new("real/a.txt"), &r.join("rel"), false)
     && symlink(&f.canary, &r.join("out"), true)
-    && symlink(Path::new("../canary/secret.txt"), &r.join("up"), false);
+    && symlink(Path::new("../canary/secret.txt"), &r.join("up"), false)
+    && symlink(Path::new("loop"), &r.join("loop"), false);
   if !linked {
     return;
   }
@@ -155,7 +156,7 @@ fn links_inside_the_root_are_followed_and_outside_ones_refused_for_every_operati
   assert_eq!(sys::read(f.at("rel")).unwrap(), b"a");
   copy_move::write(f.at("rel"), b"b", false).unwrap(); // through the link, into real/a.txt
   assert_eq!(fs::read(r.join("real").join("a.txt")).unwrap(), b"b");
-  for key in ["out/secret.txt", "up", "out/dir/inner.txt"] {
+  for key in ["out/secret.txt", "up", "out/dir/inner.txt", "loop"] {
     assert_eq!(code(sys::read(f.at(key)).unwrap_err()), "EACCES", "{key}");
     let write = copy_move::write(f.at(key), b"x", false).unwrap_err();
     assert_eq!(write.code(), "EACCES", "{key}");
