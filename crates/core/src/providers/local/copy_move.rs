@@ -76,6 +76,8 @@ pub(super) fn rename(src: Place, dst: Place, fsync: bool) -> Result<()> {
 /// `writeFile`'s bytes published at `place`.
 pub(super) fn write(place: Place, data: &[u8], fsync: bool) -> Result<()> {
   let fill = |file: &mut File| io::Write::write_all(file, data);
-  // A directory at the name fails the rename (EISDIR): no check first on this hot path.
-  publish::write(place, &WriteOptions::default(), fsync, false, fill)
+  // On Linux a directory at the name fails the rename with EISDIR: no check first on this hot
+  // path. Elsewhere (Windows answers EACCES) the directory is looked for first.
+  let check_dir = cfg!(not(local_linux));
+  publish::write(place, &WriteOptions::default(), fsync, check_dir, fill)
 }
