@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `npm test`: installs and starts everything the tests need, builds the addon (debug), and runs
-# every suite: lint, Rust tests, the jest conformance suite on Node 20 and 24, the Nest 11 and
+# every suite: lint, Rust tests, the jest conformance suite on Node 20 and 24, LOCAL's suites on
+# its portable implementation, the Nest 11 and
 # Nest 12 specs, the release addon (glibc 2.17 floor) and the pack test. Works from a fresh clone; ends with "N passed, N failed".
 #
 #   STOWAGE_SKIP_SERVERS=1  skip the S3/Azure servers (their tests then say they were skipped)
@@ -69,6 +70,32 @@ jest_json() { node node_modules/jest/bin/jest.js --ci --json --outputFile="$resu
 
 step "Rust tests (core, without Node)" cargo test -p stowage-core --quiet
 step "jest on Node $(node --version): conformance suite and binding specs" jest_json root
+
+# LOCAL's portable implementation (std + cap-std: what macOS and Windows build) on Linux, so it is
+# never untested: its Rust tests, then an addon built with it and LOCAL's conformance,
+# root-confinement, path-attack, walk and concurrency suites on that addon. The build shares
+# target/ (only stowage-core and the binding compile again with the feature: about a minute) and
+# puts its .node under target/portable/addon; the addon the other suites load is not touched.
+portable_node="$repo/target/portable/addon/stowage.linux-x64-gnu.node"
+build_portable() {
+  local log="$results/portable-build.log"
+  rm -f "$portable_node"
+  node_modules/.bin/napi build --platform --no-const-enum --runtime-string-enum --features portable-local \
+    --output-dir target/portable/addon >"$log" 2>&1 || { cat "$log" >&2; return 1; }
+  # The addon must hold the portable code (cap-std), not the Linux fast path.
+  grep -q cap_primitives "$portable_node" || { echo "no cap-std in $portable_node" >&2; return 1; }
+}
+jest_portable() {
+  [ -f "$portable_node" ] || { echo "no portable addon was built" >&2; return 1; }
+  NAPI_RS_NATIVE_LIBRARY_PATH="$portable_node" jest_json portable-local \
+    __tests__/conformance/local.spec.ts __tests__/local-root.spec.ts __tests__/differential-fs.spec.ts \
+    __tests__/reliability/path-attacks.spec.ts __tests__/reliability/walks.spec.ts \
+    __tests__/reliability/concurrency.spec.ts
+}
+step "Rust tests on the portable LOCAL (feature portable-local)" \
+  cargo test -p stowage-core --features stowage-core/portable-local --quiet
+step "build the addon with the portable LOCAL (target/portable/addon)" build_portable
+step "jest on the portable LOCAL: conformance, root confinement, path attacks, walks, concurrency" jest_portable
 if [ -z "${STOWAGE_QUICK:-}" ]; then
   step "lint: cargo fmt" cargo fmt --all --check
   step "lint: cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings

@@ -179,6 +179,7 @@ impl From<io::Error> for Error {
 
 /// Maps an OS error to the code `fs` would report for it.
 pub fn kind_of_io(err: &io::Error) -> ErrorKind {
+  #[cfg(unix)]
   if let Some(errno) = err.raw_os_error() {
     match errno {
       libc_errno::ENOENT => return ErrorKind::NotFound,
@@ -215,22 +216,14 @@ pub fn kind_of_io(err: &io::Error) -> ErrorKind {
   }
 }
 
-/// The Linux errno values we map; spelled out to avoid a libc dependency for a handful of numbers.
+/// The errno values we map, from `libc` (they differ between Linux and macOS). Windows reports
+/// its own error codes, which `io::Error::kind` already maps: none are matched by number there.
+#[cfg(unix)]
 mod libc_errno {
-  pub const EPERM: i32 = 1;
-  pub const ENOENT: i32 = 2;
-  pub const EEXIST: i32 = 17;
-  pub const ENOTDIR: i32 = 20;
-  pub const EISDIR: i32 = 21;
-  pub const EINVAL: i32 = 22;
-  pub const EROFS: i32 = 30;
-  pub const ENAMETOOLONG: i32 = 36;
-  pub const ENOTEMPTY: i32 = 39;
-  pub const ELOOP: i32 = 40;
-  pub const EILSEQ: i32 = 84;
-  pub const ENOTSUP: i32 = 95;
-  pub const EACCES: i32 = 13;
-  pub const ETIMEDOUT: i32 = 110;
+  pub use libc::{
+    EACCES, EEXIST, EILSEQ, EINVAL, EISDIR, ELOOP, ENAMETOOLONG, ENOENT, ENOTDIR, ENOTEMPTY,
+    ENOTSUP, EPERM, EROFS, ETIMEDOUT,
+  };
 }
 
 #[cfg(test)]
@@ -238,21 +231,22 @@ mod tests {
   use super::*;
 
   #[test]
+  #[cfg(unix)] // errno values; Windows' error codes map through `io::Error::kind`
   fn io_errors_map_to_fs_codes() {
     let table = [
-      (2, "ENOENT"),
-      (17, "EEXIST"),
-      (20, "ENOTDIR"),
-      (21, "EISDIR"),
-      (39, "ENOTEMPTY"),
-      (13, "EACCES"),
-      (1, "EACCES"),
-      (22, "EINVAL"),
-      (36, "EINVAL"),
-      (95, "ENOTSUP"),
-      (110, "ETIMEDOUT"),
-      (5, "EIO"),
-      (28, "EIO"),
+      (libc::ENOENT, "ENOENT"),
+      (libc::EEXIST, "EEXIST"),
+      (libc::ENOTDIR, "ENOTDIR"),
+      (libc::EISDIR, "EISDIR"),
+      (libc::ENOTEMPTY, "ENOTEMPTY"),
+      (libc::EACCES, "EACCES"),
+      (libc::EPERM, "EACCES"),
+      (libc::EINVAL, "EINVAL"),
+      (libc::ENAMETOOLONG, "EINVAL"),
+      (libc::ENOTSUP, "ENOTSUP"),
+      (libc::ETIMEDOUT, "ETIMEDOUT"),
+      (libc::EIO, "EIO"),
+      (libc::ENOSPC, "EIO"),
     ];
     for (errno, code) in table {
       let err = Error::from(io::Error::from_raw_os_error(errno));

@@ -14,6 +14,12 @@ use crate::error::{Error, ErrorKind, Result};
 /// Most bytes of user metadata (keys plus values, as S3 counts them) a file may carry.
 pub const MAX_METADATA_BYTES: usize = 2048;
 
+/// User metadata key under which `transfer` stores, on each copy it makes, the ETag its source
+/// had: a later `sync` that finds the source still at that ETag knows the copy is identical
+/// without reading either file. LOCAL keeps it in an xattr bound to the copy's own version (an
+/// edit in place voids it) and drops it on a filesystem without xattrs.
+pub const SOURCE_ETAG_KEY: &str = "stowage_source_etag";
+
 /// Longest header value accepted (`cacheControl`, `contentDisposition`, …).
 pub const MAX_HEADER_BYTES: usize = 1024;
 

@@ -8,7 +8,7 @@ use bytes::Bytes;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::files::COPY_FILE;
-use crate::metadata::{FileDetails, SignedHeaders, WriteOptions};
+use crate::metadata::{FileDetails, SignedHeaders, WriteOptions, SOURCE_ETAG_KEY};
 use crate::provider::{FileStats, SignedMethod};
 use crate::storage::{Op, Storage, DELETE_FILE, GET_FILE_STATS, WRITE_FILE};
 
@@ -164,12 +164,6 @@ impl Storage {
       .await
   }
 }
-
-/// User metadata key under which `transfer` stores, on each copy it makes, the ETag its source
-/// had: a later `sync` that finds the source still at that ETag knows the copy is identical
-/// without reading either file. LOCAL keeps it in an xattr bound to the copy's own version (an
-/// edit in place voids it) and drops it on a filesystem without xattrs.
-pub const SOURCE_ETAG_KEY: &str = "stowage_source_etag";
 
 /// The options that carry `src`'s metadata to a copy at `dst`: its headers and user
 /// metadata, plus [`SOURCE_ETAG_KEY`] where it fits the metadata limit. None at all when `src`

@@ -4,6 +4,8 @@
 //! root; a 12,000-level tree loses exactly its old files. Trees are made on tmpfs where there is
 //! one, with `mkdirat` from a held fd, so making one takes well under a second.
 
+#![cfg(unix)] // the trees are made with `mkdirat`/`utimensat` from held fds (rustix)
+
 use std::ffi::CString;
 use std::fs;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};

@@ -1,36 +1,59 @@
 //! LOCAL: the filesystem. Each operation is one blocking task that makes all of its syscalls, so
 //! an operation costs one hop to the blocking pool, not one per syscall.
 //!
-//! `writeFile` writes a temp file in the target's directory and renames it over the target: a
-//! reader sees the old bytes or the new ones. Temp files are named [`TEMP_PREFIX`]`*`, never show in
-//! listings, and are removed when a write fails; `cleanup_temp_files` sweeps what a killed process
-//! left behind.
+//! Every write fills a temp file in the target's directory and publishes it ([`publish`]): a
+//! reader sees the old bytes or the new ones. Temp files are named [`TEMP_PREFIX`]`*`, never show
+//! in listings, and are removed when a write fails; `cleanup_temp_files` sweeps what a killed
+//! process left behind.
 //!
 //! Without a root, paths go to the OS as `fs` would pass them. With a root, every path is
-//! resolved beneath a directory fd of the root (see `beneath`), so no path, link or swap of a
-//! directory for a link mid-operation can reach outside it.
+//! resolved one name at a time beneath a directory handle of the root, so no path, link or swap
+//! of a directory for a link mid-operation can reach outside it.
+//!
+//! Two implementations of the filesystem calls, chosen at build time (`sys`):
+//! - `linux` (the default on Linux): `getdents64`, `O_PATH`, `renameat2` through `rustix`, with
+//!   its own resolution beneath the root (`beneath`) and walks (`tree`, `walk`, `dirents`);
+//! - `portable` (macOS, Windows, and Linux built with the `portable-local` feature, which CI
+//!   tests): `std` and `cap-std` directory handles only.
+//!
+//! Both answer to the same calls; what they share (publishing, metadata and conditions, streams,
+//! copies and moves) is written once on top of them.
 
-mod beneath;
-mod dirents;
-mod extended;
-mod meta_stream;
+mod copy_move;
 mod metadata;
+mod publish;
 mod stream;
+#[cfg(test)]
+mod tests;
+
+#[cfg(local_linux)]
+mod beneath;
+#[cfg(local_linux)]
+mod dirents;
+#[cfg(local_linux)]
+mod linux;
+#[cfg(local_linux)]
 mod tree;
+#[cfg(local_linux)]
 mod walk;
+#[cfg(local_linux)]
+use linux as sys;
+
+#[cfg(not(local_linux))]
+mod portable;
+#[cfg(not(local_linux))]
+use portable as sys;
 
 use std::fs;
-use std::io::{self, Write};
-use std::os::unix::ffi::OsStrExt;
-use std::os::unix::fs::MetadataExt;
+use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
-use beneath::Root;
 use bytes::Bytes;
+use sys::Root;
 
 use crate::cancel::Cancel;
 use crate::error::{kind_of_io, Error, ErrorKind, Result};
@@ -40,7 +63,7 @@ use crate::names::NameBuf;
 use crate::path::{canonical_root, PathRules, StoragePath};
 use crate::provider::{
   Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Metadata, NameListing,
-  OldFileReport, OldFiles, Provider, Streaming, TempFiles,
+  OldFileReport, Provider, Streaming, TempFiles,
 };
 use crate::stream::{ByteRange, Reader, Writer};
 
@@ -157,6 +180,13 @@ pub(crate) fn utf8_name(name: &[u8]) -> Option<&str> {
   }
 }
 
+/// A name as a `String`, without a copy when it is UTF-8 (lossy otherwise, as listings show it).
+fn name_string(name: std::ffi::OsString) -> String {
+  name
+    .into_string()
+    .unwrap_or_else(|name| name.to_string_lossy().into_owned())
+}
+
 /// A name with its bytes that are not UTF-8 written as `\xNN`.
 pub(crate) fn escaped_name(name: &[u8]) -> String {
   let mut out = String::new();
@@ -169,7 +199,28 @@ pub(crate) fn escaped_name(name: &[u8]) -> String {
   out
 }
 
+/// Size, mtime and ctime (on Windows, which has no ctime, the creation time) of `meta`.
+fn stats_of(meta: &fs::Metadata) -> FileStats {
+  #[cfg(unix)]
+  let ctime = {
+    use std::os::unix::fs::MetadataExt;
+    system_time(meta.ctime(), meta.ctime_nsec())
+  };
+  #[cfg(not(unix))]
+  let ctime = meta
+    .created()
+    .or_else(|_| meta.modified())
+    .unwrap_or(SystemTime::UNIX_EPOCH);
+  FileStats {
+    size: meta.len(),
+    mtime: meta.modified().unwrap_or(SystemTime::UNIX_EPOCH),
+    ctime,
+  }
+}
+
+#[cfg(unix)]
 fn system_time(secs: i64, nanos: i64) -> SystemTime {
+  use std::time::{Duration, UNIX_EPOCH};
   if secs >= 0 {
     UNIX_EPOCH + Duration::new(secs as u64, nanos as u32)
   } else {
@@ -177,78 +228,47 @@ fn system_time(secs: i64, nanos: i64) -> SystemTime {
   }
 }
 
-fn stats_of(meta: &fs::Metadata) -> FileStats {
-  FileStats {
-    size: meta.len(),
-    mtime: system_time(meta.mtime(), meta.mtime_nsec()),
-    ctime: system_time(meta.ctime(), meta.ctime_nsec()),
-  }
-}
-
 /// A copy of an OS error (its code and message), for a report that outlives the original.
 fn clone_io(e: &io::Error) -> io::Error {
   match e.raw_os_error() {
-    Some(code) => errno(code),
+    Some(code) => io::Error::from_raw_os_error(code),
     None => io::Error::new(e.kind(), e.to_string()),
   }
 }
 
-fn errno(code: i32) -> io::Error {
-  io::Error::from_raw_os_error(code)
+/// The error of an OS call that met a directory where a file belongs (`EISDIR`).
+fn is_a_directory() -> io::Error {
+  #[cfg(unix)]
+  return io::Error::from_raw_os_error(libc::EISDIR);
+  #[cfg(not(unix))]
+  io::ErrorKind::IsADirectory.into()
 }
 
-const EEXIST: i32 = 17;
-const ENOTDIR: i32 = 20;
-const EISDIR: i32 = 21;
-
-fn ensure_dir(path: &Path) -> io::Result<()> {
-  match fs::create_dir_all(path) {
-    Ok(()) => Ok(()),
-    // create_dir_all reports a file at the path as AlreadyExists; tell it apart from a race.
-    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && !path.is_dir() => Err(errno(EEXIST)),
-    Err(e) => Err(e),
-  }
+/// The error of an OS call that met a file where a directory belongs (`ENOTDIR`).
+fn not_a_directory() -> io::Error {
+  #[cfg(unix)]
+  return io::Error::from_raw_os_error(libc::ENOTDIR);
+  #[cfg(not(unix))]
+  io::ErrorKind::NotADirectory.into()
 }
 
-fn write_atomic(target: &Path, data: &[u8], fsync: bool) -> io::Result<()> {
-  let name = target.file_name().ok_or_else(|| errno(EISDIR))?;
-  let dir = match target.parent() {
-    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-    _ => PathBuf::from("."),
-  };
-  let temp = dir.join(temp_name(name.to_string_lossy().as_ref()));
-  let create = || {
-    fs::OpenOptions::new()
-      .write(true)
-      .create_new(true)
-      .open(&temp)
-  };
-  // Parents usually exist: try first, create them only when the open says they are missing.
-  let mut file = match create() {
-    Err(e) if e.kind() == io::ErrorKind::NotFound => {
-      if let Err(e) = fs::create_dir_all(&dir) {
-        return Err(if e.kind() == io::ErrorKind::AlreadyExists {
-          errno(ENOTDIR)
-        } else {
-          e
-        });
-      }
-      create()?
-    }
-    other => other?,
-  };
-  let result = (|| {
-    file.write_all(data)?;
-    if fsync {
-      file.sync_all()?;
-    }
-    drop(file);
-    fs::rename(&temp, target)
-  })();
-  if result.is_err() {
-    let _ = fs::remove_file(&temp);
+/// A name that exists where a new one was to be made (`EEXIST`).
+fn already_exists() -> io::Error {
+  #[cfg(unix)]
+  return io::Error::from_raw_os_error(libc::EEXIST);
+  #[cfg(not(unix))]
+  io::ErrorKind::AlreadyExists.into()
+}
+
+/// The call met a symbolic link it was not to follow (`ELOOP` on Unix).
+fn is_loop(e: &io::Error) -> bool {
+  #[cfg(unix)]
+  return e.raw_os_error() == Some(libc::ELOOP);
+  #[cfg(not(unix))]
+  {
+    let _ = e;
+    false
   }
-  result
 }
 
 fn temp_name(name: &str) -> String {
@@ -259,96 +279,46 @@ fn temp_name(name: &str) -> String {
   format!("{TEMP_PREFIX}{}-{n}-{stem}", std::process::id())
 }
 
-fn list(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
-  use rustix::fs::{self as rfs, FileType, Mode, OFlags, CWD};
-  let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-  let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
-  let mut entries = Vec::new();
-  for (name, file_type) in beneath::entries(fd.try_clone()?)? {
-    if is_temp(name.as_bytes()) || utf8_name(name.as_bytes()).is_none() {
-      continue;
-    }
-    let mut is_dir = file_type == FileType::Directory;
-    let mut mtime = None;
-    let unknown = matches!(file_type, FileType::Symlink | FileType::Unknown);
-    if unknown || detail == ListDetail::ModificationTimes {
-      match follow_at(&fd, &name) {
-        Ok(Some(st)) => {
-          is_dir = FileType::from_raw_mode(st.st_mode) == FileType::Directory;
-          mtime = Some(beneath::stats_of(&st).mtime);
-        }
-        // Removed meanwhile, or a link that leads nowhere: not listed.
-        Ok(None) => continue,
-        // A link into a place this process cannot look: a file nobody can read.
-        Err(rustix::io::Errno::ACCESS) => {}
-        Err(e) => return Err(e.into()),
-      }
-    }
-    entries.push(DirEntry {
-      name: beneath::name_string(name),
-      is_dir,
-      mtime,
-    });
-  }
-  Ok(entries)
+/// A paged listing over a walk that reads one page at a time on the blocking pool (both
+/// implementations' recursive listers).
+struct PagedLister<W> {
+  /// `None` while a page is being read on the blocking pool, or after a failure.
+  walk: Option<W>,
 }
 
-/// [`list`]'s names only, compactly: a link (or an entry of unknown type) is followed like
-/// `fs.stat` does and left out when it leads nowhere.
-fn list_names(dir: &Path, names: NameBuf) -> io::Result<NameBuf> {
-  use rustix::fs::{self as rfs, Mode, OFlags, CWD};
-  let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-  let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
-  beneath::names(
-    &fd,
-    // Only links get here (and names of unknown type).
-    &|name, _| match follow_at(&fd, name) {
-      Ok(found) => Ok(found.is_some()),
-      Err(rustix::io::Errno::ACCESS) => Ok(true),
-      Err(e) => Err(e.into()),
-    },
-    names,
-  )
+/// A walk that gives a listing's entries a page at a time (empty: the end).
+trait Pages: Send + 'static {
+  fn page(&mut self) -> io::Result<Vec<crate::listing::ListEntry>>;
 }
 
-/// The entry `name` of the directory `dir`, a link followed like `fs.stat` does: what it leads
-/// to, or `None` when it is gone or leads nowhere ([`beneath::nowhere`]), which a
-/// listing leaves out. One into a place this process cannot look is `EACCES`, which a listing
-/// shows as a file nobody can read.
-fn follow_at(
-  dir: impl std::os::fd::AsFd,
-  name: &std::ffi::OsStr,
-) -> rustix::io::Result<Option<rustix::fs::Stat>> {
-  match rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty()) {
-    Ok(st) => Ok(Some(st)),
-    Err(e) if beneath::nowhere(e) => Ok(None),
-    Err(e) => Err(e),
+#[async_trait]
+impl<W: Pages> Lister for PagedLister<W> {
+  async fn next_page(&mut self) -> Result<Option<Vec<crate::listing::ListEntry>>> {
+    let Some(mut walker) = self.walk.take() else {
+      return Ok(None);
+    };
+    let (walker, page) = run_blocking(move || {
+      let page = walker.page()?;
+      Ok((walker, page))
+    })
+    .await?;
+    self.walk = Some(walker);
+    Ok((!page.is_empty()).then_some(page))
   }
 }
 
-fn remove_file(place: Place) -> io::Result<()> {
-  match place {
-    Place::Native(p) => fs::remove_file(p),
-    Place::Rooted(root, key) => beneath::remove_file(&root, &key),
-  }
-}
+/// A test run between deletes (a cancelled operation fails it).
+pub(crate) type Check<'a> = &'a dyn Fn() -> io::Result<()>;
 
-/// True when `path` is a directory (`want_dir`) or a file. Only leaving the root is an error.
-fn exists(place: Place, want_dir: bool) -> io::Result<bool> {
-  match place {
-    Place::Native(p) => Ok(
-      fs::metadata(p)
-        .map(|m| if want_dir { m.is_dir() } else { m.is_file() })
-        .unwrap_or(false),
-    ),
-    Place::Rooted(root, key) => Ok(beneath::probe(&root, &key)?.is_some_and(|st| {
-      if want_dir {
-        beneath::is_directory(&st)
-      } else {
-        beneath::is_file(&st)
-      }
-    })),
-  }
+/// What a `deleteOldFiles` walk is asked to do.
+pub(crate) struct OldFiles<'a> {
+  pub cutoff: SystemTime,
+  /// Also the files in sub-directories, at any depth (directories always stay).
+  pub recursive: bool,
+  /// Run before each entry; its error (a cancelled operation) stops the walk.
+  pub check: &'a (dyn Fn() -> io::Result<()> + Sync),
+  /// Told the path (relative to the directory) of each file deleted, or that failed.
+  pub report: &'a (dyn Fn(&str, Option<&io::Error>) + Sync),
 }
 
 #[async_trait]
@@ -374,16 +344,13 @@ impl Provider for LocalProvider {
   }
 
   async fn ensure_directory(&self, path: &StoragePath) -> Result<()> {
-    self
-      .blocking(path, |place, _| match place {
-        Place::Native(p) => ensure_dir(&p),
-        Place::Rooted(root, key) => beneath::ensure_dir(&root, &key),
-      })
-      .await
+    self.blocking(path, |place, _| sys::ensure_dir(place)).await
   }
 
   async fn directory_exists(&self, path: &StoragePath) -> Result<bool> {
-    self.blocking(path, |place, _| exists(place, true)).await
+    self
+      .blocking(path, |place, _| sys::exists(place, true))
+      .await
   }
 
   async fn delete_directory(
@@ -399,7 +366,7 @@ impl Provider for LocalProvider {
           true => Err(io::Error::new(io::ErrorKind::Interrupted, "aborted")),
           false => Ok(()),
         };
-        match extended::remove_dir(place, options.recursive, &check) {
+        match sys::remove_dir(place, options.recursive, &check) {
           Err(e) if options.force && e.kind() == io::ErrorKind::NotFound => Ok(()),
           other => other,
         }
@@ -408,59 +375,36 @@ impl Provider for LocalProvider {
   }
 
   async fn delete_file(&self, path: &StoragePath) -> Result<()> {
-    self.blocking(path, |place, _| remove_file(place)).await
+    self
+      .blocking(path, |place, _| sys::remove_file(place))
+      .await
   }
 
   async fn file_exists(&self, path: &StoragePath) -> Result<bool> {
-    self.blocking(path, |place, _| exists(place, false)).await
+    self
+      .blocking(path, |place, _| sys::exists(place, false))
+      .await
   }
 
   async fn list_dir(&self, path: &StoragePath, detail: ListDetail) -> Result<Vec<DirEntry>> {
     self
-      .blocking(path, move |place, _| match place {
-        Place::Native(p) => list(&p, detail),
-        Place::Rooted(root, key) => beneath::list(&root, &key, detail),
-      })
+      .blocking(path, move |place, _| sys::list(place, detail))
       .await
   }
 
   async fn get_file_stats(&self, path: &StoragePath) -> Result<FileStats> {
-    self
-      .blocking(path, |place, _| match place {
-        Place::Native(p) => {
-          let meta = fs::metadata(p)?;
-          if meta.is_dir() {
-            return Err(errno(EISDIR));
-          }
-          Ok(stats_of(&meta))
-        }
-        Place::Rooted(root, key) => {
-          let st = beneath::stat(&root, &key)?;
-          if beneath::is_directory(&st) {
-            return Err(errno(EISDIR));
-          }
-          Ok(beneath::stats_of(&st))
-        }
-      })
-      .await
+    self.blocking(path, |place, _| sys::file_stats(place)).await
   }
 
   async fn read_file(&self, path: &StoragePath) -> Result<Bytes> {
     self
-      .blocking(path, |place, _| match place {
-        Place::Native(p) => fs::read(p).map(Bytes::from),
-        Place::Rooted(root, key) => beneath::read(&root, &key).map(Bytes::from),
-      })
+      .blocking(path, |place, _| sys::read(place).map(Bytes::from))
       .await
   }
 
   async fn write_file(&self, path: &StoragePath, data: Bytes) -> Result<()> {
-    self
-      .blocking(path, move |place, fsync| match place {
-        Place::Native(p) => write_atomic(&p, &data, fsync),
-        Place::Rooted(root, key) => beneath::write(&root, &key, &data, fsync),
-      })
-      .await
+    let write = move |place, fsync| Ok(copy_move::write(place, &data, fsync));
+    self.blocking(path, write).await?
   }
 
   async fn delete_files(&self, paths: &[StoragePath]) -> Vec<Result<()>> {
@@ -470,7 +414,7 @@ impl Provider for LocalProvider {
       Ok(
         places
           .into_iter()
-          .map(|place| remove_file(place).map_err(Error::from))
+          .map(|place| sys::remove_file(place).map_err(Error::from))
           .collect(),
       )
     })
@@ -479,29 +423,29 @@ impl Provider for LocalProvider {
   }
 
   async fn read_range(&self, path: &StoragePath, range: ByteRange) -> Result<Bytes> {
-    let read = move |place, _| extended::read_range(place, range).map(Bytes::from);
+    let read = move |place, _| copy_move::read_range(place, range).map(Bytes::from);
     self.blocking(path, read).await
   }
 
   async fn copy_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
     let to = self.place(dst);
     self
-      .blocking(src, move |from, fsync| extended::copy(from, to, fsync))
-      .await
+      .blocking(src, move |from, fsync| Ok(copy_move::copy(from, to, fsync)))
+      .await?
   }
 
   async fn move_file(&self, src: &StoragePath, dst: &StoragePath) -> Result<()> {
     let to = self.place(dst);
     self
       .blocking(src, move |from, fsync| {
-        Ok(extended::rename(from, to, fsync))
+        Ok(copy_move::rename(from, to, fsync))
       })
       .await?
   }
 
   async fn lister(&self, path: &StoragePath, recursive: bool) -> Result<Box<dyn Lister>> {
-    let open = move |place, _| walk::open(place, recursive);
-    Ok(Box::new(self.blocking(path, open).await?))
+    let open = move |place, _| sys::lister(place, recursive);
+    self.blocking(path, open).await
   }
 }
 
@@ -524,14 +468,10 @@ impl Streaming for LocalProvider {
     true
   }
 
-  /// Plain writes keep the fast path; with options, see [`meta_stream`].
+  /// Every write stream publishes like `writeFile`, with or without options; see [`stream`].
   async fn open_write(&self, path: &StoragePath, options: &WriteOptions) -> Result<Writer> {
-    if options.is_plain() {
-      let open = |place, fsync| stream::open_write(place, fsync);
-      return self.blocking(path, open).await;
-    }
     let options = options.clone();
-    let open = move |place, fsync| Ok(meta_stream::open(place, options, fsync));
+    let open = move |place, fsync| Ok(stream::open_write(place, options, fsync));
     self.blocking(path, open).await?
   }
 }
@@ -540,10 +480,7 @@ impl Streaming for LocalProvider {
 impl NameListing for LocalProvider {
   async fn list_names(&self, path: &StoragePath, names: NameBuf) -> Result<NameBuf> {
     self
-      .blocking(path, |place, _| match place {
-        Place::Native(p) => list_names(&p, names),
-        Place::Rooted(root, key) => beneath::list_names(&root, &key, names),
-      })
+      .blocking(path, |place, _| sys::list_names(place, names))
       .await
   }
 }
@@ -584,7 +521,7 @@ impl Metadata for LocalProvider {
     let options = options.clone();
     let copy = move |from: Place, fsync| {
       if options.is_plain() && metadata::stored_at(&from).is_ok_and(|m| m.is_empty()) {
-        return extended::copy(from, to, fsync).map(Ok);
+        return Ok(copy_move::copy(from, to, fsync));
       }
       Ok(metadata::copy(from, to, &options, fsync))
     };
@@ -599,7 +536,7 @@ impl Metadata for LocalProvider {
 }
 
 #[async_trait]
-impl OldFiles for LocalProvider {
+impl crate::provider::OldFiles for LocalProvider {
   async fn delete_old_files(
     &self,
     dir: &StoragePath,
@@ -611,7 +548,7 @@ impl OldFiles for LocalProvider {
     let (cancel, report) = (cancel.clone(), report.clone());
     self
       .blocking(dir, move |place, _| {
-        let old = beneath::OldFiles {
+        let old = OldFiles {
           cutoff: older_than,
           recursive,
           check: &|| match cancel.is_cancelled() {
@@ -620,10 +557,7 @@ impl OldFiles for LocalProvider {
           },
           report: &|path, failure| report(path, failure.map(|e| Error::from(clone_io(e))).as_ref()),
         };
-        match place {
-          Place::Native(p) => beneath::delete_old_at(&p, &old),
-          Place::Rooted(root, key) => beneath::delete_old(&root, &key, &old),
-        }
+        sys::delete_old(place, &old)
       })
       .await
   }
@@ -634,11 +568,7 @@ impl TempFiles for LocalProvider {
   async fn cleanup_temp_files(&self, dir: &StoragePath, older_than: SystemTime) -> Result<u32> {
     self
       .blocking(dir, move |place, _| {
-        let swept = match place {
-          Place::Native(p) => beneath::cleanup_temps_at(&p, older_than),
-          Place::Rooted(root, key) => beneath::cleanup_temps(&root, &key, older_than),
-        };
-        match swept {
+        match sys::cleanup_temps(place, older_than) {
           Err(e)
             if matches!(
               kind_of_io(&e),

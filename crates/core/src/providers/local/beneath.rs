@@ -11,7 +11,7 @@
 
 use std::ffi::{OsStr, OsString};
 use std::fs::File;
-use std::io::{self, Read, Write};
+use std::io::{self, Read};
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::path::{Path, PathBuf};
@@ -22,15 +22,15 @@ use rustix::io::Errno;
 
 use super::dirents;
 use super::tree::{Step, Tree};
-use super::{is_temp, system_time, temp_name, utf8_name};
+use super::{is_temp, name_string, system_time, utf8_name, Check};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::names::NameBuf;
 use crate::provider::{DirEntry, FileStats, ListDetail};
 
-mod extended;
+mod entries;
 mod sweep;
-pub use extended::*;
-pub use sweep::{delete_old, delete_old_at, OldFiles};
+pub use entries::*;
+pub use sweep::{delete_old, delete_old_at};
 
 /// Most links one path may pass through (the kernel's MAXSYMLINKS).
 const MAX_LINKS: u32 = 40;
@@ -332,13 +332,6 @@ fn follow_link(root: &Root, key: &str, name: &str) -> io::Result<Option<Stat>> {
   }
 }
 
-/// A name as a `String`, without a copy when it is UTF-8 (lossy otherwise, as listings show it).
-pub(super) fn name_string(name: OsString) -> String {
-  name
-    .into_string()
-    .unwrap_or_else(|name| name.to_string_lossy().into_owned())
-}
-
 #[allow(clippy::unnecessary_cast)] // the field types differ between targets
 pub fn stats_of(st: &Stat) -> FileStats {
   FileStats {
@@ -407,33 +400,6 @@ pub fn read(root: &Root, key: &str) -> io::Result<Vec<u8>> {
   })
 }
 
-pub fn write(root: &Root, key: &str, data: &[u8], fsync: bool) -> io::Result<()> {
-  Walk::new(root, key).at_last(true, true, |dir, name| {
-    let name = name.ok_or_else(|| err(Errno::ISDIR))?;
-    write_in(dir, name, data, fsync)
-  })
-}
-
-/// Writes a temp file in `dir` and renames it over `name` (which is replaced, never followed).
-fn write_in(dir: BorrowedFd<'_>, name: &OsStr, data: &[u8], fsync: bool) -> io::Result<()> {
-  let temp = temp_name(&name.to_string_lossy());
-  let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-  let fd = rfs::openat(dir, temp.as_str(), flags, Mode::from_raw_mode(0o666))?;
-  let result = (|| {
-    let mut file = File::from(fd);
-    file.write_all(data)?;
-    if fsync {
-      file.sync_all()?;
-    }
-    drop(file);
-    Ok(rfs::renameat(dir, temp.as_str(), dir, name)?)
-  })();
-  if result.is_err() {
-    let _ = rfs::unlinkat(dir, temp.as_str(), AtFlags::empty());
-  }
-  result
-}
-
 pub fn remove_file(root: &Root, key: &str) -> io::Result<()> {
   Walk::new(root, key).at_last(false, false, |dir, name| {
     let name = name.ok_or_else(|| err(Errno::ISDIR))?;
@@ -484,9 +450,6 @@ pub fn remove_dir_checked(root: &Root, key: &str, recursive: bool, check: Check)
     Ok(rfs::unlinkat(dir, name, AtFlags::REMOVEDIR)?)
   })
 }
-
-/// A test run between deletes (a cancelled operation fails it).
-pub type Check<'a> = &'a dyn Fn() -> io::Result<()>;
 
 /// Deletes everything in `dir`, descending only into real directories, never through links:
 /// an iterative walk from directory handles ([`Tree`]), so no depth exhausts the stack or the
@@ -659,10 +622,8 @@ pub fn parent_of(root: &Root, key: &str) -> io::Result<(OwnedFd, OsString)> {
 
 #[cfg(test)]
 mod tests {
+  use std::fs;
   use std::os::unix::fs::symlink;
-  use std::sync::atomic::{AtomicBool, Ordering};
-  use std::sync::Arc;
-  use std::{fs, thread};
 
   use super::*;
 
@@ -689,26 +650,17 @@ mod tests {
     }
   }
 
-  fn code(e: io::Error) -> &'static str {
-    kind_of_io(&e).code()
+  /// Writes `data` at `key` where a write would publish it (links followed beneath the root).
+  fn write(root: &Root, key: &str, data: &[u8], _fsync: bool) -> io::Result<()> {
+    let (dir, name) = parent_of(root, key)?;
+    let flags =
+      OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rfs::openat(&dir, &name, flags, Mode::from_raw_mode(0o666))?;
+    std::io::Write::write_all(&mut File::from(fd), data)
   }
 
-  #[test]
-  fn links_inside_the_root_are_followed_absolute_or_relative() {
-    let f = fixture();
-    write(&f.root, "real/a.txt", b"a", false).unwrap();
-    symlink(f.root.path().join("real"), f.root.path().join("abs")).unwrap();
-    symlink("real/a.txt", f.root.path().join("rel")).unwrap();
-    symlink("../real", f.root.path().join("real/up")).unwrap();
-    assert_eq!(read(&f.root, "abs/a.txt").unwrap(), b"a");
-    assert_eq!(read(&f.root, "rel").unwrap(), b"a");
-    assert_eq!(read(&f.root, "real/up/up/a.txt").unwrap(), b"a");
-    write(&f.root, "rel", b"b", false).unwrap(); // through the link, into real/a.txt
-    assert_eq!(fs::read(f.root.path().join("real/a.txt")).unwrap(), b"b");
-    assert!(fs::symlink_metadata(f.root.path().join("rel"))
-      .unwrap()
-      .file_type()
-      .is_symlink());
+  fn code(e: io::Error) -> &'static str {
+    kind_of_io(&e).code()
   }
 
   #[test]
@@ -778,70 +730,6 @@ mod tests {
     );
     assert_eq!(fs::read(f.canary.join("secret.txt")).unwrap(), b"secret");
     assert_eq!(fs::read(f.canary.join("dir/inner.txt")).unwrap(), b"inner");
-  }
-
-  #[test]
-  fn a_recursive_delete_never_descends_through_a_link() {
-    let f = fixture();
-    ensure_dir(&f.root, "tree/sub").unwrap();
-    symlink(f.canary.join("dir"), f.root.path().join("tree/sub/link")).unwrap();
-    remove_dir(&f.root, "tree", true).unwrap();
-    assert!(!f.root.path().join("tree").exists());
-    assert_eq!(fs::read(f.canary.join("dir/inner.txt")).unwrap(), b"inner");
-  }
-
-  /// The check-then-use race: a directory on the path is swapped for a link to the outside, as
-  /// fast as a thread can, while writes, reads and deletes go through that path.
-  #[test]
-  fn swapping_a_directory_for_an_outside_link_never_reaches_outside() {
-    let f = fixture();
-    let root = Arc::new(f.root);
-    ensure_dir(&root, "swap").unwrap();
-    let stop = Arc::new(AtomicBool::new(false));
-    let swapper = {
-      let (stop, base, canary) = (
-        stop.clone(),
-        root.path().to_path_buf(),
-        f.canary.join("dir"),
-      );
-      thread::spawn(move || {
-        let (dir, link, parked) = (
-          base.join("swap"),
-          base.join("swap-link"),
-          base.join("swap-parked"),
-        );
-        let _ = symlink(&canary, &link);
-        while !stop.load(Ordering::Relaxed) {
-          let _ = fs::rename(&dir, &parked);
-          let _ = fs::rename(&link, &dir); // now a link to the outside
-          let _ = fs::rename(&dir, &link);
-          let _ = fs::rename(&parked, &dir); // a directory again
-        }
-      })
-    };
-    let mut inside = 0;
-    for i in 0..3000 {
-      let data = format!("v{i}");
-      if write(&root, "swap/inner.txt", data.as_bytes(), false).is_ok() {
-        inside += 1;
-      }
-      let _ = read(&root, "swap/inner.txt");
-      let _ = remove_file(&root, "swap/inner.txt");
-      let _ = ensure_dir(&root, "swap/sub");
-      let _ = remove_dir(&root, "swap/sub", true);
-      let _ = list(&root, "swap", ListDetail::ModificationTimes);
-    }
-    stop.store(true, Ordering::Relaxed);
-    swapper.join().unwrap();
-    assert!(inside > 0, "no write got through at all");
-    assert_eq!(fs::read(f.canary.join("secret.txt")).unwrap(), b"secret");
-    assert_eq!(fs::read(f.canary.join("dir/inner.txt")).unwrap(), b"inner");
-    let mut outside: Vec<_> = fs::read_dir(f.canary.join("dir"))
-      .unwrap()
-      .map(|e| e.unwrap().file_name())
-      .collect();
-    outside.sort();
-    assert_eq!(outside, vec![OsString::from("inner.txt")]);
   }
 
   #[test]

@@ -1,30 +1,25 @@
 //! LOCAL streams. A read holds the file open and reads one chunk per call on the blocking pool.
-//! A write goes to a temp file ([`super::TEMP_PREFIX`]) next to the target, renamed over it on finish (atomic,
-//! like `writeFile`); an abort, a failure or a writer dropped unfinished removes the temp file.
+//! A write goes to a temp file ([`super::TEMP_PREFIX`]) next to the target, published on finish
+//! like `writeFile` ([`super::publish`]); an abort, a failure or a writer dropped unfinished
+//! removes the temp file.
 
-use std::ffi::OsString;
-use std::fs::{self, File};
+use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom, Write};
-use std::os::fd::OwnedFd;
-use std::path::{Path, PathBuf};
-use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::{Bytes, BytesMut};
-use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, CWD};
 
-use super::{beneath, errno, run_blocking, temp_name, Place, EISDIR, ENOTDIR};
+use super::publish::Temp;
+use super::{is_a_directory, run_blocking, sys, Place};
 use crate::error::{Error, ErrorKind, Result};
+use crate::metadata::WriteOptions;
 use crate::stream::{ByteRange, ReadStream, Reader, WriteStream, Writer};
 
 pub(super) fn open_read(place: Place, range: ByteRange, chunk_size: usize) -> io::Result<Reader> {
-  let mut file = match place {
-    Place::Native(p) => File::open(p)?,
-    Place::Rooted(root, key) => beneath::open_read(&root, &key)?,
-  };
+  let mut file = sys::open_file(&place)?;
   let meta = file.metadata()?;
   if meta.is_dir() {
-    return Err(errno(EISDIR));
+    return Err(is_a_directory());
   }
   if range.start > 0 {
     file.seek(SeekFrom::Start(range.start))?;
@@ -97,70 +92,34 @@ impl ReadStream for LocalReader {
   }
 }
 
-pub(super) fn open_write(place: Place, fsync: bool) -> io::Result<Writer> {
-  let (dir, name) = match place {
-    Place::Native(p) => native_parent(&p)?,
-    Place::Rooted(root, key) => beneath::parent_of(&root, &key)?,
-  };
-  // A directory at the path is EISDIR now rather than at the rename.
-  if let Ok(st) = rfs::statat(&dir, &name, AtFlags::SYMLINK_NOFOLLOW) {
-    if FileType::from_raw_mode(st.st_mode) == FileType::Directory {
-      return Err(errno(EISDIR));
-    }
-  }
-  let temp = temp_name(&name.to_string_lossy());
-  let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
-  let fd = rfs::openat(&dir, temp.as_str(), flags, Mode::from_raw_mode(0o666))?;
+/// A write stream: chunks go into a temp file as they come; `finish` publishes it with `options`
+/// ([`publish`]: metadata, condition), so a large upload never sits in memory.
+pub(super) fn open_write(place: Place, options: WriteOptions, fsync: bool) -> Result<Writer> {
+  let (temp, file) = Temp::create(place, true)?;
   Ok(Box::new(LocalWriter {
-    file: Some(File::from(fd)),
-    dir: Arc::new(dir),
-    name,
-    temp,
+    file: Some(file),
+    temp: Some(temp),
+    options,
     fsync,
-    pending: true,
   }))
 }
 
-/// The parent directory of an OS path (created with its parents, as `writeFile` does) and the
-/// name in it.
-pub(super) fn native_parent(target: &Path) -> io::Result<(OwnedFd, OsString)> {
-  let name = target.file_name().ok_or_else(|| errno(EISDIR))?.to_owned();
-  let dir = match target.parent() {
-    Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-    _ => PathBuf::from("."),
-  };
-  if let Err(e) = fs::create_dir_all(&dir) {
-    return Err(match e.kind() {
-      io::ErrorKind::AlreadyExists => errno(ENOTDIR),
-      _ => e,
-    });
-  }
-  let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-  Ok((rfs::openat(CWD, &dir, flags, Mode::empty())?, name))
-}
-
 struct LocalWriter {
-  /// `None` after finish or abort, or after a failed write (the temp file is then removed).
+  /// Both `None` after finish, abort or a failed write; the temp file goes with `temp`.
   file: Option<File>,
-  dir: Arc<OwnedFd>,
-  name: OsString,
-  temp: String,
+  temp: Option<Temp>,
+  options: WriteOptions,
   fsync: bool,
-  /// The temp file still exists and is ours to remove.
-  pending: bool,
 }
 
 impl LocalWriter {
-  fn take_file(&mut self) -> Result<File> {
-    self
-      .file
-      .take()
-      .ok_or_else(|| Error::new(ErrorKind::InvalidInput, "write stream is closed"))
-  }
-
-  fn remove_temp(&mut self) {
-    if std::mem::take(&mut self.pending) {
-      let _ = rfs::unlinkat(&*self.dir, self.temp.as_str(), AtFlags::empty());
+  fn take(&mut self) -> Result<(File, Temp)> {
+    match (self.file.take(), self.temp.take()) {
+      (Some(file), Some(temp)) => Ok((file, temp)),
+      _ => Err(Error::new(
+        ErrorKind::InvalidInput,
+        "write stream is closed",
+      )),
     }
   }
 }
@@ -168,52 +127,27 @@ impl LocalWriter {
 #[async_trait]
 impl WriteStream for LocalWriter {
   async fn write(&mut self, data: Bytes) -> Result<()> {
-    let mut file = self.take_file()?;
-    let written = run_blocking(move || file.write_all(&data).map(|()| file)).await;
-    match written {
-      Ok(file) => {
-        self.file = Some(file);
-        Ok(())
-      }
-      Err(e) => {
-        self.remove_temp();
-        Err(e)
-      }
-    }
+    let (mut file, temp) = self.take()?;
+    // On failure the temp file is dropped (removed) on the blocking thread with the rest.
+    let (file, temp) = run_blocking(move || {
+      file.write_all(&data)?;
+      Ok((file, temp))
+    })
+    .await?;
+    self.file = Some(file);
+    self.temp = Some(temp);
+    Ok(())
   }
 
   async fn finish(&mut self) -> Result<()> {
-    let file = self.take_file()?;
-    let (dir, temp, name, fsync) = (
-      self.dir.clone(),
-      self.temp.clone(),
-      self.name.clone(),
-      self.fsync,
-    );
-    let renamed = run_blocking(move || {
-      if fsync {
-        file.sync_all()?;
-      }
-      drop(file);
-      Ok(rfs::renameat(&*dir, temp.as_str(), &*dir, &name)?)
-    })
-    .await;
-    match renamed {
-      Ok(()) => self.pending = false,
-      Err(_) => self.remove_temp(),
-    }
-    renamed
+    let (file, mut temp) = self.take()?;
+    let (options, fsync) = (self.options.clone(), self.fsync);
+    run_blocking(move || Ok(temp.publish(file, &options, fsync))).await?
   }
 
   async fn abort(&mut self) -> Result<()> {
     self.file = None;
-    self.remove_temp();
+    self.temp = None;
     Ok(())
-  }
-}
-
-impl Drop for LocalWriter {
-  fn drop(&mut self) {
-    self.remove_temp();
   }
 }

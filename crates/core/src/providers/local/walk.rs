@@ -11,14 +11,13 @@ use std::os::unix::ffi::OsStrExt;
 use std::sync::Arc;
 use std::time::SystemTime;
 
-use async_trait::async_trait;
 use rustix::fs::{self as rfs, FileType, Mode, OFlags, CWD};
 
 use super::beneath::{self, stats_of, Root};
 use super::tree::{Step, Tree};
-use super::{is_temp, run_blocking, utf8_name, Place};
-use crate::error::{kind_of_io, ErrorKind, Result};
-use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
+use super::{is_temp, utf8_name, PagedLister, Pages, Place};
+use crate::error::{kind_of_io, ErrorKind};
+use crate::listing::{join, ListEntry, PAGE_SIZE};
 
 /// The deepest a recursive LOCAL listing (`list`, `listFiles` with `recursive`, `transfer`'s
 /// source) descends: a tree with directories deeper than this is refused with `EINVAL`, since the
@@ -27,7 +26,7 @@ use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
 pub const MAX_LISTING_DEPTH: usize = 4096;
 
 /// Opens the listed directory now, so a missing one is ENOENT and a file ENOTDIR right away.
-pub(super) fn open(place: Place, recursive: bool) -> io::Result<LocalLister> {
+pub(super) fn open(place: Place, recursive: bool) -> io::Result<PagedLister<impl Pages>> {
   let (fd, root) = match place {
     Place::Native(p) => {
       let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
@@ -35,34 +34,13 @@ pub(super) fn open(place: Place, recursive: bool) -> io::Result<LocalLister> {
     }
     Place::Rooted(root, key) => (beneath::open_directory(&root, &key)?, Some((root, key))),
   };
-  Ok(LocalLister {
+  Ok(PagedLister {
     walk: Some(Walker {
       tree: Tree::new(fd.as_fd())?,
       root,
       recursive,
     }),
   })
-}
-
-pub(super) struct LocalLister {
-  /// `None` while a page is being read on the blocking pool, or after a failure.
-  walk: Option<Walker>,
-}
-
-#[async_trait]
-impl Lister for LocalLister {
-  async fn next_page(&mut self) -> Result<Option<Vec<ListEntry>>> {
-    let Some(mut walker) = self.walk.take() else {
-      return Ok(None);
-    };
-    let (walker, page) = run_blocking(move || {
-      let page = walker.page()?;
-      Ok((walker, page))
-    })
-    .await?;
-    self.walk = Some(walker);
-    Ok((!page.is_empty()).then_some(page))
-  }
 }
 
 struct Walker {
@@ -72,7 +50,7 @@ struct Walker {
   recursive: bool,
 }
 
-impl Walker {
+impl Pages for Walker {
   fn page(&mut self) -> io::Result<Vec<ListEntry>> {
     let mut page = Vec::new();
     while page.len() < PAGE_SIZE {
@@ -95,7 +73,9 @@ impl Walker {
     }
     Ok(page)
   }
+}
 
+impl Walker {
   /// The entry for `name` in the current directory, and the walk entered into it when it is a
   /// real directory and the listing is recursive. `None`: gone meanwhile, or a dangling link.
   fn see(&mut self, name: &OsString, path: &str, hint: FileType) -> io::Result<Option<ListEntry>> {

@@ -13,7 +13,6 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::Path;
-use std::time::SystemTime;
 
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags, Stat, CWD};
 use rustix::io::Errno;
@@ -22,18 +21,7 @@ use super::{entries, err, is_dir, open_dir, see, stats_of, Root, Seen, Step, Tre
 use crate::error::{kind_of_io, ErrorKind};
 use crate::listing::join;
 use crate::provider::ListDetail;
-use crate::providers::local::{is_temp, temp_name, utf8_name};
-
-/// What a `deleteOldFiles` walk is asked to do.
-pub struct OldFiles<'a> {
-  pub cutoff: SystemTime,
-  /// Also the files in sub-directories, at any depth (directories always stay).
-  pub recursive: bool,
-  /// Run before each entry; its error (a cancelled operation) stops the walk.
-  pub check: &'a (dyn Fn() -> io::Result<()> + Sync),
-  /// Told the path (relative to the directory) of each file deleted, or that failed.
-  pub report: &'a (dyn Fn(&str, Option<&io::Error>) + Sync),
-}
+use crate::providers::local::{is_temp, temp_name, utf8_name, OldFiles};
 
 /// Resolves the link `name` in the directory `dir` (whose path below the walk's start is the
 /// second argument): what it leads to, or `None` to leave it alone.
@@ -61,7 +49,7 @@ pub fn delete_old_at(path: &Path, old: &OldFiles) -> io::Result<u32> {
   let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
   let fd = rfs::openat(CWD, path, flags, Mode::empty())?;
   walk(fd, old, &|dir, _, link| {
-    crate::providers::local::follow_at(dir, link).map_err(err)
+    crate::providers::local::linux::follow_at(dir, link).map_err(err)
   })
 }
 
@@ -232,7 +220,7 @@ mod tests {
   use std::fs;
   use std::os::unix::fs::symlink;
   use std::path::PathBuf;
-  use std::time::Duration;
+  use std::time::{Duration, SystemTime};
 
   use super::*;
 
@@ -401,7 +389,7 @@ mod tests {
       rooted,
       ["link-in", "link-out", "old-1", "old-2", "sub", "young"]
     );
-    let native = crate::providers::local::list_names(&dir, crate::NameBuf::default())
+    let native = crate::providers::local::linux::list_names_at(&dir, crate::NameBuf::default())
       .unwrap()
       .sorted()
       .into_vec();
@@ -411,7 +399,7 @@ mod tests {
     );
     for detail in [ListDetail::Names, ListDetail::ModificationTimes] {
       assert_eq!(
-        listed(crate::providers::local::list(&dir, detail).unwrap()),
+        listed(crate::providers::local::linux::list_at(&dir, detail).unwrap()),
         native,
         "{detail:?}"
       );

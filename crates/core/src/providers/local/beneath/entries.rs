@@ -1,5 +1,6 @@
-//! Beneath the root: what copy, move, listing and abortable deletes need, resolved one name at a
-//! time like everything else here.
+//! Beneath the root: what moves, the paged listing and abortable deletes need of an entry (a
+//! rename, an entry's stat, a directory opened for reading, a directory removed by OS path),
+//! resolved one name at a time like everything else here.
 
 use std::ffi::OsString;
 use std::io;
