@@ -615,7 +615,8 @@ impl ObjectStoreProvider {
     options: object_store::PutMultipartOptions,
   ) -> Result<()> {
     let settings = self.config.multipart;
-    let expected = complete::Expected::new(chrono::Utc::now(), data.len() as u64, settings.part_size);
+    let expected =
+      complete::Expected::new(chrono::Utc::now(), data.len() as u64, settings.part_size);
     let options = options.with_complete_timeout(settings.complete_timeout);
     let upload = self
       .store

@@ -3,8 +3,9 @@
 //! A read is one GET (ranged when asked) whose body is handed out in chunks. A write buffers up
 //! to one part (`multipart.part_size`): a stream that ends before that is one PUT; a longer one
 //! becomes a multipart upload (S3) or staged blocks (Azure) with at most
-//! `multipart.max_concurrency` parts in flight, completed on finish and aborted on abort, on a
-//! failed part, or when the writer is dropped unfinished.
+//! `multipart.max_concurrency` parts in flight, completed on finish (see [`complete`] for a
+//! completion that fails) and aborted on abort, on a failed part, or when the writer is dropped
+//! unfinished.
 
 use std::sync::Arc;
 
