@@ -2,23 +2,23 @@
  * The request that completes a multipart upload has its own timeout (`multipart.completeTimeoutMs`),
  * and a completion that fails is checked before anything is called missing or aborted. On moto,
  * through a TCP proxy in front of it that slows down, holds or swallows only the completing
- * request (`POST …?uploadId=`): a completion slower than `retry.requestTimeoutMs` but within its
+ * request (S3 `POST …?uploadId=`), and on Azurite (Put Block List, `PUT …?comp=blocklist`): a completion slower than `retry.requestTimeoutMs` but within its
  * own timeout succeeds; one whose answer never comes although moto stored the file succeeds after
  * a HEAD finds it; one moto never received rejects with a retryable ETIMEDOUT that says the file
- * was not written, and leaves no pending multipart upload.
+ * was not written, and leaves no pending multipart upload (S3; Azure drops uncommitted blocks itself).
  */
 import { ListMultipartUploadsCommand, S3Client } from '@aws-sdk/client-s3';
 import { randomBytes } from 'node:crypto';
 import * as net from 'node:net';
-import { S3StorageOptions, S3StorageProvider } from '..';
-import { describeWith, motoOptions } from './conformance/cloud';
+import { AzureBlobStorageOptions, AzureBlobStorageProvider, S3StorageOptions, S3StorageProvider } from '..';
+import { azuriteOptions, describeWith, motoOptions } from './conformance/cloud';
 import { uniqueName } from './conformance/harness';
 
 /** What the proxy does with the completing request of an upload. */
 type Mode = { delayMs: number } | 'hold' | 'swallow';
 
 /** A loopback proxy to `upstream` (`host:port`) that treats a completing request per `mode`. */
-async function completionProxy(upstream: URL, mode: () => Mode): Promise<{ port: number; close: () => void; completions: () => number }> {
+async function completionProxy(upstream: URL, completing: RegExp, mode: () => Mode): Promise<{ port: number; close: () => void; completions: () => number }> {
   let completions = 0;
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
@@ -26,20 +26,20 @@ async function completionProxy(upstream: URL, mode: () => Mode): Promise<{ port:
     sockets.add(client).add(origin);
     // Set once this connection carried a completing request; HTTP/1.1 clients send the next
     // request on a connection only after the previous answer, so what follows is its answer.
-    let completing: { mode: Mode; at: number } | undefined;
+    let completion: { mode: Mode; at: number } | undefined;
     client.on('data', (chunk: Buffer) => {
-      if (!completing && /^POST [^ ]*[?&]uploadId=/m.test(chunk.toString('latin1'))) {
+      if (!completion && completing.test(chunk.toString('latin1'))) {
         completions += 1;
-        completing = { mode: mode(), at: Date.now() };
+        completion = { mode: mode(), at: Date.now() };
       }
-      if (completing?.mode === 'swallow') return; // the server never hears of it
+      if (completion?.mode === 'swallow') return; // the server never hears of it
       origin.write(chunk);
     });
     origin.on('data', (chunk: Buffer) => {
-      const m = completing?.mode;
+      const m = completion?.mode;
       if (m === undefined) return void client.write(chunk);
       if (m === 'hold' || m === 'swallow') return; // the answer never arrives
-      setTimeout(() => client.write(chunk), Math.max(0, completing!.at + m.delayMs - Date.now()));
+      setTimeout(() => client.write(chunk), Math.max(0, completion!.at + m.delayMs - Date.now()));
     });
     const close = () => {
       client.destroy();
@@ -49,9 +49,9 @@ async function completionProxy(upstream: URL, mode: () => Mode): Promise<{ port:
     // moto closes a connection after its answer: the client learns of that only with the answer
     // (a delayed one after its delay; one held back not at all, until the client gives up).
     const originClosed = () => {
-      const m = completing?.mode;
+      const m = completion?.mode;
       if (m === undefined) close();
-      else if (typeof m === 'object') setTimeout(close, Math.max(0, completing!.at + m.delayMs - Date.now()) + 50);
+      else if (typeof m === 'object') setTimeout(close, Math.max(0, completion!.at + m.delayMs - Date.now()) + 50);
     };
     origin.on('close', originClosed).on('error', originClosed);
   });
@@ -66,39 +66,34 @@ async function completionProxy(upstream: URL, mode: () => Mode): Promise<{ port:
   };
 }
 
-describeWith(motoOptions(), 'multipart completion on moto, through a proxy that slows it down', (options) => {
+type Provider = S3StorageProvider | AzureBlobStorageProvider;
+
+/** Retry and multipart options of every provider here: 6 MiB in parts of 5 MiB is two parts. */
+const tight = (completeTimeoutMs: number) => ({
+  retry: { maxRetries: 0, requestTimeoutMs: 1500 },
+  multipart: { threshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024, completeTimeoutMs },
+});
+
+/**
+ * The three cases on one server at `endpoint`: `make` builds a provider under `prefix` whose
+ * requests go to `port`; `pending` lists the multipart uploads still open under a prefix.
+ */
+function completionCases(
+  endpoint: string,
+  completing: RegExp,
+  make: (port: number, prefix: string, completeTimeoutMs: number) => Provider,
+  pending?: (prefix: string) => Promise<unknown[]>,
+) {
   let mode: Mode = 'hold';
   let proxy: Awaited<ReturnType<typeof completionProxy>>;
-  let client: S3Client;
   beforeAll(async () => {
-    proxy = await completionProxy(new URL(options.endpoint!), () => mode);
-    client = new S3Client({
-      region: options.region,
-      endpoint: options.endpoint,
-      forcePathStyle: true,
-      credentials: { accessKeyId: options.accessKeyId!, secretAccessKey: options.secretAccessKey! },
-    });
+    proxy = await completionProxy(new URL(endpoint), completing, () => mode);
   });
-  afterAll(() => {
-    proxy.close();
-    client.destroy();
-  });
-
-  const pending = async (prefix: string) =>
-    (await client.send(new ListMultipartUploadsCommand({ Bucket: options.bucket, Prefix: prefix }))).Uploads ?? [];
-  // 6 MiB in parts of 5 MiB: two parts, then the completing request.
+  afterAll(() => proxy.close());
   const data = randomBytes(6 * 1024 * 1024);
-  const provider = (prefix: string, completeTimeoutMs: number) => {
-    const endpoint = new URL(options.endpoint!);
-    endpoint.port = String(proxy.port);
-    const o: S3StorageOptions = {
-      ...options,
-      endpoint: endpoint.toString().replace(/\/$/, ''),
-      prefix,
-      retry: { maxRetries: 0, requestTimeoutMs: 1500 },
-      multipart: { threshold: 5 * 1024 * 1024, partSize: 5 * 1024 * 1024, completeTimeoutMs },
-    };
-    return new S3StorageProvider(o);
+  const provider = (prefix: string, completeTimeoutMs: number) => make(proxy.port, prefix, completeTimeoutMs);
+  const nonePending = async (prefix: string) => {
+    if (pending) expect(await pending(prefix)).toEqual([]);
   };
 
   it('waits for a completion slower than retry.requestTimeoutMs, up to multipart.completeTimeoutMs', async () => {
@@ -111,7 +106,7 @@ describeWith(motoOptions(), 'multipart completion on moto, through a proxy that 
     expect(Date.now() - started).toBeGreaterThanOrEqual(3000); // the answer itself was waited for
     expect(proxy.completions() - before).toBe(1);
     expect(Buffer.compare(await p.readFile('slow.bin'), data)).toBe(0);
-    expect(await pending(prefix)).toEqual([]);
+    await nonePending(prefix);
   });
 
   it('succeeds when the completion never answers but the server stored the file (a HEAD finds it)', async () => {
@@ -129,10 +124,10 @@ describeWith(motoOptions(), 'multipart completion on moto, through a proxy that 
       w.end(data);
     });
     expect(Buffer.compare(await p.readFile('stream.bin'), data)).toBe(0);
-    expect(await pending(prefix)).toEqual([]);
+    await nonePending(prefix);
   });
 
-  it('rejects with a retryable ETIMEDOUT and leaves no pending upload when the server never completed', async () => {
+  it('rejects with a retryable ETIMEDOUT, saying the file was not written, when the server never completed', async () => {
     mode = 'swallow';
     const prefix = uniqueName('mplost');
     const p = provider(prefix, 1500);
@@ -141,8 +136,41 @@ describeWith(motoOptions(), 'multipart completion on moto, through a proxy that 
       (e: unknown) => e,
     );
     expect(err).toMatchObject({ code: 'ETIMEDOUT', retryable: true });
-    expect(String((err as Error).message)).toMatch(/checked|not written/);
+    expect(String((err as Error).message)).toMatch(/outcome was checked: the file was not written/);
     expect(await p.fileExists('lost.bin')).toBe(false);
-    expect(await pending(prefix)).toEqual([]);
+    await nonePending(prefix);
+  });
+}
+
+describeWith(motoOptions(), 'multipart completion on moto, through a proxy that slows it down', (options) => {
+  const client = new S3Client({
+    region: options.region,
+    endpoint: options.endpoint,
+    forcePathStyle: true,
+    credentials: { accessKeyId: options.accessKeyId!, secretAccessKey: options.secretAccessKey! },
+  });
+  afterAll(() => client.destroy());
+  completionCases(
+    options.endpoint!,
+    /^POST [^ ]*[?&]uploadId=/m,
+    (port, prefix, completeTimeoutMs) => {
+      const endpoint = new URL(options.endpoint!);
+      endpoint.port = String(port);
+      const o: S3StorageOptions = { ...options, endpoint: endpoint.toString().replace(/\/$/, ''), prefix, ...tight(completeTimeoutMs) };
+      return new S3StorageProvider(o);
+    },
+    async (prefix) =>
+      (await client.send(new ListMultipartUploadsCommand({ Bucket: options.bucket, Prefix: prefix }))).Uploads ?? [],
+  );
+});
+
+describeWith(azuriteOptions(), 'multipart completion on Azurite, through a proxy that slows it down', (options) => {
+  const blobEndpoint = /BlobEndpoint=([^;]+)/.exec(options.connectionString!)![1];
+  completionCases(blobEndpoint, /^PUT [^ ]*[?&]comp=blocklist/m, (port, prefix, completeTimeoutMs) => {
+    const through = new URL(blobEndpoint);
+    through.port = String(port);
+    const connectionString = options.connectionString!.replace(blobEndpoint, through.toString().replace(/\/$/, ''));
+    const o: AzureBlobStorageOptions = { ...options, connectionString, prefix, ...tight(completeTimeoutMs) };
+    return new AzureBlobStorageProvider(o);
   });
 });

@@ -83,7 +83,7 @@ pub(super) async fn complete(
     Error::new(
       kind,
       format!(
-        "completing the multipart upload failed ({}); a check found the file not written, and {aborted}",
+        "completing the multipart upload failed ({}); its outcome was checked: the file was not written, and {aborted}",
         failure.reason()
       ),
     )
