@@ -762,6 +762,14 @@ export interface MultipartOptions {
   partSize?: number
   /** Parts in flight at once; bounds the memory a write holds beyond the caller's buffer. Default 4. */
   maxConcurrency?: number
+  /**
+   * Time for the request that completes the upload, in ms (the service joins the parts while it
+   * waits: longer than `retry.requestTimeoutMs` allows for a large file). When completing fails
+   * anyway, a HEAD checks whether the file was written: if so the write succeeds, else the
+   * upload is aborted and the write rejects with a retryable `ETIMEDOUT` or `EIO`. Default
+   * 600,000 (10 minutes).
+   */
+  completeTimeoutMs?: number
 }
 
 /**

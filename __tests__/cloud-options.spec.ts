@@ -24,6 +24,7 @@ const BAD: Array<[string, object]> = [
   ['multipart.threshold', { multipart: { threshold: -1 } }],
   ['multipart.partSize', { multipart: { partSize: 2.5 } }],
   ['multipart.maxConcurrency', { multipart: { maxConcurrency: -2 } }],
+  ['multipart.completeTimeoutMs', { multipart: { completeTimeoutMs: 0.5 } }],
 ];
 
 describe.each(Object.entries(make))('%s provider options', (_, create) => {

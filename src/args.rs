@@ -358,6 +358,7 @@ const MULTIPART_OPTIONS: &[OptionSpec] = &[
   ("threshold", T::Number),
   ("partSize", T::Number),
   ("maxConcurrency", T::Number),
+  ("completeTimeoutMs", T::Number),
 ];
 
 /// What `S3StorageOptions` and `AzureBlobStorageOptions` share.

@@ -43,6 +43,12 @@ pub struct MultipartOptions {
   pub part_size: Option<f64>,
   /// Parts in flight at once; bounds the memory a write holds beyond the caller's buffer. Default 4.
   pub max_concurrency: Option<f64>,
+  /// Time for the request that completes the upload, in ms (the service joins the parts while it
+  /// waits: longer than `retry.requestTimeoutMs` allows for a large file). When completing fails
+  /// anyway, a HEAD checks whether the file was written: if so the write succeeds, else the
+  /// upload is aborted and the write rejects with a retryable `ETIMEDOUT` or `EIO`. Default
+  /// 600,000 (10 minutes).
+  pub complete_timeout_ms: Option<f64>,
 }
 
 /// A numeric option: a whole number from 0 to `u32::MAX`, or `EINVAL` naming it. (napi would
@@ -102,6 +108,8 @@ fn multipart_settings(
       d.max_concurrency,
     )?
     .max(1),
+    complete_timeout: millis("multipart.completeTimeoutMs", o.complete_timeout_ms)?
+      .unwrap_or(d.complete_timeout),
   })
 }
 

@@ -452,6 +452,7 @@ async fn large_writes_use_multipart(backend: Backend) -> Option<()> {
     threshold: 1024 * 1024,
     part_size: 5 * 1024 * 1024,
     max_concurrency: 2,
+    ..Default::default()
   };
   let mut prefix = None;
   let provider = backend.provider("multipart", |o| {
@@ -789,6 +790,7 @@ async fn copies_over_the_server_limit_stream_through(backend: Backend) -> Option
         threshold: 1024 * 1024,
         part_size: 5 * 1024 * 1024,
         max_concurrency: 2,
+        ..Default::default()
       };
       prefix = o.settings.prefix.clone();
     }

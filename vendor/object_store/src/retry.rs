@@ -126,6 +126,26 @@ impl PutMultipartOptions {
     }
 }
 
+/// STOWAGE PATCH 8: how long the request that completes a multipart upload may take.
+#[derive(Clone, Copy)]
+struct CompleteTimeout(Duration);
+
+impl PutMultipartOptions {
+    /// STOWAGE PATCH 8: the request that completes the upload (S3 CompleteMultipartUpload, Azure
+    /// Put Block List, GCS's XML-API complete) may take `timeout`, in place of the client's
+    /// request timeout: a service joins the parts while that request waits, which takes longer
+    /// than any one part for a large object.
+    #[must_use]
+    pub fn with_complete_timeout(mut self, timeout: Duration) -> Self {
+        self.extensions.insert(CompleteTimeout(timeout));
+        self
+    }
+
+    pub(crate) fn complete_timeout(&self) -> Option<Duration> {
+        self.extensions.get::<CompleteTimeout>().map(|t| t.0)
+    }
+}
+
 pub(crate) struct MultipartRetry {
     policy: Option<Arc<dyn RetryPolicy>>,
     attempt: usize,

@@ -222,6 +222,23 @@ impl WriteMultipart {
         self.upload.abort().await
     }
 
+    /// STOWAGE PATCH 8: flush the final chunk and await every part (aborting the upload when one
+    /// failed, as [`Self::finish`] does), then hand the upload back uncompleted, for a caller
+    /// that completes it itself and decides what a failed completion means (`finish` aborts an
+    /// upload the service may have completed already).
+    pub async fn finish_parts(mut self) -> Result<Box<dyn MultipartUpload>> {
+        if !self.buffer.is_empty() {
+            let part = std::mem::take(&mut self.buffer);
+            self.put_part(part.into())
+        }
+
+        if let Err(e) = self.wait_for_capacity(0).await {
+            self.abort().await?;
+            return Err(e);
+        }
+        Ok(self.upload)
+    }
+
     /// Flush final chunk, and await completion of all in-flight requests
     pub async fn finish(mut self) -> Result<PutResult> {
         if !self.buffer.is_empty() {

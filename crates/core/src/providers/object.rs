@@ -22,6 +22,7 @@
 
 mod aged;
 mod checks;
+mod complete;
 mod copy;
 mod error;
 mod foreign;
@@ -230,12 +231,19 @@ pub struct MultipartSettings {
   /// Parts in flight at once (default 4). Besides the caller's buffer, at most this many part
   /// requests hold memory at a time.
   pub max_concurrency: usize,
+  /// Time for the request that completes the upload (default 10 min): the service joins the
+  /// parts while it waits, which for a large object takes longer than `retry.request_timeout`
+  /// allows one request. A completion that fails even so is checked with a HEAD before the
+  /// upload is aborted ([`complete`]).
+  pub complete_timeout: Duration,
 }
 
 /// Default [`MultipartSettings::threshold`].
 pub const DEFAULT_MULTIPART_THRESHOLD: usize = 100 * 1024 * 1024;
 /// Default [`MultipartSettings::part_size`].
 pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
+/// Default [`MultipartSettings::complete_timeout`].
+pub const DEFAULT_COMPLETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 impl MultipartSettings {
   /// Refuses settings that could not upload anything.
@@ -256,6 +264,7 @@ impl Default for MultipartSettings {
       threshold: DEFAULT_MULTIPART_THRESHOLD,
       part_size: DEFAULT_PART_SIZE,
       max_concurrency: 4,
+      complete_timeout: DEFAULT_COMPLETE_TIMEOUT,
     }
   }
 }
@@ -606,6 +615,9 @@ impl ObjectStoreProvider {
     options: object_store::PutMultipartOptions,
   ) -> Result<()> {
     let settings = self.config.multipart;
+    let expected =
+      complete::Expected::new(chrono::Utc::now(), data.len() as u64, settings.part_size);
+    let options = options.with_complete_timeout(settings.complete_timeout);
     let upload = self
       .store
       .put_multipart_opts(location, options)
@@ -623,9 +635,16 @@ impl ObjectStoreProvider {
       let part = data.split_to(settings.part_size.min(data.len()));
       writer.put(part);
     }
-    // `finish` aborts the upload itself when a part failed.
-    writer.finish().await.map_err(|e| self.err(e))?;
-    Ok(())
+    // `finish_parts` aborts the upload itself when a part failed.
+    let upload = writer.finish_parts().await.map_err(|e| self.err(e))?;
+    complete::complete(
+      self.store.as_ref(),
+      location,
+      upload,
+      expected,
+      &self.config.errors,
+    )
+    .await
   }
 }
 

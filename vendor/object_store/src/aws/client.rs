@@ -849,6 +849,7 @@ impl S3Client {
         upload_id: &str,
         parts: Vec<PartId>,
         mode: CompleteMultipartMode,
+        timeout: Option<std::time::Duration>,
     ) -> Result<PutResult> {
         let parts = if parts.is_empty() {
             // If no parts were uploaded, upload an empty part
@@ -872,7 +873,8 @@ impl S3Client {
         let authorizer = credential.as_ref().map(|x| x.authorizer()).transpose()?;
         let url = self.config.path_url(location);
 
-        let mut builder = self.client.post(url);
+        // STOWAGE PATCH 8: the completing request's own timeout.
+        let mut builder = self.client.post(url).request_timeout(timeout);
         if let Some(headers) = self.config.client_options.get_default_headers() {
             builder = builder.headers(headers.clone());
         }
@@ -1435,6 +1437,7 @@ mod tests {
                 "test-upload-id",
                 parts,
                 CompleteMultipartMode::Overwrite,
+                None,
             )
             .await
             .unwrap();

@@ -321,6 +321,7 @@ impl ObjectStore for AmazonS3 {
         opts: PutMultipartOptions,
     ) -> Result<Box<dyn MultipartUpload>> {
         let retry_policy = opts.retry_policy();
+        let complete_timeout = opts.complete_timeout();
         let upload_id = self.client.create_multipart(location, opts).await?;
 
         Ok(Box::new(S3MultiPartUpload {
@@ -331,6 +332,7 @@ impl ObjectStore for AmazonS3 {
                 upload_id: upload_id.clone(),
                 parts: Default::default(),
                 retry_policy,
+                complete_timeout,
             }),
         }))
     }
@@ -477,6 +479,7 @@ impl ObjectStore for AmazonS3 {
                                     &upload_id,
                                     vec![part_id],
                                     CompleteMultipartMode::Create,
+                                    None,
                                 )
                                 .await
                             {
@@ -538,6 +541,8 @@ struct UploadState {
     upload_id: String,
     client: Arc<S3Client>,
     retry_policy: Option<Arc<dyn RetryPolicy>>,
+    /// STOWAGE PATCH 8: [`PutMultipartOptions::with_complete_timeout`].
+    complete_timeout: Option<std::time::Duration>,
 }
 
 #[async_trait]
@@ -580,6 +585,7 @@ impl MultipartUpload for S3MultiPartUpload {
                 &self.state.upload_id,
                 parts,
                 CompleteMultipartMode::Overwrite,
+                self.state.complete_timeout,
             )
             .await
     }
@@ -743,7 +749,7 @@ impl MultipartStore for AmazonS3 {
         parts: Vec<PartId>,
     ) -> Result<PutResult> {
         self.client
-            .complete_multipart(path, id, parts, CompleteMultipartMode::Overwrite)
+            .complete_multipart(path, id, parts, CompleteMultipartMode::Overwrite, None)
             .await
     }
 

@@ -347,9 +347,15 @@ impl MultipartUpload for AzureMultiPartUpload {
     async fn complete(&mut self) -> Result<PutResult> {
         let parts = self.state.parts.finish(self.part_idx)?;
 
+        let mut opts = std::mem::take(&mut self.opts);
+        // STOWAGE PATCH 8: put_block_list hands these extensions to its request.
+        if let Some(timeout) = opts.complete_timeout() {
+            opts.extensions
+                .insert(crate::client::RequestTimeout(timeout));
+        }
         self.state
             .client
-            .put_block_list(&self.state.location, parts, std::mem::take(&mut self.opts))
+            .put_block_list(&self.state.location, parts, opts)
             .await
     }
 

@@ -98,6 +98,15 @@ impl HttpRequestBuilder {
         self
     }
 
+    /// STOWAGE PATCH 8: this request's own timeout instead of the client's (`None`: the client's).
+    pub(crate) fn request_timeout(mut self, timeout: Option<std::time::Duration>) -> Self {
+        if let (Ok(r), Some(timeout)) = (&mut self.request, timeout) {
+            r.extensions_mut()
+                .insert(crate::client::RequestTimeout(timeout));
+        }
+        self
+    }
+
     pub(crate) fn header<K, V>(mut self, name: K, value: V) -> Self
     where
         K: TryInto<HeaderName>,

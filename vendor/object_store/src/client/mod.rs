@@ -287,6 +287,10 @@ impl FromStr for ClientConfigKey {
     }
 }
 
+/// STOWAGE PATCH 8: a request extension: this request's timeout, in place of the client's.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RequestTimeout(pub(crate) std::time::Duration);
+
 /// Represents a CA certificate provided by the user.
 ///
 /// This is used to configure the client to trust a specific certificate. See
@@ -294,6 +298,7 @@ impl FromStr for ClientConfigKey {
 #[derive(Debug, Clone)]
 #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
 pub struct Certificate(reqwest::tls::Certificate);
+
 
 #[cfg(all(feature = "reqwest", not(target_arch = "wasm32")))]
 impl Certificate {

@@ -533,6 +533,7 @@ impl GoogleCloudStorageClient {
         path: &Path,
         multipart_id: &MultipartId,
         completed_parts: Vec<PartId>,
+        timeout: Option<std::time::Duration>,
     ) -> Result<PutResult> {
         if completed_parts.is_empty() {
             // GCS doesn't allow empty multipart uploads, so fallback to regular upload.
@@ -559,6 +560,8 @@ impl GoogleCloudStorageClient {
         let response = self
             .client
             .request(Method::POST, &url)
+            // STOWAGE PATCH 8: the completing request's own timeout.
+            .request_timeout(timeout)
             .with_bearer_auth(credential.as_deref())
             .query(&[("uploadId", upload_id)])
             .body(data)

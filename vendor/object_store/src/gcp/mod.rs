@@ -119,6 +119,8 @@ struct UploadState {
     multipart_id: MultipartId,
     parts: Parts,
     retry_policy: Option<Arc<dyn RetryPolicy>>,
+    /// STOWAGE PATCH 8: [`PutMultipartOptions::with_complete_timeout`].
+    complete_timeout: Option<std::time::Duration>,
 }
 
 #[async_trait]
@@ -151,7 +153,12 @@ impl MultipartUpload for GCSMultipartUpload {
 
         self.state
             .client
-            .multipart_complete(&self.state.path, &self.state.multipart_id, parts)
+            .multipart_complete(
+                &self.state.path,
+                &self.state.multipart_id,
+                parts,
+                self.state.complete_timeout,
+            )
             .await
     }
 
@@ -180,6 +187,7 @@ impl ObjectStore for GoogleCloudStorage {
         opts: PutMultipartOptions,
     ) -> Result<Box<dyn MultipartUpload>> {
         let retry_policy = opts.retry_policy();
+        let complete_timeout = opts.complete_timeout();
         let upload_id = self.client.multipart_initiate(location, opts).await?;
 
         Ok(Box::new(GCSMultipartUpload {
@@ -190,6 +198,7 @@ impl ObjectStore for GoogleCloudStorage {
                 multipart_id: upload_id.clone(),
                 parts: Default::default(),
                 retry_policy,
+                complete_timeout,
             }),
         }))
     }
@@ -326,7 +335,7 @@ impl MultipartStore for GoogleCloudStorage {
         id: &MultipartId,
         parts: Vec<PartId>,
     ) -> Result<PutResult> {
-        self.client.multipart_complete(path, id, parts).await
+        self.client.multipart_complete(path, id, parts, None).await
     }
 
     async fn abort_multipart(&self, path: &Path, id: &MultipartId) -> Result<()> {

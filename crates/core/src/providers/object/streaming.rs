@@ -3,8 +3,9 @@
 //! A read is one GET (ranged when asked) whose body is handed out in chunks. A write buffers up
 //! to one part (`multipart.part_size`): a stream that ends before that is one PUT; a longer one
 //! becomes a multipart upload (S3) or staged blocks (Azure) with at most
-//! `multipart.max_concurrency` parts in flight, completed on finish and aborted on abort, on a
-//! failed part, or when the writer is dropped unfinished.
+//! `multipart.max_concurrency` parts in flight, completed on finish (see [`complete`] for a
+//! completion that fails) and aborted on abort, on a failed part, or when the writer is dropped
+//! unfinished.
 
 use std::sync::Arc;
 
@@ -19,6 +20,7 @@ use object_store::{
 use tokio::runtime::Handle;
 use tokio::task::JoinHandle;
 
+use super::complete::{self, Expected};
 use super::{ErrorContext, MultipartSettings, ObjectBackend, ObjectStoreProvider, WriteChecks};
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::StoragePath;
@@ -87,6 +89,8 @@ impl ObjectStoreProvider {
       errors: self.config.errors.clone(),
       buffered: Vec::new(),
       buffered_len: 0,
+      written: 0,
+      started: chrono::Utc::now(),
       upload: None,
       creating: None,
       runtime: Handle::current(),
@@ -151,6 +155,10 @@ struct ObjectWriter {
   /// What was written before the upload started (less than one part).
   buffered: Vec<Bytes>,
   buffered_len: usize,
+  /// Bytes handed over so far, and when the multipart upload was started: what the object must
+  /// look like when a failed completion is checked ([`complete`]).
+  written: u64,
+  started: chrono::DateTime<chrono::Utc>,
   upload: Option<WriteMultipart>,
   /// The request that starts the multipart upload, while it is in flight. It runs as a task of
   /// its own: a writer dropped meanwhile (an aborted `transfer`) aborts the upload once it is
@@ -171,6 +179,7 @@ impl ObjectWriter {
       attributes: self.attributes.clone(),
       ..Default::default()
     }
+    .with_complete_timeout(self.settings.complete_timeout)
   }
 
   fn put_options(&self) -> PutOptions {
@@ -184,6 +193,7 @@ impl ObjectWriter {
 #[async_trait]
 impl WriteStream for ObjectWriter {
   async fn write(&mut self, data: Bytes) -> Result<()> {
+    self.written += data.len() as u64;
     if let Some(upload) = self.upload.as_mut() {
       if let Err(e) = upload
         .wait_for_capacity(self.settings.max_concurrency)
@@ -199,6 +209,7 @@ impl WriteStream for ObjectWriter {
     if self.buffered_len > self.settings.part_size {
       let (store, location) = (self.store.clone(), self.location.clone());
       let options = self.multipart_options();
+      self.started = chrono::Utc::now();
       let creating = self.creating.insert(
         self
           .runtime
@@ -235,22 +246,33 @@ impl WriteStream for ObjectWriter {
       }
     }
     match self.upload.take() {
-      // `finish` aborts the upload itself when a part failed.
-      Some(upload) => self
-        .runtime
-        .spawn(upload.finish())
-        .await
-        .map_err(|e| Error::new(ErrorKind::Io, format!("completing the upload failed: {e}")))?
-        .map_err(|e| self.errors.map(e))?,
+      // `finish_parts` aborts the upload itself when a part failed; `complete` aborts it when
+      // completing failed and a HEAD found the file not written.
+      Some(upload) => {
+        let (store, location, errors) = (
+          self.store.clone(),
+          self.location.clone(),
+          self.errors.clone(),
+        );
+        let expected = Expected::new(self.started, self.written, self.settings.part_size);
+        self
+          .runtime
+          .spawn(async move {
+            let upload = upload.finish_parts().await.map_err(|e| errors.map(e))?;
+            complete::complete(store.as_ref(), &location, upload, expected, &errors).await
+          })
+          .await
+          .map_err(|e| Error::new(ErrorKind::Io, format!("completing the upload failed: {e}")))??
+      }
       None => {
         let payload: PutPayload = std::mem::take(&mut self.buffered).into_iter().collect();
         self
           .store
           .put_opts(&self.location, payload, self.put_options())
           .await
-          .map_err(|e| self.errors.map(e))?
+          .map_err(|e| self.errors.map(e))?;
       }
-    };
+    }
     self.checks.created(&self.full, false);
     Ok(())
   }

@@ -225,6 +225,10 @@ impl HttpService for reqwest::Client {
         let mut req = reqwest::Request::new(parts.method, url);
         *req.headers_mut() = parts.headers;
         *req.body_mut() = Some(body.into_reqwest());
+        // STOWAGE PATCH 8: a request's own timeout replaces the client's.
+        if let Some(timeout) = parts.extensions.get::<crate::client::RequestTimeout>() {
+            *req.timeout_mut() = Some(timeout.0);
+        }
 
         let r = self.execute(req).await.map_err(HttpError::reqwest)?;
         let res: http::Response<reqwest::Body> = r.into();
