@@ -1,5 +1,7 @@
 //! Core errors and argument errors as JavaScript errors, built on the JS thread.
 
+use std::ptr;
+
 use napi::bindgen_prelude::*;
 use napi::{sys, Env, JsError, JsTypeError};
 use stowage_core::Error as StorageError;
@@ -20,9 +22,13 @@ pub enum Failure {
 /// A thrown value, held through an object (a reference cannot hold every kind of value) until
 /// the rejection takes it, on the JS thread it was thrown on; one that does not become a
 /// rejection is let go of there with [`Failure::let_go`] (merely dropped, it would leak).
-pub struct Thrown(ObjectRef<false>);
+pub struct Thrown(sys::napi_ref);
 
-const HELD: &str = "value";
+// SAFETY: the reference is only made and used on its JS thread; moving it through a job's
+// outcome to that thread's settle is all that happens elsewhere (dropped there, it just leaks).
+unsafe impl Send for Thrown {}
+
+const HELD: &std::ffi::CStr = c"value";
 
 impl From<StorageError> for Failure {
   fn from(e: StorageError) -> Self {
@@ -31,32 +37,28 @@ impl From<StorageError> for Failure {
 }
 
 impl Failure {
-  /// What JavaScript threw: `value`, on the JS thread of `env`, just taken off its pending
-  /// exception.
+  /// What JavaScript threw: `value`, on the JS thread of `env`.
   pub fn thrown(env: sys::napi_env, value: sys::napi_value) -> Failure {
-    let env = Env::from_raw(env);
-    // SAFETY: the caller took `value` off `env`'s pending exception on this JS thread, during
-    // this call: a live value of the current handle scope.
-    let value = unsafe { Unknown::from_raw_unchecked(env.raw(), value) };
-    let held = (|| {
-      let mut holder = Object::new(&env)?;
-      holder.set_named_property(HELD, value)?;
-      holder.create_ref::<false>()
-    })();
+    let mut holder = ptr::null_mut();
+    let mut reference = ptr::null_mut();
+    let held = unsafe {
+      sys::napi_create_object(env, &mut holder) == sys::Status::napi_ok
+        && sys::napi_set_named_property(env, holder, HELD.as_ptr(), value) == sys::Status::napi_ok
+        && sys::napi_create_reference(env, holder, 1, &mut reference) == sys::Status::napi_ok
+    };
     match held {
-      Ok(reference) => Failure::Thrown(Thrown(reference)),
-      Err(_) => Failure::Js(napi::Error::from(value)),
+      true => Failure::Thrown(Thrown(reference)),
+      false => Failure::Js(napi::Error::from(unsafe {
+        Unknown::from_raw_unchecked(env, value)
+      })),
     }
   }
 
   /// The value a promise rejects with: the JS error, or exactly what JavaScript threw.
   pub fn into_rejection(self, env: &Env) -> sys::napi_value {
     match self {
-      Failure::Thrown(thrown) => match thrown.take(env) {
-        Ok(value) => value.raw(),
-        Err(e) => JsError::from(e).into_unknown(*env).raw(),
-      },
-      other => JsError::from(other.into_napi(env)).into_unknown(*env).raw(),
+      Failure::Thrown(thrown) => thrown.take(env.raw()),
+      other => unsafe { JsError::from(other.into_napi(env)).into_value(env.raw()) },
     }
   }
 
@@ -71,7 +73,9 @@ impl Failure {
   fn build(self, env: &Env) -> Result<napi::Error> {
     match self {
       Failure::Js(err) => Ok(err),
-      Failure::Thrown(thrown) => Ok(napi::Error::from(thrown.take(env)?)),
+      Failure::Thrown(thrown) => Ok(napi::Error::from(unsafe {
+        Unknown::from_raw_unchecked(env.raw(), thrown.take(env.raw()))
+      })),
       Failure::Type(message) => {
         let js =
           JsTypeError::from(napi::Error::new("ERR_INVALID_ARG_TYPE", message)).into_unknown(*env);
@@ -104,19 +108,26 @@ impl Failure {
   /// other failure holds none).
   pub fn let_go(self, env: sys::napi_env) {
     if let Failure::Thrown(thrown) = self {
-      let _ = thrown.take(&Env::from_raw(env));
+      thrown.take(env);
     }
   }
 }
 
 impl Thrown {
   /// The thrown value; lets go of the reference.
-  fn take(self, env: &Env) -> Result<Unknown<'_>> {
-    let value = self
-      .0
-      .get_value(env)
-      .and_then(|holder| holder.get_named_property::<Unknown>(HELD));
-    let _ = self.0.unref(env);
+  fn take(self, env: sys::napi_env) -> sys::napi_value {
+    let mut holder = ptr::null_mut();
+    let mut value = ptr::null_mut();
+    unsafe {
+      sys::napi_get_reference_value(env, self.0, &mut holder);
+      sys::napi_delete_reference(env, self.0);
+      if holder.is_null()
+        || sys::napi_get_named_property(env, holder, HELD.as_ptr(), &mut value)
+          != sys::Status::napi_ok
+      {
+        sys::napi_get_undefined(env, &mut value);
+      }
+    }
     value
   }
 }
