@@ -773,6 +773,12 @@ export interface MultipartOptions {
 }
 
 /**
+ * Internal: the package's entry point (main.js, through lib/index.js) hands the binding the
+ * JavaScript functions it calls. Not for applications.
+ */
+export declare function registerHelpers(helpers: Record<string, (...args: any[]) => unknown>): void
+
+/**
  * Retries and timeouts of an object-store client. Every field is optional; each is a whole number
  * from 0 to 4,294,967,295 (`EINVAL` otherwise).
  */

@@ -843,6 +843,7 @@ module.exports.S3StorageProvider = nativeBinding.S3StorageProvider
 module.exports.StorageListing = nativeBinding.StorageListing
 module.exports.StorageService = nativeBinding.StorageService
 module.exports.configurationVariables = nativeBinding.configurationVariables
+module.exports.registerHelpers = nativeBinding.registerHelpers
 module.exports.setLogger = nativeBinding.setLogger
 module.exports.StorageType = nativeBinding.StorageType
 module.exports.transfer = nativeBinding.transfer

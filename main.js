@@ -1,14 +1,17 @@
 // The package's entry point. index.js is the loader `napi build` generates (regenerated on every
-// build, so nothing hand-written can live there); this file loads it and, when no native binary
-// fits this machine, replaces napi's generic "Cannot find native binding" with an error that names
-// the platform, the package the loader looked for, and what to do. Any other error passes through.
+// build, so nothing hand-written can live there); this file loads it and hands the binding the
+// hand-written JavaScript it calls (lib/index.js). When no native binary fits this machine, it
+// replaces napi's generic "Cannot find native binding" with an error that names the platform,
+// the package the loader looked for, and what to do. Any other error passes through.
 'use strict';
 
+// `module.exports = require(...)` as it is: Node's ES module import finds the named exports in it.
 try {
   module.exports = require('./index.js');
 } catch (err) {
   throw explain(err);
 }
+require('./lib/index.js').attach(module.exports);
 
 /** The napi-rs platform name of this process: `linux-x64-gnu`, `darwin-arm64`, `win32-x64-msvc`. */
 function platformName() {

@@ -16,5 +16,9 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$bench/.build/target}"
 (cd "$src" && "$repo/node_modules/.bin/napi" build --platform --release --no-const-enum \
   --runtime-string-enum --output-dir "$bench/.build/out")
 cp "$bench/.build/out/"*.node "$bench/.build/out/index.d.ts" "$bench/.build/"
+# The hand-written layer of the same commit, which the addon calls (bench/impls/stowage.js loads it);
+# a commit from before lib/ existed has none and needs none.
+rm -rf "$bench/.build/lib"
+if [ -d "$src/lib" ]; then cp -r "$src/lib" "$bench/.build/lib"; fi
 git -C "$repo" rev-parse --short "$rev" > "$bench/.build/commit.txt"
 echo "bench/.build: $(ls "$bench/.build/"*.node) from $(cat "$bench/.build/commit.txt")"

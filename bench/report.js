@@ -6,6 +6,7 @@ const NAMES = {
   'fs-promises': 'fs/promises',
   stowage: 'Stowage',
   'stowage-root': 'Stowage, with root',
+  'stowage-baseline': 'Stowage (baseline)',
   opendal: 'OpenDAL 0.49.2',
   floor: 'floor (std::fs)',
   'aws-sdk': '@aws-sdk/client-s3',
@@ -19,7 +20,7 @@ const NAMES = {
   'stowage-gcs-nocheck': 'Stowage, skipWriteChecks',
   'floor-object-store': 'floor (object_store, no JS)',
 };
-const ORDER = ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor', 'aws-sdk', 'azure-sdk', 'gcs-sdk', 'stowage-s3', 'stowage-azure', 'stowage-gcs', 'stowage-s3-nocheck', 'stowage-azure-nocheck', 'stowage-gcs-nocheck', 'floor-object-store'];
+const ORDER = ['fs-promises', 'stowage', 'stowage-baseline', 'stowage-root', 'opendal', 'floor', 'aws-sdk', 'azure-sdk', 'gcs-sdk', 'stowage-s3', 'stowage-azure', 'stowage-gcs', 'stowage-s3-nocheck', 'stowage-azure-nocheck', 'stowage-gcs-nocheck', 'floor-object-store'];
 /** The row every ratio of a workload is against: fs/promises on LOCAL, the official SDK on a cloud. */
 const BASELINE = { local: 'fs-promises', s3: 'aws-sdk', s3s: 'aws-sdk', azure: 'azure-sdk', gcs: 'gcs-sdk' };
 /** Stowage's row of a workload: the one its target is checked on. */
@@ -156,7 +157,7 @@ function table(rows) {
 
 function markdown(result) {
   const { env, rows, rounds, params, pending, floorThreads } = result;
-  const local = rows.some((r) => ['fs-promises', 'stowage', 'stowage-root', 'opendal', 'floor'].includes(r.impl));
+  const local = rows.some((r) => ['fs-promises', 'stowage', 'stowage-baseline', 'stowage-root', 'opendal', 'floor'].includes(r.impl));
   const servers = env.servers ? Object.entries(env.servers).map(([b, s]) => `${b}_*: ${s}`).join(', ') : '';
   const sdks = env.sdks ? Object.entries(env.sdks).map(([k, v]) => `${k} ${v}`).join(', ') : '';
   const lines = [
@@ -185,7 +186,7 @@ function esc(s) {
 /** Speedup over the baseline per workload (fs/promises; the SDK on S3/Azure), log scale, with Stowage's target marked. */
 function svg(result) {
   const { rows, env } = result;
-  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44', 'aws-sdk': '#7048e8', 'azure-sdk': '#0c8599', 'gcs-sdk': '#5c940d', 'stowage-gcs': '#d9480f', 'stowage-gcs-nocheck': '#f08c00', 'stowage-s3': '#d9480f', 'stowage-azure': '#d9480f', 'stowage-s3-nocheck': '#f08c00', 'stowage-azure-nocheck': '#f08c00', 'floor-object-store': '#2f9e44' };
+  const COLORS = { 'fs-promises': '#9e9e9e', stowage: '#d9480f', 'stowage-baseline': '#868e96', 'stowage-root': '#f08c00', opendal: '#1971c2', floor: '#2f9e44', 'aws-sdk': '#7048e8', 'azure-sdk': '#0c8599', 'gcs-sdk': '#5c940d', 'stowage-gcs': '#d9480f', 'stowage-gcs-nocheck': '#f08c00', 'stowage-s3': '#d9480f', 'stowage-azure': '#d9480f', 'stowage-s3-nocheck': '#f08c00', 'stowage-azure-nocheck': '#f08c00', 'floor-object-store': '#2f9e44' };
   const workloads = [...new Set(rows.map((r) => r.workload))];
   const implsOf = (wl) => ORDER.filter((i) => rows.some((r) => r.workload === wl && r.impl === i));
   // One legend entry per name (Stowage is one colour on every backend).

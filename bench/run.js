@@ -42,6 +42,9 @@ const HELP = `node bench/run.js [options]   (npm run bench -- [options])
   --loopback-quickack  for the cloud workloads, turn delayed ACKs off on the loopback routes
                      (\`ip route ... quickack 1\`, root only) and put them back afterwards: see
                      README, "Why s3s-fs answers a small GET in ~40 ms"
+  --baseline X.node  also measure the LOCAL workloads on this second addon (e.g. a release build
+                     of the commit before a change), as a "Stowage (baseline)" row, and print
+                     Stowage's time against it per workload: before and after in one run
   --render PREFIX    only redraw PREFIX.md and PREFIX.svg from PREFIX.json (no measuring)
 env STOWAGE_NODE=path/to/x.node  measure that addon instead of bench/.build/*.node`;
 
@@ -77,9 +80,15 @@ function parseArgs(argv) {
     else if (a === '--keep') o.keep = true;
     else if (a === '--loopback-quickack') o.loopbackQuickack = true;
     else if (a === '--render') o.render = resolve(value());
+    else if (a === '--baseline') o.baseline = resolve(value());
     else throw new Error(`unknown option ${a} (see --help)`);
   }
   if (o.quick && !argv.includes('--rounds')) o.rounds = 3;
+  if (o.baseline) {
+    if (!fs.existsSync(o.baseline)) throw new Error(`--baseline: no file ${o.baseline}`);
+    process.env.STOWAGE_BASELINE_NODE = o.baseline; // the children inherit it
+    if (!o.impls.includes('stowage-baseline')) o.impls = [...o.impls, 'stowage-baseline'];
+  }
   return o;
 }
 
@@ -114,6 +123,7 @@ function environment(dir) {
       ? `${sh('git', ['rev-parse', '--short', 'HEAD'])} work tree (STOWAGE_NODE)`
       : readOr(join(__dirname, '.build', 'commit.txt'), '?'),
     stowageAddon: stowageNode,
+    baselineAddon: process.env.STOWAGE_BASELINE_NODE,
     loadAverageAtStart: os.loadavg().map((x) => x.toFixed(2)).join(' '),
   };
 }
@@ -152,9 +162,9 @@ function measure(impl, w, dir, base, p, floorThreads) {
 /** Which implementations a workload runs on (the floor has no native-checksum slot to fill). */
 function implsFor(w, impls) {
   if (w.onlyWith === 'checksum') {
-    return impls.filter((i) => i === 'stowage' || i === 'stowage-root');
+    return impls.filter((i) => i === 'stowage' || i === 'stowage-root' || i === 'stowage-baseline');
   }
-  if (w.backend === 'local') return impls.filter((i) => BACKENDS.local.includes(i) || i === 'stowage-root');
+  if (w.backend === 'local') return impls.filter((i) => BACKENDS.local.includes(i) || i === 'stowage-root' || i === 'stowage-baseline');
   return BACKENDS[w.backend]
     .filter((i) => !i.endsWith('-nocheck') || w.name.includes('_put_')) // the option only changes writes
     .filter((i) => i !== 'floor-object-store' || w.name.endsWith('_small')) // its only workloads
@@ -310,9 +320,22 @@ async function measureAll(o, chosen, base, p, env, admins) {
   env.loadAverageAtEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
   const rows = summarize(runs, WORKLOADS);
   console.log(table(rows));
+  if (o.baseline) console.log(`\n${againstBaseline(rows)}`);
   const result = { env, params: p, rounds: o.rounds, floorThreads: o.floorThreads, rows, runs, pending: [] };
   writeReport(o.out, result);
   console.log(`\nwrote ${o.out}.{json,md,svg}`);
+}
+
+/** Per workload, Stowage's median time over the baseline addon's (below 1.00 is faster). */
+function againstBaseline(rows) {
+  const lines = ['Stowage against the baseline addon (median time, after / before):'];
+  for (const r of rows.filter((x) => x.impl === 'stowage')) {
+    const b = rows.find((x) => x.impl === 'stowage-baseline' && x.workload === r.workload);
+    if (!b) continue;
+    const change = (r.ms / b.ms - 1) * 100;
+    lines.push(`  ${r.workload.padEnd(14)} ${r.ms.toFixed(1).padStart(9)} ms vs ${b.ms.toFixed(1).padStart(9)} ms  ${(r.ms / b.ms).toFixed(3)}x  (${change >= 0 ? '+' : ''}${change.toFixed(1)}%)`);
+  }
+  return lines.join('\n');
 }
 
 main().catch((e) => {

@@ -11,6 +11,14 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/stowage-pack-XXXXXX")
 if [ -z "${KEEP_PACK_PROJECT:-}" ]; then trap 'rm -rf "$work"' EXIT; fi
 tarball=$(bash scripts/pack.sh "$work")
 echo "test-pack: $(basename "$tarball") is $(du -h "$tarball" | cut -f1)" >&2
+# The entry point and everything it loads ship: the hand-written layer (lib/) with them.
+shipped=$(tar -tzf "$tarball")
+for f in main.js index.js index.d.ts $(git ls-files 'lib/*.js'); do
+  if ! grep -qx "package/$f" <<<"$shipped"; then
+    echo "test-pack: $f is not in the tarball" >&2
+    exit 1
+  fi
+done
 
 # The project's tooling, at the versions the repo itself tests with.
 dev_version() { node -p "require('./package.json').devDependencies['$1']"; }

@@ -100,6 +100,7 @@ if [ -z "${STOWAGE_QUICK:-}" ]; then
   step "lint: cargo fmt" cargo fmt --all --check
   step "lint: cargo clippy" cargo clippy --workspace --all-targets --quiet -- -D warnings
   step "lint: TypeScript type check of the tests" node_modules/.bin/tsc --noEmit -p __tests__/tsconfig.json
+  step "lint: TypeScript type check of lib/ (JSDoc)" node_modules/.bin/tsc -p tsconfig.lib.json
   step "fuzz: the path parser for 30 s (cargo-fuzz, nightly)" bash scripts/fuzz.sh
   step "lint: TypeScript type check of the Nest specs and the example app" node_modules/.bin/tsc --noEmit -p __tests__/nest/tsconfig.json
   step "jest: stowage/nest on Nest 11" jest_json nest -c __tests__/nest/jest.config.js

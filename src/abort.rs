@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use napi::bindgen_prelude::*;
-use napi::{sys, Env, JsValue, ValueType};
+use napi::{Env, JsValue, ValueType};
 use stowage_core::Cancel;
 
 use crate::errors::Failure;
@@ -22,7 +22,7 @@ impl Subscription {
   pub fn release(self, env: &Env) {
     if let (Ok(signal), Ok(listener)) = (self.signal.get_value(env), self.listener.borrow_back(env))
     {
-      let _ = call_method(env, &signal, "removeEventListener", listener.raw());
+      let _ = call_method(&signal, "removeEventListener", listener.to_unknown());
     }
     let _ = self.signal.unref(env);
   }
@@ -42,7 +42,7 @@ pub fn signal_of(
     Some(ValueType::Object) => {}
     _ => return Err(not_a_signal()),
   }
-  let signal: Object = unsafe { value.cast() }.map_err(Failure::Js)?;
+  let signal: Object = value.coerce_to_object().map_err(Failure::Js)?;
   let aborted: Unknown = signal.get_named_property("aborted").map_err(Failure::Js)?;
   let has_listener = signal
     .get_named_property::<Unknown>("addEventListener")
@@ -51,7 +51,7 @@ pub fn signal_of(
     return Err(not_a_signal());
   }
   let cancel = Cancel::new();
-  if unsafe { aborted.cast::<bool>() }.unwrap_or(false) {
+  if aborted.coerce_to_bool().unwrap_or(false) {
     cancel.cancel();
     return Ok(Some((cancel, None)));
   }
@@ -62,7 +62,7 @@ pub fn signal_of(
       Ok(())
     })
     .map_err(Failure::Js)?;
-  call_method(env, &signal, "addEventListener", listener.raw()).map_err(Failure::Js)?;
+  call_method(&signal, "addEventListener", listener.to_unknown()).map_err(Failure::Js)?;
   let subscription = Subscription {
     signal: signal.create_ref::<false>().map_err(Failure::Js)?,
     listener: listener.create_ref().map_err(Failure::Js)?,
@@ -75,21 +75,10 @@ fn not_a_signal() -> Failure {
 }
 
 /// `signal[method]('abort', listener)`.
-fn call_method(env: &Env, signal: &Object, method: &str, listener: sys::napi_value) -> Result<()> {
-  let f: Unknown = signal.get_named_property(method)?;
-  let event = env.create_string("abort")?;
-  let argv = [event.raw(), listener];
-  let mut result = std::ptr::null_mut();
-  check_status!(unsafe {
-    sys::napi_call_function(
-      env.raw(),
-      signal.raw(),
-      f.raw(),
-      argv.len(),
-      argv.as_ptr(),
-      &mut result,
-    )
-  })
+fn call_method(signal: &Object, method: &str, listener: Unknown) -> Result<()> {
+  let f: Function<FnArgs<(&str, Unknown)>, Unknown> = signal.get_named_property(method)?;
+  f.apply(signal, ("abort", listener).into())?;
+  Ok(())
 }
 
 /// `spawn`, releasing the signal's subscription when the operation settles, either way.

@@ -65,6 +65,8 @@ pub fn fill<T: ToNapiValue + FromNapiValue>(
       object.set_named_property(row.option, value)?;
     }
   }
+  // SAFETY: `object` is a live object of `env`, made above on this JS thread; `T` is a napi(object)
+  // struct, whose conversion reads its fields from any object (validating each).
   unsafe { T::from_napi_value(env.raw(), object.raw()) }
 }
 
@@ -85,16 +87,14 @@ pub fn redacted<'e, T: ToNapiValue>(
 }
 
 fn as_object<'e, T: ToNapiValue>(env: &'e Env, value: T) -> Result<Object<'e>> {
-  let raw = unsafe { T::to_napi_value(env.raw(), value)? };
-  // SAFETY: `raw` was just created in `env`; a napi(object) struct converts to an object.
-  unsafe { Object::from_napi_value(env.raw(), raw) }
+  value.into_unknown(env)?.coerce_to_object()
 }
 
 fn is_set(object: &Object, option: &str) -> Result<bool> {
   let value: Unknown = object.get_named_property(option)?;
   Ok(match value.get_type()? {
     ValueType::Undefined | ValueType::Null => false,
-    ValueType::String => !unsafe { value.cast::<String>()? }.is_empty(),
+    ValueType::String => value.coerce_to_string()?.utf8_len()? > 0,
     _ => true,
   })
 }

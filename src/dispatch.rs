@@ -99,7 +99,8 @@ impl Home {
     done.items.push((id, item));
     if !done.scheduled {
       done.scheduled = true;
-      // Under the lock, so the finalizer cannot run in between.
+      // SAFETY: `tsfn` is live: it is read under the lock, and the finalizer clears it under the
+      // same lock before Node frees it. A threadsafe function may be called from any thread.
       unsafe {
         sys::napi_call_threadsafe_function(
           tsfn.0,
@@ -256,6 +257,8 @@ impl Local {
     let name = env.create_string("stowage")?;
     let mut raw = ptr::null_mut();
     let finalize_data = Arc::into_raw(home.clone()) as *mut c_void;
+    // SAFETY: on the JS thread of `env`; `name` is a live string of it; `finalized` takes back the
+    // `Arc` passed as its data exactly once, and `drain` matches the call-js signature.
     let status = unsafe {
       sys::napi_create_threadsafe_function(
         env.raw(),
@@ -272,11 +275,13 @@ impl Local {
       )
     };
     if let Err(e) = check(status, "napi_create_threadsafe_function") {
+      // SAFETY: not created, so Node will never call `finalized`: the `Arc` is still ours.
       drop(unsafe { Arc::from_raw(finalize_data as *const Home) });
       return Err(e);
     }
     let tsfn = Tsfn(raw);
     check(
+      // SAFETY: the threadsafe function was just created on this JS thread.
       unsafe { sys::napi_unref_threadsafe_function(env.raw(), raw) },
       "napi_unref_threadsafe_function",
     )?;
@@ -296,6 +301,8 @@ impl Local {
     if want == self.referenced || self.home.closed.load(Ordering::Acquire) {
       return;
     }
+    // SAFETY: on the JS thread that owns the threadsafe function, which is not finalized (`closed`
+    // is checked above; it is set by the finalizer, on this same thread).
     let status = unsafe {
       match want {
         true => sys::napi_ref_threadsafe_function(env, self.tsfn.0),
@@ -310,6 +317,7 @@ impl Local {
 
 /// Node finalized the threadsafe function: the environment is going away.
 unsafe extern "C" fn finalized(_env: sys::napi_env, data: *mut c_void, _hint: *mut c_void) {
+  // SAFETY: `data` is the `Arc::into_raw` of `Local::new`, and Node finalizes once.
   let home = unsafe { Arc::from_raw(data as *const Home) };
   let mut done = home.lock();
   done.tsfn = None;
@@ -346,10 +354,14 @@ unsafe extern "C" fn drain(
   let js = Env::from_raw(env);
   for (id, item) in items {
     let mut scope = ptr::null_mut();
+    // SAFETY: Node calls `drain` on the JS thread of `env` (not null, checked above); the scope
+    // is closed below, before the next item, so the values of one item die with it.
     unsafe { sys::napi_open_handle_scope(env, &mut scope) };
     match item {
       Item::Done(output) => {
         if let Some(pending) = with_pending(|pending| pending.remove(&id)) {
+          // SAFETY: `deferred` was made on this thread by `register` and is settled once (its
+          // entry is removed above); `value`/`error` are live in the open scope.
           match (pending.settle)(&js, output) {
             Ok(value) => unsafe { sys::napi_resolve_deferred(env, pending.deferred, value) },
             Err(error) => unsafe { sys::napi_reject_deferred(env, pending.deferred, error) },
@@ -364,6 +376,7 @@ unsafe extern "C" fn drain(
         }
       }
     }
+    // SAFETY: the scope opened above, on this thread.
     unsafe { sys::napi_close_handle_scope(env, scope) };
   }
   LOCAL.with(|local| {
@@ -481,8 +494,10 @@ where
       ))),
     };
     match outcome.and_then(|value| convert(env, value)) {
-      Ok(value) => unsafe { V::to_napi_value(env.raw(), value) }
-        .map_err(|e| unsafe { JsError::from(e).into_value(env.raw()) }),
+      Ok(value) => match value.into_unknown(env) {
+        Ok(value) => Ok(value.raw()),
+        Err(e) => Err(JsError::from(e).into_unknown(*env).raw()),
+      },
       Err(failure) => Err(failure.into_rejection(env)),
     }
   });
@@ -490,6 +505,7 @@ where
   let mut deferred = ptr::null_mut();
   let mut promise = ptr::null_mut();
   check(
+    // SAFETY: on the JS thread of `env`, with valid out-pointers.
     unsafe { sys::napi_create_promise(env.raw(), &mut deferred, &mut promise) },
     "napi_create_promise",
   )?;

@@ -41,6 +41,7 @@ impl Failure {
   pub fn thrown(env: sys::napi_env, value: sys::napi_value) -> Failure {
     let mut holder = ptr::null_mut();
     let mut reference = ptr::null_mut();
+    // SAFETY: on the JS thread of `env`, where `value` was just thrown; out-pointers are valid.
     let held = unsafe {
       sys::napi_create_object(env, &mut holder) == sys::Status::napi_ok
         && sys::napi_set_named_property(env, holder, HELD.as_ptr(), value) == sys::Status::napi_ok
@@ -48,6 +49,7 @@ impl Failure {
     };
     match held {
       true => Failure::Thrown(Thrown(reference)),
+      // SAFETY: `value` is a live value of `env`'s current scope (see above).
       false => Failure::Js(napi::Error::from(unsafe {
         Unknown::from_raw_unchecked(env, value)
       })),
@@ -58,6 +60,7 @@ impl Failure {
   pub fn into_rejection(self, env: &Env) -> sys::napi_value {
     match self {
       Failure::Thrown(thrown) => thrown.take(env.raw()),
+      // SAFETY: on the JS thread of `env`, which builds the error value.
       other => unsafe { JsError::from(other.into_napi(env)).into_value(env.raw()) },
     }
   }
@@ -73,6 +76,7 @@ impl Failure {
   fn build(self, env: &Env) -> Result<napi::Error> {
     match self {
       Failure::Js(err) => Ok(err),
+      // SAFETY: `take` returns a live value of `env` (or undefined) on its JS thread.
       Failure::Thrown(thrown) => Ok(napi::Error::from(unsafe {
         Unknown::from_raw_unchecked(env.raw(), thrown.take(env.raw()))
       })),
@@ -118,6 +122,8 @@ impl Thrown {
   fn take(self, env: sys::napi_env) -> sys::napi_value {
     let mut holder = ptr::null_mut();
     let mut value = ptr::null_mut();
+    // SAFETY: on the JS thread the reference was made on; a torn-down environment gives a null
+    // holder, which is checked before it is read (napi-rs's ObjectRef would read it: segfault).
     unsafe {
       sys::napi_get_reference_value(env, self.0, &mut holder);
       sys::napi_delete_reference(env, self.0);

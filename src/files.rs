@@ -63,30 +63,15 @@ impl TypeName for FileBytes {
   }
 }
 
+// `unsafe fn` because the trait's is; the body uses napi's safe constructors.
 impl ToNapiValue for FileBytes {
   unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
+    let env = Env::from_raw(env);
     let bytes = val.0;
     if bytes.len() > COPY_THRESHOLD {
-      return unsafe { Buffer::to_napi_value(env, Buffer::from(Vec::from(bytes))) };
+      return Ok(Buffer::from(Vec::from(bytes)).into_unknown(&env)?.raw());
     }
-    let mut data = std::ptr::null_mut();
-    let mut value = std::ptr::null_mut();
-    let status = unsafe {
-      napi::sys::napi_create_buffer_copy(
-        env,
-        bytes.len(),
-        bytes.as_ptr().cast(),
-        &mut data,
-        &mut value,
-      )
-    };
-    match status {
-      napi::sys::Status::napi_ok => Ok(value),
-      _ => Err(Error::new(
-        Status::GenericFailure,
-        format!("napi_create_buffer_copy failed ({status})"),
-      )),
-    }
+    Ok(BufferSlice::copy_from(&env, &bytes)?.raw())
   }
 }
 
@@ -126,7 +111,10 @@ fn position(env: &Env, obj: &Object, key: &str) -> std::result::Result<Option<u6
       )))
     }
   }
-  let n: f64 = unsafe { value.cast() }.map_err(Failure::Js)?;
+  let n = value
+    .coerce_to_number()
+    .and_then(|n| n.get_double())
+    .map_err(Failure::Js)?;
   if n.fract() != 0.0 || !(0.0..=9007199254740991.0).contains(&n) {
     return Err(out_of_range(
       env,
@@ -199,7 +187,11 @@ fn algorithm_of(value: &Unknown) -> std::result::Result<Algorithm, Failure> {
   match value.get_type().ok() {
     Some(ValueType::Undefined) => Ok(Algorithm::Sha256),
     Some(ValueType::String) => {
-      let name: String = unsafe { value.cast() }.map_err(Failure::Js)?;
+      let name = value
+        .coerce_to_string()
+        .and_then(|s| s.into_utf8())
+        .and_then(|s| s.into_owned())
+        .map_err(Failure::Js)?;
       Ok(Algorithm::parse(&name)?)
     }
     _ => Err(Failure::Type(

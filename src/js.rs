@@ -1,5 +1,5 @@
 //! Results that are cheaper to build in JavaScript than through N-API calls one property or one
-//! element at a time, with small functions compiled once per JS thread:
+//! element at a time, with the functions of lib/results.js (registered by [`crate::helpers`]):
 //!
 //! - a list of names: Rust joins them into one string, JS splits it (and applies the caller's
 //!   `filter`) — instead of one string creation, one `filter` call and one element store across
@@ -7,52 +7,20 @@
 //! - a `getFileStats` result: one call with three numbers instead of an object, three named
 //!   property stores and two `Date`s made through N-API.
 
-use std::cell::Cell;
 use std::ptr;
-use std::thread::LocalKey;
 
 use napi::bindgen_prelude::*;
-use napi::{sys, Env};
+use napi::{sys, Env, JsString, JsValue as _};
 
-use stowage_core::FileStats;
+use stowage_core::{FileDetails, FileStats};
 
 use crate::args::millis;
 use crate::errors::Failure;
+use crate::helpers::helper;
 
-/// `(kept, piece, filter, flags)`: splits the NUL-joined names of `piece` and pushes onto `kept`
-/// the ones `filter` keeps (by truthiness, like `Array#filter`; all when there is no filter),
-/// setting `flags[i]` for each kept name `i` of the piece.
-const APPEND: &str = "(function (kept, piece, filter, flags) {
-  const names = piece.split('\\0');
-  if (filter === undefined) {
-    for (let i = 0; i < names.length; i++) kept.push(names[i]);
-    return;
-  }
-  for (let i = 0; i < names.length; i++) {
-    const name = names[i];
-    if (filter(name)) {
-      kept.push(name);
-      flags[i] = 1;
-    }
-  }
-})";
-
-/// `(kept, order)` → the names of `kept` in `order`, a `Uint32Array` of indices into `kept`; or
-/// `kept` backwards when `order` is `undefined` (a builtin, where the loop runs cold in a fresh
-/// process: ~0.1 against ~2.5 ms for 50,000 names).
-const ASSEMBLE: &str = "(function (kept, order) {
-  if (order === undefined) return kept.reverse();
-  const sorted = [];
-  for (let i = 0; i < order.length; i++) sorted.push(kept[order[i]]);
-  return sorted;
-})";
-
-/// `(size, mtime, ctime)` (times in ms since the epoch) → `{ size, mtime: Date, ctime: Date }`.
-const STATS: &str = "(function (size, mtime, ctime) {
-  return { size, mtime: new Date(mtime), ctime: new Date(ctime) };
-})";
-
-/// A JS value made on the JS thread, resolved as it is.
+/// A JS value made on the JS thread, resolved as it is: what a promise's `convert` returns when
+/// the value is built by JavaScript. It lives only from `convert` to the settle right after it,
+/// in the same handle scope ([`crate::dispatch`]).
 pub struct JsValue(sys::napi_value);
 
 impl TypeName for JsValue {
@@ -66,86 +34,55 @@ impl TypeName for JsValue {
 }
 
 impl JsValue {
-  /// The value itself, for code that adds to it on the JS thread.
-  pub(crate) fn raw(&self) -> sys::napi_value {
-    self.0
+  fn of<'e>(value: &impl napi::JsValue<'e>) -> JsValue {
+    JsValue(value.raw())
   }
 }
 
+// `unsafe fn` because the trait's is; it only hands back the value it holds.
 impl ToNapiValue for JsValue {
   unsafe fn to_napi_value(_env: sys::napi_env, val: Self) -> Result<sys::napi_value> {
     Ok(val.0)
   }
 }
 
-thread_local! {
-  /// The compiled `STATS`, `APPEND` and `ASSEMBLE` of this thread's environment.
-  static STATS_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
-  static APPEND_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
-  static ASSEMBLE_FN: Cell<sys::napi_ref> = const { Cell::new(ptr::null_mut()) };
-}
-
-fn ok(status: sys::napi_status) -> std::result::Result<(), Failure> {
-  match status {
-    sys::Status::napi_ok => Ok(()),
-    _ => Err(Failure::Js(Error::new(
-      Status::GenericFailure,
-      format!("building the result failed ({status})"),
-    ))),
+/// A `getFileStats` result: `{ size, mtime, ctime }` with the times as `Date`s, and what
+/// `details` holds (an ETag, headers, metadata).
+pub fn stats(
+  env: &Env,
+  st: &FileStats,
+  details: &FileDetails,
+) -> std::result::Result<JsValue, Failure> {
+  type Args<'a> = FnArgs<(f64, f64, f64, Option<&'a str>, Option<&'a str>)>;
+  let build: Function<Args, Object> = helper(env, "fileStats")?;
+  let meta = &details.metadata;
+  let args = (
+    st.size as f64,
+    millis(st.mtime),
+    millis(st.ctime),
+    details.etag.as_deref(),
+    meta.content_type.as_deref(),
+  );
+  let mut stats = build.call(args.into()).map_err(Failure::Js)?;
+  if meta.has_more_than_type() {
+    crate::metadata::add_details(env, &mut stats, meta).map_err(Failure::Js)?;
   }
-}
-
-/// The function `source` evaluates to, compiled on first use and kept in `slot`.
-fn compiled(
-  env: sys::napi_env,
-  slot: &'static LocalKey<Cell<sys::napi_ref>>,
-  source: &str,
-) -> std::result::Result<sys::napi_value, Failure> {
-  let mut func = ptr::null_mut();
-  let cached = slot.with(Cell::get);
-  if !cached.is_null() {
-    ok(unsafe { sys::napi_get_reference_value(env, cached, &mut func) })?;
-    if !func.is_null() {
-      return Ok(func);
-    }
-  }
-  let mut script = ptr::null_mut();
-  ok(unsafe {
-    sys::napi_create_string_latin1(
-      env,
-      source.as_ptr().cast(),
-      source.len() as isize,
-      &mut script,
-    )
-  })?;
-  ok(unsafe { sys::napi_run_script(env, script, &mut func) })?;
-  let mut reference = ptr::null_mut();
-  ok(unsafe { sys::napi_create_reference(env, func, 1, &mut reference) })?;
-  slot.with(|c| c.set(reference));
-  Ok(func)
-}
-
-/// A `getFileStats` result: `{ size, mtime, ctime }` with the times as `Date`s.
-pub fn stats(env: &Env, st: &FileStats) -> std::result::Result<JsValue, Failure> {
-  let raw = env.raw();
-  let mut args = [ptr::null_mut(); 3];
-  let numbers = [st.size as f64, millis(st.mtime), millis(st.ctime)];
-  for (arg, number) in args.iter_mut().zip(numbers) {
-    ok(unsafe { sys::napi_create_double(raw, number, arg) })?;
-  }
-  call(raw, compiled(raw, &STATS_FN, STATS)?, &args)
+  Ok(JsValue::of(&stats))
 }
 
 /// `names` as a JS array, kept by `filter` when there is one. A name that holds the separator
 /// (NUL: never in a file name, possible in an object key made elsewhere) is listed correctly
-/// through the slow path.
+/// through the slow path: one `filter` call per name.
 pub fn to_js(
   env: &Env,
   names: Vec<String>,
-  filter: Option<sys::napi_value>,
+  filter: Option<Unknown>,
 ) -> std::result::Result<JsValue, Failure> {
   if names.iter().any(|n| n.contains('\0')) {
-    return slow(env, names, filter);
+    let names = Array::from_ref_vec_string(env, &names).map_err(Failure::Js)?;
+    let keep: Function<Unknown, Unknown> = helper(env, "filterNames")?;
+    let kept = call_catching(env, &keep, &[names.raw(), or_undefined(env, filter)?])?;
+    return Ok(JsValue(kept));
   }
   joined_to_js(env, names.join("\0"), filter)
 }
@@ -155,42 +92,31 @@ pub fn to_js(
 pub fn joined_to_js(
   env: &Env,
   joined: String,
-  filter: Option<sys::napi_value>,
+  filter: Option<Unknown>,
 ) -> std::result::Result<JsValue, Failure> {
   let mut gathered = Gathered::default();
   if !joined.is_empty() {
     append_piece(env, &mut gathered, &joined, filter);
   }
-  gathered.into_kept(env).map(|(kept, _)| JsValue(kept))
+  gathered.into_kept(env).map(|(kept, _)| JsValue::of(&kept))
 }
 
 /// A JS string of `text` (Latin-1 when it is ASCII: cheaper for V8 to take).
-fn string(env: sys::napi_env, text: &str) -> std::result::Result<sys::napi_value, Failure> {
-  let mut string = ptr::null_mut();
-  ok(unsafe {
-    match text.is_ascii() {
-      true => {
-        sys::napi_create_string_latin1(env, text.as_ptr().cast(), text.len() as isize, &mut string)
-      }
-      false => {
-        sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut string)
-      }
-    }
-  })?;
-  Ok(string)
+fn string<'e>(env: &'e Env, text: &str) -> std::result::Result<JsString<'e>, Failure> {
+  match text.is_ascii() {
+    true => env.create_string_latin1(text.as_bytes()),
+    false => env.create_string(text),
+  }
+  .map_err(Failure::Js)
 }
 
 fn or_undefined(
-  env: sys::napi_env,
-  value: Option<sys::napi_value>,
+  env: &Env,
+  value: Option<Unknown>,
 ) -> std::result::Result<sys::napi_value, Failure> {
   match value {
-    Some(v) => Ok(v),
-    None => {
-      let mut undefined = ptr::null_mut();
-      ok(unsafe { sys::napi_get_undefined(env, &mut undefined) })?;
-      Ok(undefined)
-    }
+    Some(v) => Ok(v.raw()),
+    None => Ok(().into_unknown(env).map_err(Failure::Js)?.raw()),
   }
 }
 
@@ -201,8 +127,8 @@ fn or_undefined(
 #[derive(Default)]
 pub struct Gathered {
   /// The environment the references below belong to (set with the first of them).
-  env: Option<sys::napi_env>,
-  kept: Option<sys::napi_ref>,
+  env: Option<Env>,
+  kept: Option<ObjectRef<false>>,
   /// One byte per name found, non-zero for a kept one; `None` while there is no filter (all
   /// are kept).
   flags: Option<Vec<u8>>,
@@ -217,7 +143,7 @@ impl Gathered {
     match self.failed {
       Some(_) => failure.let_go(env.raw()),
       None => {
-        self.env = Some(env.raw());
+        self.env = Some(*env);
         self.failed = Some(failure);
       }
     }
@@ -230,18 +156,28 @@ impl Gathered {
     self.failed.take().expect("set by fail")
   }
 
+  /// The kept names' array (made on first use), referred to until the listing ends.
+  fn kept<'e>(&mut self, env: &'e Env) -> Result<Object<'e>> {
+    self.env = Some(*env);
+    if let Some(reference) = &self.kept {
+      return reference.get_value(env);
+    }
+    let array = Array::from_vec(env, Vec::<u32>::new())?.coerce_to_object()?;
+    self.kept = Some(array.create_ref::<false>()?);
+    Ok(array)
+  }
+
   /// The kept names' array (lets go of its reference) and the filter's marks, or the failure.
-  fn into_kept(
+  fn into_kept<'e>(
     mut self,
-    env: &Env,
-  ) -> std::result::Result<(sys::napi_value, Option<Vec<u8>>), Failure> {
+    env: &'e Env,
+  ) -> std::result::Result<(Object<'e>, Option<Vec<u8>>), Failure> {
     if let Some(failure) = self.failed.take() {
       return Err(failure);
     }
-    let raw = env.raw();
-    let kept = gathered_array(raw, &mut self.kept)?;
+    let kept = self.kept(env).map_err(Failure::Js)?;
     if let Some(reference) = self.kept.take() {
-      unsafe { sys::napi_delete_reference(raw, reference) };
+      reference.unref(env).map_err(Failure::Js)?;
     }
     Ok((kept, self.flags.take()))
   }
@@ -251,47 +187,42 @@ impl Drop for Gathered {
   fn drop(&mut self) {
     let Some(env) = self.env else { return };
     if let Some(reference) = self.kept.take() {
-      unsafe { sys::napi_delete_reference(env, reference) };
+      let _ = reference.unref(&env);
     }
     if let Some(failure) = self.failed.take() {
-      failure.let_go(env);
+      failure.let_go(env.raw());
     }
   }
 }
 
 /// Splits `piece` (NUL-joined names) and keeps what `filter` keeps, in the order found.
-pub fn append_piece(
-  env: &Env,
-  gathered: &mut Gathered,
-  piece: &str,
-  filter: Option<sys::napi_value>,
-) {
+pub fn append_piece(env: &Env, gathered: &mut Gathered, piece: &str, filter: Option<Unknown>) {
   if gathered.failed.is_some() {
     return;
   }
-  gathered.env = Some(env.raw());
   let appended = (|| {
-    let raw = env.raw();
-    let kept = gathered_array(raw, &mut gathered.kept)?;
-    let len = piece.bytes().filter(|&b| b == 0).count() + 1;
-    let (flags, bytes) = match filter {
+    let kept = gathered.kept(env).map_err(Failure::Js)?;
+    let flags = match filter {
       Some(_) => {
-        let (array, bytes) = typed_array::<u8>(raw, len)?;
-        (array, Some(bytes))
+        let len = piece.bytes().filter(|&b| b == 0).count() + 1;
+        Some(Uint8ArraySlice::copy_from(env, vec![0u8; len]).map_err(Failure::Js)?)
       }
-      None => (or_undefined(raw, None)?, None),
+      None => None,
     };
-    let piece = string(raw, piece)?;
-    let filter = or_undefined(raw, filter)?;
-    call(
-      raw,
-      compiled(raw, &APPEND_FN, APPEND)?,
-      &[kept, piece, filter, flags],
-    )?;
-    if let Some(bytes) = bytes {
-      // SAFETY: `flags`' fresh ArrayBuffer of `len` bytes, alive in this scope; nothing else
-      // sees it (the filter is given names only).
-      let set = unsafe { std::slice::from_raw_parts(bytes, len) };
+    let append: Function<Unknown, Unknown> = helper(env, "appendNames")?;
+    let flags_value = match &flags {
+      Some(f) => f.raw(),
+      None => or_undefined(env, None)?,
+    };
+    let args = [
+      kept.raw(),
+      string(env, piece)?.raw(),
+      or_undefined(env, filter)?,
+      flags_value,
+    ];
+    call_catching(env, &append, &args)?;
+    if let Some(flags) = flags {
+      let set: &[u8] = &flags;
       gathered
         .flags
         .get_or_insert_with(Vec::new)
@@ -310,11 +241,10 @@ pub fn assemble(
   gathered: Gathered,
   order: &[u32],
 ) -> std::result::Result<JsValue, Failure> {
-  let raw = env.raw();
   let (kept, flags) = gathered.into_kept(env)?;
   let order = stowage_core::kept_order(order, flags.as_deref());
   if order.iter().enumerate().all(|(i, &at)| at as usize == i) {
-    return Ok(JsValue(kept)); // found in order (a MEMORY listing)
+    return Ok(JsValue::of(&kept)); // found in order (a MEMORY listing)
   }
   // Found backwards: tmpfs lists newest first, so names made in order come in reverse.
   let backwards = order
@@ -322,111 +252,53 @@ pub fn assemble(
     .rev()
     .enumerate()
     .all(|(i, &at)| at as usize == i);
-  let order_array = match backwards {
-    true => or_undefined(raw, None)?,
-    false => {
-      let (array, data) = typed_array::<u32>(raw, order.len())?;
-      // SAFETY: a fresh ArrayBuffer of exactly `order`'s bytes (not empty: an empty order is
-      // in order), suitably aligned by V8.
-      unsafe { ptr::copy_nonoverlapping(order.as_ptr(), data, order.len()) };
-      array
-    }
+  let build: Function<FnArgs<(Object, Option<Uint32ArraySlice>)>, Unknown> =
+    helper(env, "assembleNames")?;
+  let order = match backwards {
+    true => None,
+    false => Some(Uint32ArraySlice::copy_from(env, &order).map_err(Failure::Js)?),
   };
-  call(
-    raw,
-    compiled(raw, &ASSEMBLE_FN, ASSEMBLE)?,
-    &[kept, order_array],
-  )
+  let names = build.call((kept, order).into()).map_err(Failure::Js)?;
+  Ok(JsValue::of(&names))
 }
 
-/// A number type a typed array holds.
-trait Element {
-  const KIND: sys::napi_typedarray_type;
-}
-
-impl Element for u8 {
-  const KIND: sys::napi_typedarray_type = sys::TypedarrayType::uint8_array;
-}
-
-impl Element for u32 {
-  const KIND: sys::napi_typedarray_type = sys::TypedarrayType::uint32_array;
-}
-
-/// A zeroed typed array of `len` elements, and where they are.
-fn typed_array<T: Element>(
-  env: sys::napi_env,
-  len: usize,
-) -> std::result::Result<(sys::napi_value, *mut T), Failure> {
-  let mut data = ptr::null_mut();
-  let mut buffer = ptr::null_mut();
-  let bytes = len * std::mem::size_of::<T>();
-  ok(unsafe { sys::napi_create_arraybuffer(env, bytes, &mut data, &mut buffer) })?;
-  let mut array = ptr::null_mut();
-  ok(unsafe { sys::napi_create_typedarray(env, T::KIND, len, buffer, 0, &mut array) })?;
-  Ok((array, data.cast()))
-}
-
-/// The array `slot` refers to, made (and referred to) on first use.
-fn gathered_array(
-  env: sys::napi_env,
-  slot: &mut Option<sys::napi_ref>,
-) -> std::result::Result<sys::napi_value, Failure> {
-  let mut array = ptr::null_mut();
-  match slot {
-    Some(reference) => ok(unsafe { sys::napi_get_reference_value(env, *reference, &mut array) })?,
-    None => {
-      ok(unsafe { sys::napi_create_array(env, &mut array) })?;
-      let mut reference = ptr::null_mut();
-      ok(unsafe { sys::napi_create_reference(env, array, 1, &mut reference) })?;
-      *slot = Some(reference);
-    }
-  }
-  Ok(array)
-}
-
-/// Calls `func` with `args`; what it throws comes back as the failure.
-fn call(
-  env: sys::napi_env,
-  func: sys::napi_value,
+/// Calls `func` with `args`, for a helper that runs the caller's code (a `filter`). What that
+/// throws becomes the failure exactly as thrown, whatever its type (napi's `Function::call`
+/// would turn it into an `Error` through its `toString`, calling user code once more).
+fn call_catching(
+  env: &Env,
+  func: &Function<Unknown, Unknown>,
   args: &[sys::napi_value],
-) -> std::result::Result<JsValue, Failure> {
+) -> std::result::Result<sys::napi_value, Failure> {
   let this = or_undefined(env, None)?;
   let mut result = ptr::null_mut();
-  let status =
-    unsafe { sys::napi_call_function(env, this, func, args.len(), args.as_ptr(), &mut result) };
+  // SAFETY: `func`, `this` and `args` are live values of `env`'s current handle scope, made or
+  // borrowed back on this JS thread during this call; `args` outlives the call and `result` is a
+  // valid out-pointer.
+  let status = unsafe {
+    sys::napi_call_function(
+      env.raw(),
+      this,
+      func.raw(),
+      args.len(),
+      args.as_ptr(),
+      &mut result,
+    )
+  };
   if status == sys::Status::napi_pending_exception {
     let mut thrown = ptr::null_mut();
-    ok(unsafe { sys::napi_get_and_clear_last_exception(env, &mut thrown) })?;
-    return Err(Failure::thrown(env, thrown));
-  }
-  ok(status)?;
-  Ok(JsValue(result))
-}
-
-/// One string and one `filter` call per name: for the rare list with a NUL in a name.
-fn slow(
-  env: &Env,
-  names: Vec<String>,
-  filter: Option<sys::napi_value>,
-) -> std::result::Result<JsValue, Failure> {
-  let raw = env.raw();
-  let mut array = ptr::null_mut();
-  ok(unsafe { sys::napi_create_array(raw, &mut array) })?;
-  let mut kept = 0;
-  for name in names {
-    let name = string(raw, &name)?;
-    if let Some(f) = filter {
-      let verdict = call(raw, f, &[name])?;
-      let mut keep = false;
-      let mut as_bool = ptr::null_mut();
-      ok(unsafe { sys::napi_coerce_to_bool(raw, verdict.0, &mut as_bool) })?;
-      ok(unsafe { sys::napi_get_value_bool(raw, as_bool, &mut keep) })?;
-      if !keep {
-        continue;
-      }
+    // SAFETY: the call left an exception pending on this thread; taking it clears it (it becomes
+    // the rejection) and `thrown` is a valid out-pointer.
+    let status = unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut thrown) };
+    if status == sys::Status::napi_ok {
+      return Err(Failure::thrown(env.raw(), thrown));
     }
-    ok(unsafe { sys::napi_set_element(raw, array, kept, name) })?;
-    kept += 1;
   }
-  Ok(JsValue(array))
+  match status {
+    sys::Status::napi_ok => Ok(result),
+    _ => Err(Failure::Js(Error::new(
+      Status::from(status),
+      "building the result failed".to_string(),
+    ))),
+  }
 }

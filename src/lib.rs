@@ -9,6 +9,7 @@ mod config;
 mod dispatch;
 mod errors;
 mod files;
+mod helpers;
 mod js;
 mod listing;
 mod logger;

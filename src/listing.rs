@@ -117,22 +117,6 @@ impl StorageListing {
   }
 }
 
-/// Turns a `StorageListing` into an async generator of entries; `return()` (a `break` out of
-/// `for await`) closes it.
-const ITERATE: &str = "(function (pager) {
-  return (async function* list() {
-    try {
-      for (;;) {
-        const page = await pager.nextPage();
-        if (page === null) return;
-        yield* page;
-      }
-    } finally {
-      pager.close();
-    }
-  })();
-})";
-
 pub fn list<'e>(
   env: &'e Env,
   s: &Storage,
@@ -166,6 +150,8 @@ pub fn list<'e>(
     failure,
   }
   .into_instance(env)?;
-  let iterate: Function<ClassInstance<StorageListing>, Unknown> = env.run_script(ITERATE)?;
+  // lib/list.js's `listEntries`: `return()` (a `break` out of `for await`) closes the listing.
+  let iterate: Function<ClassInstance<StorageListing>, Unknown> =
+    crate::helpers::helper(env, "listEntries").map_err(|f| f.into_napi(env))?;
   iterate.call(pager)
 }

@@ -69,10 +69,10 @@ pub fn set_logger(env: &Env, logger: Unknown) -> Result<()> {
     ValueType::Undefined => (TO_STDERR, None),
     ValueType::Null => (OFF, None),
     ValueType::Function => {
-      let f: Function<LogEvent, ()> = unsafe { logger.cast()? };
-      let guard: Function<Function<LogEvent, ()>, Function<LogEvent, ()>> =
-        env.run_script("(fn) => (event) => { try { fn(event) } catch {} }")?;
-      let guarded = guard.call(f)?;
+      // lib/callbacks.js's `guardedLogger`: what the logger throws is dropped.
+      let guard: Function<Unknown, Function<LogEvent, ()>> =
+        crate::helpers::helper(env, "guardedLogger").map_err(|f| f.into_napi(env))?;
+      let guarded = guard.call(logger)?;
       let tsfn = guarded
         .build_threadsafe_function()
         .weak::<true>()

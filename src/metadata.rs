@@ -5,11 +5,9 @@
 use std::collections::BTreeMap;
 
 use napi::bindgen_prelude::*;
-use napi::{sys, Env, ValueType};
+use napi::{Env, ValueType};
 use napi_derive::napi;
-use stowage_core::metadata::{
-  Condition, FileDetails, FileMetadata, Header, SignedHeaders, WriteOptions,
-};
+use stowage_core::metadata::{Condition, FileMetadata, Header, SignedHeaders, WriteOptions};
 
 use crate::args;
 use crate::errors::Failure;
@@ -69,11 +67,20 @@ fn string_property(obj: &Object, name: &str) -> std::result::Result<Option<Strin
     .map_err(|e| args::thrown(obj.value().env, e))?;
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
-    Some(ValueType::String) => Ok(Some(unsafe { value.cast() }.map_err(Failure::Js)?)),
+    Some(ValueType::String) => Ok(Some(string(&value)?)),
     _ => Err(Failure::Type(format!(
       "The \"options.{name}\" property must be of type string"
     ))),
   }
+}
+
+/// A string value's text (anything else as `String(value)` would give it).
+fn string(value: &Unknown) -> std::result::Result<String, Failure> {
+  value
+    .coerce_to_string()
+    .and_then(|s| s.into_utf8())
+    .and_then(|s| s.into_owned())
+    .map_err(Failure::Js)
 }
 
 /// The write options of `options` (undefined, null or an object); other properties are ignored,
@@ -124,7 +131,7 @@ fn metadata_map(obj: &Object) -> std::result::Result<BTreeMap<String, String>, F
     || Failure::Type("The \"options.metadata\" property must be an object of strings".into());
   let map: Object = match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => return Ok(BTreeMap::new()),
-    Some(ValueType::Object) => unsafe { value.cast() }.map_err(|_| wrong())?,
+    Some(ValueType::Object) => value.coerce_to_object().map_err(|_| wrong())?,
     _ => return Err(wrong()),
   };
   let keys = map.get_property_names().map_err(|e| args::thrown(env, e))?;
@@ -132,14 +139,7 @@ fn metadata_map(obj: &Object) -> std::result::Result<BTreeMap<String, String>, F
   let mut out = BTreeMap::new();
   for i in 0..count {
     let key: Unknown = keys.get_element(i).map_err(|e| args::thrown(env, e))?;
-    let key: String = match key.get_type().ok() {
-      Some(ValueType::String) => unsafe { key.cast() }.map_err(Failure::Js)?,
-      _ => key
-        .coerce_to_string()
-        .and_then(|s| s.into_utf8())
-        .and_then(|s| s.into_owned())
-        .map_err(Failure::Js)?,
-    };
+    let key = string(&key)?; // a string already, or an index
     let v: Unknown = map
       .get_named_property(&key)
       .map_err(|e| args::thrown(env, e))?;
@@ -148,7 +148,7 @@ fn metadata_map(obj: &Object) -> std::result::Result<BTreeMap<String, String>, F
         "The \"options.metadata.{key}\" property must be of type string"
       )));
     }
-    out.insert(key, unsafe { v.cast() }.map_err(Failure::Js)?);
+    out.insert(key, string(&v)?);
   }
   Ok(out)
 }
@@ -182,48 +182,20 @@ pub fn delete_condition(options: Option<&Unknown>) -> std::result::Result<Option
   string_property(&obj, "ifMatch")
 }
 
-fn set(env: sys::napi_env, obj: sys::napi_value, name: &str, value: sys::napi_value) -> Result<()> {
-  let name = std::ffi::CString::new(name).map_err(|e| Error::from_reason(e.to_string()))?;
-  check(unsafe { sys::napi_set_named_property(env, obj, name.as_ptr(), value) })
-}
-
-fn check(status: sys::napi_status) -> Result<()> {
-  match status {
-    sys::Status::napi_ok => Ok(()),
-    _ => Err(Error::from_reason(format!(
-      "building the result failed ({status})"
-    ))),
-  }
-}
-
-fn js_string(env: sys::napi_env, text: &str) -> Result<sys::napi_value> {
-  let mut out = std::ptr::null_mut();
-  check(unsafe {
-    sys::napi_create_string_utf8(env, text.as_ptr().cast(), text.len() as isize, &mut out)
-  })?;
-  Ok(out)
-}
-
-/// Adds `etag`, `contentType`, the other headers that are set, and `metadata` (when any) to a
-/// `getFileStats` result.
-pub fn add_details(env: &Env, stats: sys::napi_value, details: &FileDetails) -> Result<()> {
-  let raw = env.raw();
-  if let Some(etag) = &details.etag {
-    set(raw, stats, "etag", js_string(raw, etag)?)?;
-  }
-  let meta: &FileMetadata = &details.metadata;
-  for (header, value) in meta.headers() {
-    if let Some(value) = value {
-      set(raw, stats, header.option_name(), js_string(raw, value)?)?;
+/// Adds the headers besides the content type that are set, and `metadata` (when any), to a
+/// `getFileStats` result (lib/results.js's `fileStats` made it with `etag` and `contentType`).
+pub fn add_details(env: &Env, stats: &mut Object, metadata: &FileMetadata) -> Result<()> {
+  for (header, value) in metadata.headers() {
+    if let (Some(value), false) = (value, header == Header::ContentType) {
+      stats.set_named_property(header.option_name(), value)?;
     }
   }
-  if !meta.metadata.is_empty() {
-    let mut obj = std::ptr::null_mut();
-    check(unsafe { sys::napi_create_object(raw, &mut obj) })?;
-    for (k, v) in &meta.metadata {
-      set(raw, obj, k, js_string(raw, v)?)?;
+  if !metadata.metadata.is_empty() {
+    let mut obj = Object::new(env)?;
+    for (k, v) in &metadata.metadata {
+      obj.set_named_property(k, v.as_str())?;
     }
-    set(raw, stats, "metadata", obj)?;
+    stats.set_named_property("metadata", obj)?;
   }
   Ok(())
 }

@@ -182,12 +182,12 @@ pub fn list_files<'e>(
 type Filter = FunctionRef<String, Unknown<'static>>;
 
 /// The filter, back on the JS thread.
-fn borrowed(
-  env: &Env,
+fn borrowed<'e>(
+  env: &'e Env,
   filter: Option<&Filter>,
-) -> std::result::Result<Option<napi::sys::napi_value>, Failure> {
+) -> std::result::Result<Option<Unknown<'e>>, Failure> {
   match filter {
-    Some(f) => Ok(Some(f.borrow_back(env).map_err(Failure::Js)?.raw())),
+    Some(f) => Ok(Some(f.borrow_back(env).map_err(Failure::Js)?.to_unknown())),
     None => Ok(None),
   }
 }
@@ -198,18 +198,17 @@ fn filter_of(options: &Unknown) -> std::result::Result<(Option<Filter>, bool), F
     return Ok((None, false));
   };
   let recursive = args::flag(&obj, "recursive")?;
-  let value: Unknown = obj
+  let value: Either<Function<String, Unknown<'static>>, Unknown> = obj
     .get_named_property("filter")
     .map_err(|e| args::thrown(obj.value().env, e))?;
-  match value.get_type().ok() {
-    Some(ValueType::Undefined) | Some(ValueType::Null) => Ok((None, recursive)),
-    Some(ValueType::Function) => {
-      let f: Function<String, Unknown<'static>> = unsafe { value.cast() }.map_err(Failure::Js)?;
-      Ok((Some(f.create_ref().map_err(Failure::Js)?), recursive))
-    }
-    _ => Err(Failure::Type(
-      "The \"options.filter\" property must be a function".to_string(),
-    )),
+  match value {
+    Either::A(f) => Ok((Some(f.create_ref().map_err(Failure::Js)?), recursive)),
+    Either::B(other) => match other.get_type().ok() {
+      Some(ValueType::Undefined) | Some(ValueType::Null) => Ok((None, recursive)),
+      _ => Err(Failure::Type(
+        "The \"options.filter\" property must be a function".to_string(),
+      )),
+    },
   }
 }
 
@@ -223,11 +222,7 @@ pub fn get_file_stats<'e>(
     env,
     s,
     move |s| async move { Ok(s.file_details(&path).await?) },
-    |env, (st, details)| {
-      let stats = crate::js::stats(env, &st)?;
-      crate::metadata::add_details(env, stats.raw(), &details).map_err(Failure::Js)?;
-      Ok(stats)
-    },
+    |env, (st, details)| crate::js::stats(env, &st, &details),
   )
 }
 

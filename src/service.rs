@@ -115,13 +115,13 @@ impl StorageService {
     if let Some(logger) = get("logger")? {
       crate::logger::set_logger(env, logger)?;
     }
-    let config: Option<Object> = get("config")?.map(|c| unsafe { c.cast() }).transpose()?;
-    let env_object: Option<Object> = get("env")?.map(|c| unsafe { c.cast() }).transpose()?;
+    let config = get("config")?.map(|c| c.coerce_to_object()).transpose()?;
+    let env_object = get("env")?.map(|c| c.coerce_to_object()).transpose()?;
     let settings = Settings::read(config.as_ref(), env_object.as_ref())?;
 
     let mut providers = HashMap::new();
     if let Some(given) = get("providers")? {
-      let given: Object = unsafe { given.cast()? };
+      let given = given.coerce_to_object()?;
       for kind in [
         StorageType::LOCAL,
         StorageType::S3,
@@ -131,33 +131,33 @@ impl StorageService {
       ] {
         let v: Unknown = given.get_named_property(kind.as_str())?;
         if v.get_type()? == ValueType::Object {
-          let obj: Object = unsafe { v.cast()? };
-          providers.insert(kind, obj.create_ref::<false>()?);
+          providers.insert(kind, v.coerce_to_object()?.create_ref::<false>()?);
         }
       }
     }
 
     let (mut local_root, mut local_fsync) = (None, false);
     if let Some(local) = get("local")? {
-      let local: Object = unsafe { local.cast()? };
+      let local = local.coerce_to_object()?;
       local_root = local.get_named_property::<Option<String>>("root")?;
       local_fsync = local
         .get_named_property::<Option<bool>>("fsync")?
         .unwrap_or(false);
     }
 
-    let s3: S3StorageOptions = match get("s3")? {
-      Some(v) => unsafe { S3StorageOptions::from_napi_value(env.raw(), v.raw())? },
-      None => S3StorageOptions::default(),
-    };
-    let azure: AzureBlobStorageOptions = match get("azure")? {
-      Some(v) => unsafe { AzureBlobStorageOptions::from_napi_value(env.raw(), v.raw())? },
-      None => AzureBlobStorageOptions::default(),
-    };
-    let gcs: GcsStorageOptions = match get("gcs")? {
-      Some(v) => unsafe { GcsStorageOptions::from_napi_value(env.raw(), v.raw())? },
-      None => GcsStorageOptions::default(),
-    };
+    // Each provider's options object, converted as the provider's constructor converts it.
+    fn provider_options<O: FromNapiValue + ValidateNapiValue + Default>(
+      options: Option<&Object>,
+      key: &str,
+    ) -> Result<O> {
+      match options {
+        Some(o) => Ok(o.get_named_property::<Option<O>>(key)?.unwrap_or_default()),
+        None => Ok(O::default()),
+      }
+    }
+    let s3: S3StorageOptions = provider_options(options.as_ref(), "s3")?;
+    let azure: AzureBlobStorageOptions = provider_options(options.as_ref(), "azure")?;
+    let gcs: GcsStorageOptions = provider_options(options.as_ref(), "gcs")?;
 
     let requested = match get("storageType")? {
       Some(v) => text(v)?,
@@ -200,7 +200,7 @@ impl StorageService {
       Some(v) => match v.get_type()? {
         ValueType::Undefined | ValueType::Null => self.default_type,
         ValueType::String => {
-          let name: String = unsafe { v.cast()? };
+          let name = v.coerce_to_string()?.into_utf8()?.into_owned()?;
           StorageType::parse(&name).ok_or_else(|| {
             let err = StorageError::new(
               ErrorKind::InvalidInput,
@@ -272,33 +272,27 @@ impl StorageService {
     if f.get_type()? != ValueType::Function {
       return Err(Failure::Type(format!("the provider has no method \"{method}\"")).into_napi(env));
     }
+    // As many arguments as the caller gave (up to the last one given), as a spy records them.
     let count = args.iter().rposition(Option::is_some).map_or(0, |i| i + 1);
-    let mut argv = Vec::with_capacity(count);
-    for arg in &args[..count] {
-      argv.push(match arg {
-        Some(v) => v.raw(),
-        None => unsafe { <()>::to_napi_value(env.raw(), ())? },
-      });
-    }
-    let mut result = std::ptr::null_mut();
-    let status = unsafe {
-      napi::sys::napi_call_function(
-        env.raw(),
-        provider.raw(),
-        f.raw(),
-        argv.len(),
-        argv.as_ptr(),
-        &mut result,
-      )
+    let arg = |i: usize| match args[i] {
+      Some(v) => Ok(v),
+      None => ().into_unknown(env),
     };
-    if status != napi::sys::Status::napi_ok {
-      // A pending exception (the provider method threw) propagates as it is.
-      return Err(napi::Error::new(
-        Status::from(status),
-        format!("{method} threw"),
-      ));
+    // A throw of the provider method stays pending and propagates as it is.
+    match count {
+      0 => provider
+        .get_named_property::<Function<(), Unknown>>(method)?
+        .apply(provider, ()),
+      1 => provider
+        .get_named_property::<Function<Unknown, Unknown>>(method)?
+        .apply(provider, arg(0)?),
+      2 => provider
+        .get_named_property::<Function<FnArgs<(Unknown, Unknown)>, Unknown>>(method)?
+        .apply(provider, (arg(0)?, arg(1)?).into()),
+      _ => provider
+        .get_named_property::<Function<FnArgs<(Unknown, Unknown, Unknown)>, Unknown>>(method)?
+        .apply(provider, (arg(0)?, arg(1)?, arg(2)?).into()),
     }
-    Ok(unsafe { Unknown::from_raw_unchecked(env.raw(), result) })
   }
 
   /// Creates the directory and its parents on the default provider; fine when it exists.

@@ -58,7 +58,10 @@ fn parse(options: Option<Unknown>) -> std::result::Result<(SignedMethod, Duratio
   let expires = get("expiresIn")?;
   let expires = match expires.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => DEFAULT_EXPIRES_IN_SECS,
-    Some(ValueType::Number) => unsafe { expires.cast::<f64>() }.map_err(Failure::Js)?,
+    Some(ValueType::Number) => expires
+      .coerce_to_number()
+      .and_then(|n| n.get_double())
+      .map_err(Failure::Js)?,
     _ => {
       return Err(Failure::Type(
         "The \"options.expiresIn\" property must be of type number (seconds)".into(),
@@ -69,7 +72,11 @@ fn parse(options: Option<Unknown>) -> std::result::Result<(SignedMethod, Duratio
   let method = match method.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => SignedMethod::Get,
     Some(ValueType::String) => {
-      let name: String = unsafe { method.cast() }.map_err(Failure::Js)?;
+      let name = method
+        .coerce_to_string()
+        .and_then(|s| s.into_utf8())
+        .and_then(|s| s.into_owned())
+        .map_err(Failure::Js)?;
       match name.to_ascii_uppercase().as_str() {
         "GET" => SignedMethod::Get,
         "PUT" => SignedMethod::Put,

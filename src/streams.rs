@@ -1,9 +1,9 @@
 //! `createReadStream` and `createWriteStream`: Node streams over the core's chunked reads and
-//! writes. The stream objects come from a few lines of JS glue (compiled once per thread) that
-//! call a native handle: the Readable pulls one chunk per `_read`, the Writable's callback runs
-//! once Rust accepted the chunk, `_final` publishes the file and `_destroy` aborts it.
+//! writes. The stream classes are lib/streams.js's, each around a native handle made here: the
+//! Readable pulls one chunk per `_read`, the Writable's callback runs once Rust accepted the
+//! chunk, `_final` publishes the file and `_destroy` aborts it.
 
-use std::cell::{Cell, RefCell};
+use std::cell::Cell;
 use std::sync::Arc;
 
 use napi::bindgen_prelude::*;
@@ -18,83 +18,25 @@ use crate::args;
 use crate::errors::Failure;
 use crate::promise::spawn;
 
-const GLUE: &str = r#"(() => {
-  const { Readable, Writable } = process.getBuiltinModule('node:stream');
-  const readable = ({ handle, signal }) => new Readable({
-    signal,
-    construct(cb) { handle.open().then(() => cb(), cb); },
-    read() { handle.read().then((chunk) => { this.push(chunk); }, (err) => this.destroy(err)); },
-    destroy(err, cb) { handle.close().then(() => cb(err), () => cb(err)); },
-  });
-  const detached = (chunk) => {
-    if (chunk.byteLength !== 0 || !ArrayBuffer.isView(chunk)) return false;
-    try { new Uint8Array(chunk.buffer); return false; } catch { return true; }
-  };
-  const writable = ({ handle, signal }) => new Writable({
-    signal,
-    construct(cb) { handle.open().then(() => cb(), cb); },
-    // A queued chunk whose buffer was transferred (detached) since write() took it is empty
-    // now, while the stream still counts its old length: it would never finish. It is this
-    // write's error instead, as is anything handle.write throws (a throw would escape).
-    write(chunk, _encoding, cb) {
-      if (detached(chunk)) {
-        const err = new TypeError("The chunk's buffer was transferred (detached) before it was written");
-        err.code = 'ERR_INVALID_STATE';
-        cb(err);
-        return;
-      }
-      let written;
-      try { written = handle.write(chunk); } catch (err) { cb(err); return; }
-      written.then(() => cb(), cb);
-    },
-    final(cb) { handle.finish().then(() => cb(), cb); },
-    destroy(err, cb) { handle.abort().then(() => cb(err), (e) => cb(err ?? e)); },
-  });
-  const v8 = process.getBuiltinModule('node:v8');
-  const heapUsed = () => v8.getHeapStatistics().used_heap_size;
-  return { readable, writable, heapUsed };
-})()"#;
-
-thread_local! {
-  static GLUE_REF: RefCell<Option<ObjectRef<false>>> = const { RefCell::new(None) };
-}
-
-fn glue<'e>(env: &'e Env) -> Result<Object<'e>> {
-  GLUE_REF.with(|slot| {
-    if let Some(existing) = &*slot.borrow() {
-      return existing.get_value(env);
-    }
-    let made: Object = env.run_script(GLUE)?;
-    *slot.borrow_mut() = Some(made.create_ref::<false>()?);
-    Ok(made)
-  })
-}
-
-/// Builds the Node stream (`kind`: `readable` or `writable`) around a native handle.
+/// Builds the Node stream around a native handle: lib/streams.js's `readStream` or `writeStream`.
 fn make<'e>(
   env: &'e Env,
-  kind: &str,
+  class: &str,
   handle: Object<'e>,
   signal: Option<Unknown<'e>>,
 ) -> Result<Unknown<'e>> {
-  let factory: Function<Object, Unknown> = glue(env)?.get_named_property(kind)?;
-  let mut arg = Object::new(env)?;
-  arg.set_named_property("handle", handle)?;
-  if let Some(signal) = signal {
-    arg.set_named_property("signal", signal)?;
-  }
-  factory.call(arg)
+  let factory: Function<FnArgs<(Object, Option<Unknown>)>, Unknown> =
+    crate::helpers::helper(env, class).map_err(|f| f.into_napi(env))?;
+  factory.call((handle, signal).into())
 }
 
 /// Adds a method to a handle object: a native closure returning a promise.
 fn method<F>(env: &Env, handle: &mut Object, name: &str, f: F) -> Result<()>
 where
-  F: Fn(&Env, Option<Unknown>) -> Result<sys::napi_value> + 'static,
+  F: Fn(&Env, &FunctionCallContext) -> Result<sys::napi_value> + 'static,
 {
-  let func = env.create_function_from_closure::<Unknown, _, _>(name, move |ctx| {
-    let arg = ctx.get::<Unknown>(0).ok();
-    f(ctx.env, arg)
-  })?;
+  let func =
+    env.create_function_from_closure::<Unknown, _, _>(name, move |ctx| f(ctx.env, &ctx))?;
   handle.set_named_property(name, func)
 }
 
@@ -106,8 +48,7 @@ where
   Fut: std::future::Future<Output = std::result::Result<T, Failure>> + Send + 'static,
   C: FnOnce(&Env, T) -> std::result::Result<V, Failure> + 'static,
 {
-  let p = spawn(env, fut, convert)?;
-  unsafe { PromiseRaw::to_napi_value(env.raw(), p) }
+  Ok(spawn(env, fut, convert)?.raw())
 }
 
 /// The native side of a read stream: `open()`, `read()` (a Buffer, or `null` at the end) and
@@ -169,17 +110,7 @@ fn read_handle<'e>(
 /// unreachable, where an external buffer waits for a finalizer on a later tick: with 1 MiB chunks
 /// that difference alone was tens of MiB of RSS.
 fn node_buffer(env: &Env, bytes: &[u8]) -> Result<sys::napi_value> {
-  let mut raw = std::ptr::null_mut();
-  check_status!(unsafe {
-    sys::napi_create_buffer_copy(
-      env.raw(),
-      bytes.len(),
-      bytes.as_ptr().cast(),
-      std::ptr::null_mut(),
-      &mut raw,
-    )
-  })?;
-  Ok(raw)
+  Ok(BufferSlice::copy_from(env, bytes)?.raw())
 }
 
 /// How much dead chunk memory a stream lets pile up before it asks V8 to collect (8 MiB), unless
@@ -220,11 +151,7 @@ thread_local! {
 /// bytes as it holds live ones, and from 64 MiB on V8's own trigger comes first: a big app pays no
 /// more GC than without the nudge. Otherwise the check is one atomic add.
 fn collect_dead_chunks(env: &Env) {
-  let adjust = |change: i64| {
-    let mut total = 0i64;
-    let status = unsafe { sys::napi_adjust_external_memory(env.raw(), change, &mut total) };
-    (status == sys::Status::napi_ok).then_some(total)
-  };
+  let adjust = |change: i64| env.adjust_external_memory(change).ok();
   let Some(now) = adjust(0) else {
     return;
   };
@@ -251,36 +178,13 @@ fn collect_dead_chunks(env: &Env) {
   EXTERNAL_WATCH.with(|cell| cell.set(w));
 }
 
-/// Bytes of the JS heap in use (`v8.getHeapStatistics().used_heap_size`); 0 if that fails.
+/// Bytes of the JS heap in use (lib/streams.js's `heapUsed`); 0 if that fails.
 fn heap_used(env: &Env) -> i64 {
-  let used = || -> Result<f64> {
-    let f: Function<(), f64> = glue(env)?.get_named_property("heapUsed")?;
-    f.call(())
+  let used = || -> std::result::Result<f64, Failure> {
+    let f: Function<(), f64> = crate::helpers::helper(env, "heapUsed")?;
+    f.call(()).map_err(Failure::Js)
   };
-  used().map_or_else(
-    |_| {
-      let mut thrown = std::ptr::null_mut();
-      unsafe { sys::napi_get_and_clear_last_exception(env.raw(), &mut thrown) };
-      0
-    },
-    |n| n as i64,
-  )
-}
-
-/// The bytes of a Buffer (what a Writable hands to `write`), borrowed for the call.
-fn buffer_bytes<'a>(env: &Env, value: &'a Unknown) -> Option<&'a [u8]> {
-  let mut is_buffer = false;
-  unsafe { sys::napi_is_buffer(env.raw(), value.raw(), &mut is_buffer) };
-  if !is_buffer {
-    return None;
-  }
-  let (mut data, mut len) = (std::ptr::null_mut(), 0usize);
-  let status = unsafe { sys::napi_get_buffer_info(env.raw(), value.raw(), &mut data, &mut len) };
-  match status == sys::Status::napi_ok {
-    true if len == 0 => Some(&[]),
-    true => Some(unsafe { std::slice::from_raw_parts(data.cast::<u8>(), len) }),
-    false => None,
-  }
+  used().map_or(0, |n| n as i64)
 }
 
 /// The native side of a write stream: `open()`, `write(chunk)`, `finish()` and `abort()`.
@@ -305,17 +209,20 @@ fn write_handle<'e>(
   })?;
   let write_slot = slot.clone();
   let spare = std::sync::Mutex::new(bytes::BytesMut::new());
-  method(env, &mut handle, "write", move |env, chunk| {
+  method(env, &mut handle, "write", move |env, ctx| {
     // Copied here, on the JS thread: the caller may reuse its buffer once the callback ran.
-    let chunk = chunk.ok_or_else(|| napi::Error::from_reason("write needs a chunk"))?;
-    let data = match buffer_bytes(env, &chunk) {
-      Some(bytes) => {
+    let chunk: Either<BufferSlice, Unknown> = ctx
+      .get(0)
+      .map_err(|_| napi::Error::from_reason("write needs a chunk"))?;
+    let data = match chunk {
+      Either::A(buffer) => {
+        let bytes: &[u8] = &buffer;
         let mut spare = spare.lock().unwrap_or_else(|e| e.into_inner());
         spare.reserve(bytes.len()); // reuses the last chunk's allocation once Rust dropped it
         spare.extend_from_slice(bytes);
         spare.split().freeze()
       }
-      None => args::data(env, &chunk).map_err(|f| f.into_napi(env))?,
+      Either::B(other) => args::data(env, &other).map_err(|f| f.into_napi(env))?,
     };
     // The chunks of whatever Readable feeds this are garbage at the same rate as ours.
     collect_dead_chunks(env);
@@ -371,7 +278,7 @@ pub fn create_read_stream<'e>(
   let path = args::path("path", &path).map_err(|f| f.into_napi(env))?;
   let o = read_options(options).map_err(|f| f.into_napi(env))?;
   let handle = read_handle(env, s.clone(), path, o.range, o.chunk_size)?;
-  make(env, "readable", handle, o.signal)
+  make(env, "readStream", handle, o.signal)
 }
 
 /// `createWriteStream(path, { signal, ...WriteFileOptions })`.
@@ -389,7 +296,7 @@ pub fn create_write_stream<'e>(
   let write_options = crate::metadata::write_options(options.as_ref());
   let write_options = write_options.map_err(|f| f.into_napi(env))?;
   let handle = write_handle(env, s.clone(), path, write_options)?;
-  make(env, "writable", handle, signal)
+  make(env, "writeStream", handle, signal)
 }
 
 struct ReadOptions<'e> {

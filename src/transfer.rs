@@ -152,7 +152,10 @@ fn read_options(
   match concurrency.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => {}
     Some(ValueType::Number) => {
-      let n: f64 = unsafe { concurrency.cast() }.map_err(Failure::Js)?;
+      let n = concurrency
+        .coerce_to_number()
+        .and_then(|n| n.get_double())
+        .map_err(Failure::Js)?;
       if !(1.0..=256.0).contains(&n) || n.fract() != 0.0 {
         return Err(Failure::Storage(stowage_core::Error::new(
           stowage_core::ErrorKind::InvalidInput,
@@ -173,13 +176,9 @@ fn read_options(
   match on_progress.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
     Some(ValueType::Function) => {
-      let f: Function<TransferProgress, ()> = unsafe { on_progress.cast() }.map_err(Failure::Js)?;
-      let pair: Function<Function<TransferProgress, ()>, Array> = env
-        .run_script(
-          "(fn) => { let done = false; return [(p) => { if (!done) try { fn(p) } catch {} }, (p) => { done = true; try { fn(p) } catch {} }] }",
-        )
-        .map_err(Failure::Js)?;
-      let pair = pair.call(f).map_err(Failure::Js)?;
+      // lib/callbacks.js's `progressCalls`: [the calls while it runs, the last call].
+      let pair: Function<Unknown, Array> = crate::helpers::helper(env, "progressCalls")?;
+      let pair = pair.call(on_progress).map_err(Failure::Js)?;
       let live: Function<TransferProgress, ()> = pair.get_element(0).map_err(Failure::Js)?;
       let last: Function<TransferProgress, ()> = pair.get_element(1).map_err(Failure::Js)?;
       let tsfn: Arc<ProgressTsfn> = Arc::new(
@@ -210,7 +209,7 @@ fn read_options(
 fn flag(value: &Unknown, name: &str) -> std::result::Result<Option<bool>, Failure> {
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
-    Some(ValueType::Boolean) => Ok(Some(unsafe { value.cast::<bool>() }.map_err(Failure::Js)?)),
+    Some(ValueType::Boolean) => Ok(Some(value.coerce_to_bool().map_err(Failure::Js)?)),
     _ => Err(Failure::Type(format!(
       "The \"options.{name}\" property must be of type boolean"
     ))),
@@ -224,10 +223,11 @@ fn storage_of(env: &Env, value: &Unknown, name: &str) -> std::result::Result<Sto
     return Ok(storage);
   }
   if value.get_type().ok() == Some(ValueType::Object) {
-    let obj: Object = unsafe { value.cast() }.map_err(Failure::Js)?;
+    let obj: Object = value.coerce_to_object().map_err(Failure::Js)?;
     let get: Unknown = obj.get_named_property("getProvider").map_err(Failure::Js)?;
     if get.get_type().ok() == Some(ValueType::Function) {
-      let get: Function<(), Unknown> = unsafe { get.cast() }.map_err(Failure::Js)?;
+      let get: Function<(), Unknown> =
+        obj.get_named_property("getProvider").map_err(Failure::Js)?;
       let provider = get.apply(obj, ()).map_err(Failure::Js)?;
       if let Some(storage) = native(env, &provider) {
         return Ok(storage);
@@ -244,13 +244,24 @@ fn native(env: &Env, value: &Unknown) -> Option<Storage> {
   macro_rules! try_class {
     ($class:ty) => {
       let tag = <$class as TypeTag>::type_tag();
-      if unsafe { validate_type_tag(env.raw(), value.raw(), &tag, stringify!($class)) }.is_ok() {
+      // SAFETY: `value` is a live value of `env` on its JS thread. An object whose type tag is
+      // `$class`'s was wrapped by napi's constructor of that class, so the pointer `napi_unwrap`
+      // gives is a `$class` that lives as long as the object, which `value` holds for this call;
+      // the reference taken is only used to clone its storage handle.
+      let storage = unsafe {
         let mut wrapped = std::ptr::null_mut();
-        let status = unsafe { napi::sys::napi_unwrap(env.raw(), value.raw(), &mut wrapped) };
-        if status == napi::sys::Status::napi_ok && !wrapped.is_null() {
-          let provider = unsafe { &*(wrapped as *const $class) };
-          return Some(provider.core_storage().clone());
+        let tagged = validate_type_tag(env.raw(), value.raw(), &tag, stringify!($class)).is_ok();
+        match tagged
+          && napi::sys::napi_unwrap(env.raw(), value.raw(), &mut wrapped)
+            == napi::sys::Status::napi_ok
+          && !wrapped.is_null()
+        {
+          true => Some((*(wrapped as *const $class)).core_storage().clone()),
+          false => None,
         }
+      };
+      if storage.is_some() {
+        return storage;
       }
     };
   }

@@ -2,8 +2,8 @@
 // or the .node that STOWAGE_NODE names (e.g. a debug build while profiling).
 'use strict';
 
-const { join } = require('node:path');
-const { readdirSync } = require('node:fs');
+const { join, dirname } = require('node:path');
+const { existsSync, readdirSync } = require('node:fs');
 
 function addonPath() {
   if (process.env.STOWAGE_NODE) return process.env.STOWAGE_NODE;
@@ -13,8 +13,19 @@ function addonPath() {
   return join(dir, node);
 }
 
-function create(base, options = {}) {
-  const { LocalStorageProvider } = require(addonPath());
+/**
+ * The addon at `node`, given the package's hand-written layer as the package entry gives it: the
+ * lib/ built beside it (bench/build.sh copies HEAD's), else the repository's. An addon from
+ * before that layer existed (a baseline) needs none and is returned as it is.
+ */
+function load(node) {
+  const besides = join(dirname(node), 'lib');
+  const lib = existsSync(join(besides, 'index.js')) ? besides : join(__dirname, '..', '..', 'lib');
+  return require(join(lib, 'index.js')).attach(require(node));
+}
+
+function create(base, options = {}, node = addonPath()) {
+  const { LocalStorageProvider } = load(node);
   const p = new LocalStorageProvider(options);
   return {
     name: 'stowage',
