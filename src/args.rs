@@ -40,6 +40,7 @@ pub fn path(name: &str, value: &Unknown) -> std::result::Result<String, Failure>
   if let Some(failure) = too_long(value) {
     return Err(failure);
   }
+  // SAFETY: `cast` converts the handle without checking its type; it was checked above (a string).
   let text: String = unsafe { value.cast() }.map_err(|_| wrong(name, "of type string", value))?;
   if text.contains('\u{FFFD}') && !is_valid_utf16(value)? {
     return Err(Failure::Storage(
@@ -61,6 +62,8 @@ const MAX_PATH_UNITS: usize = 16 * 1024;
 fn too_long(value: &Unknown) -> Option<Failure> {
   let (env, raw) = (value.value().env, value.raw());
   let mut units = 0usize;
+  // SAFETY: `env` and `raw` come from a live `Unknown` on this JS thread; with a null buffer N-API
+  // only writes the length into `units`, and a non-string gives a status, checked below.
   let status =
     unsafe { sys::napi_get_value_string_utf16(env, raw, std::ptr::null_mut(), 0, &mut units) };
   if status != sys::Status::napi_ok || units <= MAX_PATH_UNITS {
@@ -68,6 +71,8 @@ fn too_long(value: &Unknown) -> Option<Failure> {
   }
   let mut head = [0u16; 65];
   let mut copied = 0usize;
+  // SAFETY: as above; N-API writes at most `head.len()` units into `head` and their count into
+  // `copied`, which is clamped below.
   unsafe { sys::napi_get_value_string_utf16(env, raw, head.as_mut_ptr(), head.len(), &mut copied) };
   let shown = format!(
     "{}… ({units} characters)",
@@ -81,6 +86,7 @@ fn too_long(value: &Unknown) -> Option<Failure> {
 /// Tells a real U+FFFD in the JS string from one the UTF-16 → UTF-8 conversion put in place of a
 /// lone surrogate: the JS string is read again as UTF-16 and checked.
 fn is_valid_utf16(value: &Unknown) -> std::result::Result<bool, Failure> {
+  // SAFETY: only called by `path`, after it checked that the value is a string.
   let js: JsString = unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
   let utf16 = js.into_utf16().map_err(|e| Failure::Type(e.to_string()))?;
   Ok(String::from_utf16(utf16.as_slice()).is_ok())
@@ -117,6 +123,7 @@ pub fn data_view<'a>(env: &Env, value: &'a Unknown) -> std::result::Result<Data<
   const EXPECTED: &str = "a string, Buffer, TypedArray or DataView";
   match value.get_type().ok() {
     Some(ValueType::String) => {
+      // SAFETY: the match arm is the string type, so `cast`'s unchecked conversion holds.
       let text: String = unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
       Ok(Data::Owned(Bytes::from(text.into_bytes())))
     }
@@ -130,6 +137,8 @@ pub fn data_view<'a>(env: &Env, value: &'a Unknown) -> std::result::Result<Data<
       };
       let (ptr, len, buffer) = view.ok_or_else(|| wrong("data", EXPECTED, value))?;
       let mut detached = false;
+      // SAFETY: `buffer` is the ArrayBuffer N-API just returned for this view, on this thread;
+      // the call only writes a bool.
       let status = unsafe { sys::napi_is_detached_arraybuffer(env.raw(), buffer, &mut detached) };
       if status != sys::Status::napi_ok || detached {
         return Err(Failure::Type(
@@ -159,6 +168,8 @@ fn typed_array_bytes(env: &Env, value: &Unknown) -> Option<View> {
     std::ptr::null_mut(),
     0usize,
   );
+  // SAFETY: `value` is a live handle on this JS thread that `is_typedarray` accepted; N-API
+  // writes only the out-parameters, which are locals; a failure shows in `status`.
   let status = unsafe {
     sys::napi_get_typedarray_info(
       env.raw(),
@@ -192,6 +203,7 @@ fn typed_array_bytes(env: &Env, value: &Unknown) -> Option<View> {
 fn data_view_bytes(env: &Env, value: &Unknown) -> Option<View> {
   let (mut length, mut data, mut buffer, mut offset) =
     (0usize, std::ptr::null_mut(), std::ptr::null_mut(), 0usize);
+  // SAFETY: as in `typed_array_bytes`, for a value `is_dataview` accepted.
   let status = unsafe {
     sys::napi_get_dataview_info(
       env.raw(),
@@ -225,6 +237,7 @@ pub fn options_object<'env>(
 ) -> std::result::Result<Option<Object<'env>>, Failure> {
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(None),
+    // SAFETY: the match arm is the object type, so `cast`'s unchecked conversion holds.
     Some(ValueType::Object) => Ok(Some(
       unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?,
     )),
@@ -238,6 +251,7 @@ pub fn flag(obj: &Object, key: &str) -> std::result::Result<bool, Failure> {
     .map_err(|e| thrown(obj.value().env, e))?;
   match value.get_type().ok() {
     Some(ValueType::Undefined) | Some(ValueType::Null) => Ok(false),
+    // SAFETY: the match arm is the boolean type, so `cast`'s unchecked conversion holds.
     Some(ValueType::Boolean) => Ok(unsafe { value.cast::<bool>() }.unwrap_or(false)),
     _ => Err(wrong(&format!("options.{key}"), "of type boolean", &value)),
   }
@@ -247,11 +261,14 @@ pub fn flag(obj: &Object, key: &str) -> std::result::Result<bool, Failure> {
 /// (taken off the pending slot, so the call rejects with it instead of throwing).
 pub fn thrown(env: sys::napi_env, e: napi::Error) -> Failure {
   let mut pending = false;
+  // SAFETY: `env` is the environment of the object being read, on its JS thread; the call only
+  // writes a bool.
   unsafe { sys::napi_is_exception_pending(env, &mut pending) };
   if !pending {
     return Failure::Type(e.to_string());
   }
   let mut exception = std::ptr::null_mut();
+  // SAFETY: as above; N-API writes the pending exception's handle (or null, checked below).
   let status = unsafe { sys::napi_get_and_clear_last_exception(env, &mut exception) };
   if status != sys::Status::napi_ok || exception.is_null() {
     return Failure::Type(e.to_string());
@@ -264,6 +281,7 @@ pub fn date(name: &str, value: &Unknown) -> std::result::Result<SystemTime, Fail
   let millis = match value.get_type().ok() {
     // A Date only (README: a number is a TypeError, as the original service's types say).
     Some(ValueType::Object) if value.is_date().unwrap_or(false) => {
+      // SAFETY: the arm's guard checked `is_date`, so `cast`'s unchecked conversion holds.
       let date: JsDate = unsafe { value.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
       date.value_of().map_err(|e| Failure::Type(e.to_string()))?
     }
@@ -312,6 +330,8 @@ impl TypeName for DateValue {
 impl ToNapiValue for DateValue {
   unsafe fn to_napi_value(env: napi::sys::napi_env, val: Self) -> Result<napi::sys::napi_value> {
     let mut out = std::ptr::null_mut();
+    // SAFETY: napi calls `to_napi_value` on the JS thread with its live `env`; N-API writes the
+    // new Date's handle into `out`, and a failure shows in `status`.
     let status = unsafe { napi::sys::napi_create_date(env, val.0, &mut out) };
     if status != napi::sys::Status::napi_ok {
       return Err(napi::Error::new(
@@ -475,11 +495,13 @@ fn checked_copy<'e>(
     }
     match expected {
       T::Options(inner) => {
+        // SAFETY: `value`'s type was checked against `wanted` (an object) above.
         let inner_obj: Object = unsafe { value.cast() }.map_err(fail)?;
         let inner_copy = checked_copy(&inner_obj, &format!("{name}."), inner)?;
         copy.set_named_property(key, inner_copy).map_err(fail)?;
       }
       T::ObjectWith(inner) => {
+        // SAFETY: `value`'s type was checked against `wanted` (an object) above.
         let inner_obj: Object = unsafe { value.cast() }.map_err(fail)?;
         checked_copy(&inner_obj, &format!("{name}."), &[inner])?;
         copy.set_named_property(key, value).map_err(fail)?;
@@ -506,6 +528,7 @@ fn pass_through_unlisted(
     if name.get_type().ok() != Some(ValueType::String) {
       continue;
     }
+    // SAFETY: non-string names were skipped just above.
     let key: String = unsafe { name.cast() }.map_err(|e| Failure::Type(e.to_string()))?;
     if fields
       .iter()
@@ -552,6 +575,8 @@ pub fn constructor_options<O: FromNapiValue + Default>(
     return Ok(O::default());
   };
   // Checked above; should napi still refuse, its reason is a TypeError too, not a crash.
+  // SAFETY: `copy` is a live object made on this JS thread by `check_options`; `from_napi_value`
+  // reads its properties through checked N-API calls and reports a mismatch as an error.
   unsafe { O::from_napi_value(env.raw(), copy.raw()) }
     .map_err(|e| Failure::Type(format!("The \"options\" argument is invalid: {}", e.reason)))
 }
