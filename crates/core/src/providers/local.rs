@@ -63,7 +63,7 @@ use crate::names::NameBuf;
 use crate::path::{canonical_root, PathRules, StoragePath};
 use crate::provider::{
   Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Metadata, NameListing,
-  OldFileReport, Provider, Streaming, TempFiles,
+  OldFileReport, OldFiles, Provider, Streaming, TempFiles,
 };
 use crate::stream::{ByteRange, Reader, Writer};
 
@@ -311,7 +311,7 @@ impl<W: Pages> Lister for PagedLister<W> {
 pub(crate) type Check<'a> = &'a dyn Fn() -> io::Result<()>;
 
 /// What a `deleteOldFiles` walk is asked to do.
-pub(crate) struct OldFiles<'a> {
+pub(crate) struct OldFileWalk<'a> {
   pub cutoff: SystemTime,
   /// Also the files in sub-directories, at any depth (directories always stay).
   pub recursive: bool,
@@ -536,7 +536,7 @@ impl Metadata for LocalProvider {
 }
 
 #[async_trait]
-impl crate::provider::OldFiles for LocalProvider {
+impl OldFiles for LocalProvider {
   async fn delete_old_files(
     &self,
     dir: &StoragePath,
@@ -548,7 +548,7 @@ impl crate::provider::OldFiles for LocalProvider {
     let (cancel, report) = (cancel.clone(), report.clone());
     self
       .blocking(dir, move |place, _| {
-        let old = OldFiles {
+        let old = OldFileWalk {
           cutoff: older_than,
           recursive,
           check: &|| match cancel.is_cancelled() {

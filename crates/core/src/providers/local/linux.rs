@@ -20,7 +20,7 @@ use super::beneath;
 pub(super) use super::beneath::Root;
 use super::{
   already_exists, is_a_directory, is_temp, name_string, not_a_directory, stats_of, utf8_name,
-  Check, OldFiles, Place,
+  Check, OldFileWalk, Place,
 };
 use crate::listing::Lister;
 use crate::names::NameBuf;
@@ -211,7 +211,7 @@ pub(super) fn rename(src: &Place, dst: &Place) -> io::Result<()> {
   }
 }
 
-pub(super) fn delete_old(place: Place, old: &OldFiles) -> io::Result<u32> {
+pub(super) fn delete_old(place: Place, old: &OldFileWalk) -> io::Result<u32> {
   match place {
     Place::Native(p) => beneath::delete_old_at(&p, old),
     Place::Rooted(root, key) => beneath::delete_old(&root, &key, old),

@@ -30,7 +30,7 @@ use tree::{Kind, Step, Tree};
 
 use super::{
   already_exists, is_a_directory, is_loop, is_temp, name_string, not_a_directory, temp_name,
-  utf8_name, Check, OldFiles, PagedLister, Pages, Place,
+  utf8_name, Check, OldFileWalk, PagedLister, Pages, Place,
 };
 use crate::error::{kind_of_io, ErrorKind};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
@@ -561,7 +561,7 @@ pub(super) fn rename(src: &Place, dst: &Place) -> io::Result<()> {
 /// Deletes the old files in the directory `place` names (with `recursive`, its tree); links are
 /// followed like the listing does. A file judged old is renamed aside and judged again before it
 /// is unlinked, so one rewritten meanwhile stays (see the Linux `sweep` for the reasoning).
-pub(super) fn delete_old(place: Place, old: &OldFiles) -> io::Result<u32> {
+pub(super) fn delete_old(place: Place, old: &OldFileWalk) -> io::Result<u32> {
   let mut tree = Tree::new(open_dir(&place)?)?;
   let mut deleted = 0;
   loop {

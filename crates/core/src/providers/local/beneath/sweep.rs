@@ -21,7 +21,7 @@ use super::{entries, err, is_dir, open_dir, see, stats_of, Root, Seen, Step, Tre
 use crate::error::{kind_of_io, ErrorKind};
 use crate::listing::join;
 use crate::provider::ListDetail;
-use crate::providers::local::{is_temp, temp_name, utf8_name, OldFiles};
+use crate::providers::local::{is_temp, temp_name, utf8_name, OldFileWalk};
 
 /// Resolves the link `name` in the directory `dir` (whose path below the walk's start is the
 /// second argument): what it leads to, or `None` to leave it alone.
@@ -30,7 +30,7 @@ type Follow<'a> = &'a (dyn Fn(BorrowedFd<'_>, &str, &OsStr) -> io::Result<Option
 /// Deletes the old files (links followed beneath the root, like the listing does) in the
 /// directory `key` names; returns how many. Directories and temp files stay; a link that leads
 /// outside the root or nowhere is left alone.
-pub fn delete_old(root: &Root, key: &str, old: &OldFiles) -> io::Result<u32> {
+pub fn delete_old(root: &Root, key: &str, old: &OldFileWalk) -> io::Result<u32> {
   Walk::new(root, key).at_last(false, true, |dir, name| {
     let fd = open_dir(dir, name)?;
     walk(fd, old, &|_, dir_path, link| match super::follow_link(
@@ -45,7 +45,7 @@ pub fn delete_old(root: &Root, key: &str, old: &OldFiles) -> io::Result<u32> {
 }
 
 /// [`delete_old`] on an OS path (LOCAL without a root); links are followed like `fs.stat` does.
-pub fn delete_old_at(path: &Path, old: &OldFiles) -> io::Result<u32> {
+pub fn delete_old_at(path: &Path, old: &OldFileWalk) -> io::Result<u32> {
   let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
   let fd = rfs::openat(CWD, path, flags, Mode::empty())?;
   walk(fd, old, &|dir, _, link| {
@@ -53,7 +53,7 @@ pub fn delete_old_at(path: &Path, old: &OldFiles) -> io::Result<u32> {
   })
 }
 
-fn walk(fd: OwnedFd, old: &OldFiles, follow: Follow) -> io::Result<u32> {
+fn walk(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
   match old.recursive {
     true => walk_tree(fd, old, follow),
     false => pass(fd, old, follow),
@@ -67,7 +67,7 @@ const PASS_THREADS: usize = 4;
 const PASS_CHUNK_MIN: usize = 2048;
 
 /// One directory: a large one is split among a few threads.
-fn pass(fd: OwnedFd, old: &OldFiles, follow: Follow) -> io::Result<u32> {
+fn pass(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
   let entries = entries(fd.try_clone()?)?;
   let threads = (entries.len() / PASS_CHUNK_MIN).clamp(1, PASS_THREADS);
   let sweep = |part: &[(OsString, FileType)]| -> io::Result<u32> {
@@ -101,7 +101,7 @@ fn pass(fd: OwnedFd, old: &OldFiles, follow: Follow) -> io::Result<u32> {
 }
 
 /// The whole tree, iteratively ([`Tree`]): no depth exhausts the stack or the open files.
-fn walk_tree(fd: OwnedFd, old: &OldFiles, follow: Follow) -> io::Result<u32> {
+fn walk_tree(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
   let mut tree = Tree::new(fd.as_fd())?;
   drop(fd);
   let mut deleted = 0;
@@ -132,7 +132,7 @@ fn consider(
   dir_path: &str,
   name: &OsStr,
   file_type: FileType,
-  old: &OldFiles,
+  old: &OldFileWalk,
   follow: Follow,
 ) -> io::Result<u32> {
   if file_type == FileType::Directory {
@@ -258,13 +258,16 @@ mod tests {
   /// What a walk deleted: the count, and the sorted paths reported (failures fail the test).
   type Swept = (u32, Vec<String>);
 
-  fn swept(run: impl FnOnce(&OldFiles) -> io::Result<u32>, recursive: bool) -> io::Result<Swept> {
+  fn swept(
+    run: impl FnOnce(&OldFileWalk) -> io::Result<u32>,
+    recursive: bool,
+  ) -> io::Result<Swept> {
     let paths = std::sync::Mutex::new(Vec::new());
     let report = |path: &str, failure: Option<&io::Error>| {
       assert!(failure.is_none(), "{path}: {failure:?}");
       paths.lock().unwrap().push(path.to_string());
     };
-    let old = OldFiles {
+    let old = OldFileWalk {
       cutoff: cutoff(),
       recursive,
       check: &|| Ok(()),
