@@ -9,7 +9,10 @@ repo="$(cd "$bench/.." && pwd)"
 rev="${1:-HEAD}"
 src="$(mktemp -d)"
 trap 'rm -rf "$src"' EXIT
-git -C "$repo" archive "$rev" | tar -x -C "$src"
+# -m: the files get the extraction time, not the commit's. Cargo judges path crates (the workspace,
+# vendor/object_store) by mtime, so a snapshot older than the last build would otherwise be taken
+# as already built, and the previous commit's code linked.
+git -C "$repo" archive "$rev" | tar -x -m -C "$src"
 ln -s "$repo/node_modules" "$src/node_modules"
 mkdir -p "$bench/.build"
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$bench/.build/target}"
