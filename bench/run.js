@@ -128,6 +128,14 @@ function environment(dir) {
   };
 }
 
+/** Node's own peak RSS growth for one Buffer of `bytes` (node-buffer.js), in MiB; null if it failed. */
+function nodeBufferGrowthMiB(bytes) {
+  const r = spawnSync(process.execPath, [join(__dirname, 'node-buffer.js'), String(bytes)], { encoding: 'utf8' });
+  if (r.status !== 0) return null;
+  const { peakRssKiB, startRssKiB } = JSON.parse(r.stdout);
+  return (peakRssKiB - startRssKiB) / 1024;
+}
+
 function ensureBuilt(impls) {
   if (impls.some((i) => i.startsWith('stowage')) && !process.env.STOWAGE_NODE) {
     const dir = join(__dirname, '.build');
@@ -205,7 +213,7 @@ async function main() {
   const o = parseArgs(process.argv.slice(2));
   if (o.render) {
     const result = JSON.parse(fs.readFileSync(`${o.render}.json`, 'utf8'));
-    result.rows = summarize(result.runs, WORKLOADS);
+    result.rows = summarize(result.runs, WORKLOADS, result.env.nodeBufferGrowthMiB);
     writeReport(o.render, result);
     console.log(`${table(result.rows)}\n\nwrote ${o.render}.{json,md,svg}`);
     return;
@@ -248,6 +256,8 @@ async function main() {
       console.log(`  delayed ACKs on the loopback routes: ${env.loopbackDelayedAcks}`);
       env.servers = Object.fromEntries(backends.map((b) => [b, `${cloud.SERVERS[b].label} ${cloud.serverVersions()[cloud.SERVERS[b].label]}`]));
       env.sdks = cloud.sdkVersions();
+      env.nodeBufferGrowthMiB = nodeBufferGrowthMiB(p.bigObject);
+      console.log(`  Node alone, one Buffer of ${p.bigObject / 2 ** 20} MiB: peak RSS growth ${env.nodeBufferGrowthMiB} MiB`);
       console.log(`  servers (${servers.started ? 'started by this run' : servers.source}): ${backends.map((b) => env.servers[b]).join(', ')}`);
       for (const b of backends) admins[b] = cloud.admin(b);
     }
@@ -318,7 +328,7 @@ async function measureAll(o, chosen, base, p, env, admins) {
   }
 
   env.loadAverageAtEnd = os.loadavg().map((x) => x.toFixed(2)).join(' ');
-  const rows = summarize(runs, WORKLOADS);
+  const rows = summarize(runs, WORKLOADS, env.nodeBufferGrowthMiB);
   console.log(table(rows));
   if (o.baseline) console.log(`\n${againstBaseline(rows)}`);
   const result = { env, params: p, rounds: o.rounds, floorThreads: o.floorThreads, rows, runs, pending: [] };
