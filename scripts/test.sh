@@ -69,6 +69,8 @@ fi
 jest_json() { node node_modules/jest/bin/jest.js --ci --json --outputFile="$results/$1.json" "${@:2}"; }
 
 step "Rust tests (core, without Node)" cargo test -p stowage-core --quiet
+step "Rust tests (the binding's modules that make no napi call: tests/napi_free.rs)" \
+  cargo test -p stowage-node --quiet
 step "jest on Node $(node --version): conformance suite and binding specs" jest_json root
 
 # LOCAL's portable implementation (std + cap-std: what macOS and Windows build) on Linux, so it is

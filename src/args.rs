@@ -109,11 +109,11 @@ pub enum Data<'a> {
 }
 
 impl Data<'_> {
-  /// The bytes, owned: borrowed ones are copied ([`stowage_core::copy::snapshot`]).
+  /// The bytes, owned: borrowed ones are copied ([`crate::copy::snapshot`]).
   pub fn copied(self) -> Bytes {
     match self {
       Data::Owned(bytes) => bytes,
-      Data::Borrowed(view) => stowage_core::copy::snapshot(view),
+      Data::Borrowed(view) => crate::copy::snapshot(view),
     }
   }
 }

@@ -242,7 +242,7 @@ pub fn assemble(
   order: &[u32],
 ) -> std::result::Result<JsValue, Failure> {
   let (kept, flags) = gathered.into_kept(env)?;
-  let order = stowage_core::kept_order(order, flags.as_deref());
+  let order = crate::kept_order::kept_order(order, flags.as_deref());
   if order.iter().enumerate().all(|(i, &at)| at as usize == i) {
     return Ok(JsValue::of(&kept)); // found in order (a MEMORY listing)
   }

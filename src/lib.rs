@@ -2,15 +2,18 @@
 
 mod abort;
 mod args;
+mod both_ends;
 #[macro_use]
 mod providers;
 mod cloud;
 mod config;
+mod copy;
 mod dispatch;
 mod errors;
 mod files;
 mod helpers;
 mod js;
+mod kept_order;
 mod listing;
 mod logger;
 mod metadata;

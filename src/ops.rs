@@ -278,7 +278,7 @@ fn write_in_pieces<'e>(
   path: String,
   view: &[u8],
 ) -> Result<PromiseRaw<'e, ()>> {
-  stowage_core::both_ends::from_both_ends(view, |pieces| {
+  crate::both_ends::from_both_ends(view, |pieces| {
     // On the pool (`run`), so that every piece is one `write` in place, with no hand-off to a
     // blocking thread between pieces.
     run(

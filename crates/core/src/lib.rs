@@ -1,12 +1,10 @@
 //! Stowage core: one storage contract (SPEC.md's ten operations) over the local filesystem,
 //! memory, S3, Azure Blob and Google Cloud Storage. No Node.js in here: the napi binding sits on top.
 
-pub mod both_ends;
 pub mod cancel;
 pub mod capabilities;
 pub mod checksum;
 pub mod config;
-pub mod copy;
 pub mod error;
 mod files;
 pub mod inline;
@@ -31,7 +29,7 @@ pub use error::{Error, ErrorKind, Result};
 pub use files::CHECKSUM_CHUNK_SIZE;
 pub use listing::{ListEntry, Lister};
 pub use metadata::{Condition, FileDetails, FileMetadata, WriteOptions};
-pub use names::{kept_order, Listed, NameBuf, NameList, NamePieces};
+pub use names::{Listed, NameBuf, NameList, NamePieces};
 pub use path::{PathRules, StoragePath};
 pub use provider::{
   Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, SignedMethod,

@@ -21,6 +21,7 @@
 //! or under a file is no longer refused.
 
 mod aged;
+mod backend;
 mod checks;
 mod complete;
 mod copy;
@@ -29,303 +30,42 @@ mod foreign;
 mod listing;
 mod metadata;
 mod persist;
+mod settings;
 mod streaming;
 mod tree;
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use futures::future::FutureExt;
 use futures::stream::{self, BoxStream, StreamExt, TryStreamExt};
-use object_store::list::{PaginatedListOptions, PaginatedListResult, PaginatedListStore};
+use object_store::list::{PaginatedListOptions, PaginatedListResult};
 use object_store::path::Path;
-use object_store::signer::{Method, Signer, Url};
-use object_store::{
-  BackoffConfig, ClientOptions, ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, RetryConfig,
-  UpdateVersion, WriteMultipart,
-};
+use object_store::{ObjectMeta, ObjectStore, ObjectStoreExt, PutPayload, WriteMultipart};
 use tokio::sync::OnceCell;
 
+pub use self::backend::ObjectBackend;
 use self::checks::WriteChecks;
 pub use self::checks::DEFAULT_WRITE_CHECK_CACHE;
 pub(crate) use self::error::ErrorContext;
+pub(crate) use self::settings::{
+  env_var, nonempty, userinfo_secrets, without_userinfo, ObjectStoreConfig,
+};
+pub use self::settings::{
+  MultipartSettings, ObjectSettings, RetrySettings, DEFAULT_COMPLETE_TIMEOUT,
+  DEFAULT_MULTIPART_THRESHOLD, DEFAULT_PART_SIZE,
+};
 use crate::cancel::Cancel;
-use crate::capabilities::delete_listed_old_files;
 use crate::error::{Error, ErrorKind, Result};
 use crate::listing::Lister;
-use crate::metadata::{FileDetails, WriteOptions};
+use crate::metadata::WriteOptions;
 use crate::path::{PathRules, StoragePath};
 use crate::provider::{
-  Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Metadata, OldFileReport,
-  OldFiles, Provider, SignedMethod, Signing, Streaming,
+  Capabilities, DeleteDirectoryOptions, DirEntry, FileStats, ListDetail, Provider, Streaming,
 };
 use crate::stream::{ByteRange, Reader, Writer};
-
-/// What the provider needs from a store: the object API, raw paginated listing (for one-key
-/// existence checks), signing (Azure's with signed response overrides), and a delete conditional
-/// on the ETag (patched object_store, see vendor/object_store/PATCHES.md). `AmazonS3` and `MicrosoftAzure` are all of it;
-/// `GoogleCloudStorage` checks the ETag on a HEAD first.
-#[async_trait]
-pub trait ObjectBackend: ObjectStore + PaginatedListStore + Signer {
-  /// Deletes `location` only while its ETag is `etag` (`Precondition` otherwise).
-  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()>;
-
-  /// The version a write conditional on `etag` names: the ETag itself, which S3 and Azure
-  /// compare on the PUT.
-  async fn update_version(
-    &self,
-    _location: &Path,
-    etag: &str,
-  ) -> object_store::Result<UpdateVersion> {
-    Ok(UpdateVersion {
-      e_tag: Some(etag.to_string()),
-      version: None,
-    })
-  }
-
-  /// A signed URL that fixes `headers` ([`metadata::signed_url_options`]: signed query
-  /// parameters and a signed `Content-Type`, as S3 and GCS sign them).
-  async fn signed_url_with_headers(
-    &self,
-    method: Method,
-    location: &Path,
-    expires_in: Duration,
-    headers: &crate::metadata::SignedHeaders,
-  ) -> object_store::Result<Url> {
-    let options = metadata::signed_url_options(headers)?;
-    self
-      .signed_url_opts(method, location, expires_in, &options)
-      .await
-  }
-}
-
-#[async_trait]
-impl ObjectBackend for object_store::aws::AmazonS3 {
-  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
-    object_store::aws::AmazonS3::delete_if_match(self, location, etag).await
-  }
-}
-
-#[async_trait]
-impl ObjectBackend for object_store::azure::MicrosoftAzure {
-  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
-    object_store::azure::MicrosoftAzure::delete_if_match(self, location, etag).await
-  }
-
-  async fn signed_url_with_headers(
-    &self,
-    method: Method,
-    location: &Path,
-    expires_in: Duration,
-    headers: &crate::metadata::SignedHeaders,
-  ) -> object_store::Result<Url> {
-    metadata::sign_azure(self, method, location, expires_in, headers).await
-  }
-}
-
-/// GCS conditions deletes on the generation, not the ETag, and object_store sends neither: the
-/// ETag is compared on a HEAD right before an unconditional DELETE, which leaves a window of one
-/// round trip in which a rewrite can still be deleted (README, "Google Cloud Storage").
-#[async_trait]
-impl ObjectBackend for object_store::gcp::GoogleCloudStorage {
-  async fn delete_if_match(&self, location: &Path, etag: &str) -> object_store::Result<()> {
-    let meta = self.head(location).await?;
-    if meta.e_tag.as_deref() != Some(etag) {
-      return Err(object_store::Error::Precondition {
-        path: location.to_string(),
-        source: "the ETag changed".into(),
-      });
-    }
-    self.delete(location).await
-  }
-
-  /// GCS conditions writes on the generation, not the ETag: a HEAD checks the ETag and the PUT
-  /// is conditional on the generation that HEAD saw, so a rewrite in between fails it (412).
-  async fn update_version(
-    &self,
-    location: &Path,
-    etag: &str,
-  ) -> object_store::Result<UpdateVersion> {
-    let meta = self.head(location).await?;
-    if meta.e_tag.as_deref() != Some(etag) || meta.version.is_none() {
-      return Err(object_store::Error::Precondition {
-        path: location.to_string(),
-        source: "the ETag changed".into(),
-      });
-    }
-    Ok(UpdateVersion {
-      e_tag: meta.e_tag,
-      version: meta.version,
-    })
-  }
-}
-
-/// Retry and timeout policy of every request. object_store retries 5xx answers, connection
-/// errors and timeouts of idempotent requests with exponential backoff and jitter, until either
-/// bound is reached; the error then surfaces with `retryable: true`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct RetrySettings {
-  /// Retries after the first attempt (default 3; 0 disables retries).
-  pub max_retries: usize,
-  /// No retry starts after this much time since the first attempt (default 30 s).
-  pub retry_timeout: Duration,
-  /// First backoff (default 100 ms); each next one is up to twice as long.
-  pub initial_backoff: Duration,
-  /// Longest backoff (default 5 s).
-  pub max_backoff: Duration,
-  /// Time to open a connection (default 5 s).
-  pub connect_timeout: Duration,
-  /// Time for one whole request, body included (default 30 s). Raise it to read or write
-  /// large single objects over slow links; multipart parts are requests of their own.
-  pub request_timeout: Duration,
-}
-
-impl Default for RetrySettings {
-  fn default() -> Self {
-    RetrySettings {
-      max_retries: 3,
-      retry_timeout: Duration::from_secs(30),
-      initial_backoff: Duration::from_millis(100),
-      max_backoff: Duration::from_secs(5),
-      connect_timeout: Duration::from_secs(5),
-      request_timeout: Duration::from_secs(30),
-    }
-  }
-}
-
-impl RetrySettings {
-  pub(crate) fn retry_config(&self) -> RetryConfig {
-    RetryConfig {
-      backoff: BackoffConfig {
-        init_backoff: self.initial_backoff,
-        max_backoff: self.max_backoff,
-        base: 2.0,
-      },
-      max_retries: self.max_retries,
-      retry_timeout: self.retry_timeout,
-    }
-  }
-
-  pub(crate) fn client_options(&self, allow_http: bool) -> ClientOptions {
-    crate::tls::install_crypto_provider(); // every S3 and Azure client is built with these options
-    ClientOptions::new()
-      .with_connect_timeout(self.connect_timeout)
-      .with_timeout(self.request_timeout)
-      .with_allow_http(allow_http)
-  }
-}
-
-/// When and how `writeFile` switches to a multipart upload (S3) or staged blocks (Azure).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct MultipartSettings {
-  /// `writeFile`s larger than this many bytes are uploaded in parts (default 100 MiB, where AWS
-  /// advises multipart). Below it a whole buffer is one PUT: as much memory (the buffer is sent
-  /// without a copy either way), one request, and no second pass over the data on the server to
-  /// join parts, which on the test servers made a 64 MiB write 1.3–2x slower (bench/README.md).
-  pub threshold: usize,
-  /// Bytes per part (default 8 MiB; S3 needs at least 5 MiB for every part but the last).
-  pub part_size: usize,
-  /// Parts in flight at once (default 4). Besides the caller's buffer, at most this many part
-  /// requests hold memory at a time.
-  pub max_concurrency: usize,
-  /// Time for the request that completes the upload (default 10 min): the service joins the
-  /// parts while it waits, which for a large object takes longer than `retry.request_timeout`
-  /// allows one request. A completion that fails even so is checked with a HEAD before the
-  /// upload is aborted ([`complete`]).
-  pub complete_timeout: Duration,
-}
-
-/// Default [`MultipartSettings::threshold`].
-pub const DEFAULT_MULTIPART_THRESHOLD: usize = 100 * 1024 * 1024;
-/// Default [`MultipartSettings::part_size`].
-pub const DEFAULT_PART_SIZE: usize = 8 * 1024 * 1024;
-/// Default [`MultipartSettings::complete_timeout`].
-pub const DEFAULT_COMPLETE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
-
-impl MultipartSettings {
-  /// Refuses settings that could not upload anything.
-  pub(crate) fn check(&self) -> Result<()> {
-    if self.part_size == 0 || self.max_concurrency == 0 {
-      return Err(Error::new(
-        ErrorKind::InvalidInput,
-        "multipart part_size and max_concurrency must be greater than 0",
-      ));
-    }
-    Ok(())
-  }
-}
-
-impl Default for MultipartSettings {
-  fn default() -> Self {
-    MultipartSettings {
-      threshold: DEFAULT_MULTIPART_THRESHOLD,
-      part_size: DEFAULT_PART_SIZE,
-      max_concurrency: 4,
-      complete_timeout: DEFAULT_COMPLETE_TIMEOUT,
-    }
-  }
-}
-
-/// What S3 and Azure Blob share beyond how to reach the store: where the keys live, the client's
-/// retries and timeouts, how large writes go up, and the write checks. The `settings` of
-/// [`S3Options`](super::s3::S3Options) and [`AzureOptions`](super::azure::AzureOptions).
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ObjectSettings {
-  /// Every path lives under this key prefix (`tenant-a/` …); none by default.
-  pub prefix: Option<String>,
-  /// Allow plain `http://`. Unset: allowed exactly when the endpoint starts with `http://`.
-  pub allow_http: Option<bool>,
-  pub retry: RetrySettings,
-  pub multipart: MultipartSettings,
-  /// Writes (`writeFile`, write streams, the destination of copy and move) skip the checks that
-  /// refuse a directory at the path (`EISDIR`) or a file in the way of a parent (`ENOTDIR`): one
-  /// PUT per write instead of a LIST and HEADs first. For callers that own their key layout.
-  /// Default `false`.
-  pub skip_write_checks: bool,
-  /// How long what the write checks found is remembered, so a burst of writes into one
-  /// directory is about one PUT each (see the module docs). Within it, another client's change
-  /// can be seen late: a directory or file it made can be missed by a write here, a directory it
-  /// deleted can still refuse one. `None`: 2 s ([`DEFAULT_WRITE_CHECK_CACHE`]); zero checks
-  /// every write with the store.
-  pub write_check_cache: Option<Duration>,
-}
-
-impl ObjectSettings {
-  /// The retry policy and client options of a store at `endpoint`.
-  pub(crate) fn client(&self, endpoint: Option<&str>) -> (RetryConfig, ClientOptions) {
-    let allow_http = self
-      .allow_http
-      .unwrap_or_else(|| endpoint.is_some_and(|e| e.starts_with("http://")));
-    (
-      self.retry.retry_config(),
-      self.retry.client_options(allow_http),
-    )
-  }
-
-  /// The provider's configuration: these settings, checked, and what the store itself decides.
-  pub(crate) fn into_config(
-    self,
-    name: &'static str,
-    markers: MarkerEncoding,
-    errors: ErrorContext,
-    max_server_copy: u64,
-  ) -> Result<ObjectStoreConfig> {
-    self.multipart.check()?;
-    Ok(ObjectStoreConfig {
-      name,
-      markers,
-      prefix: key_prefix(self.prefix.as_deref())?,
-      multipart: self.multipart,
-      errors,
-      skip_write_checks: self.skip_write_checks,
-      write_check_cache: self.write_check_cache.unwrap_or(DEFAULT_WRITE_CHECK_CACHE),
-      max_server_copy,
-    })
-  }
-}
 
 /// How a marker key `dir/` becomes an object_store [`Path`], which normally drops a trailing `/`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -335,24 +75,6 @@ pub(crate) enum MarkerEncoding {
   /// Azure builds its URL from `Path::parts()`, which drops a final empty part: `dir//` gives
   /// the parts `dir`, `` and so the blob name `dir/`.
   EmptyLastPart,
-}
-
-/// How one store is reached and named; built by the S3 and Azure constructors.
-#[derive(Debug, Clone)]
-pub(crate) struct ObjectStoreConfig {
-  pub name: &'static str,
-  pub markers: MarkerEncoding,
-  /// Key prefix every path lives under, without leading or trailing `/` (`""` for none).
-  pub prefix: String,
-  pub multipart: MultipartSettings,
-  pub errors: ErrorContext,
-  /// Writes skip the `EISDIR`/`ENOTDIR` checks at their destination (see the module docs).
-  pub skip_write_checks: bool,
-  /// How long what the write checks found is remembered (zero: not at all).
-  pub write_check_cache: Duration,
-  /// Larger sources are copied by streaming them through the process (S3: `CopyObject` takes
-  /// at most 5 GiB).
-  pub max_server_copy: u64,
 }
 
 /// The S3 and Azure Blob provider. Construct it with [`ObjectStoreProvider::s3`] or
@@ -648,55 +370,6 @@ impl ObjectStoreProvider {
   }
 }
 
-/// `endpoint` without the `user:password@` of its authority, and that user information. The
-/// store is reached without it (SigV4 and Shared Key ignore it), so neither messages nor signed
-/// URLs can carry the password; it is also added to the values messages redact.
-pub(crate) fn without_userinfo(endpoint: &str) -> (String, Option<String>) {
-  let Some(scheme_end) = endpoint.find("://").map(|i| i + 3) else {
-    return (endpoint.to_string(), None);
-  };
-  let rest = &endpoint[scheme_end..];
-  let authority = &rest[..rest.find(['/', '?', '#']).unwrap_or(rest.len())];
-  match authority.rfind('@') {
-    Some(at) => (
-      format!("{}{}", &endpoint[..scheme_end], &rest[at + 1..]),
-      Some(authority[..at].to_string()),
-    ),
-    None => (endpoint.to_string(), None),
-  }
-}
-
-/// What messages must redact of an endpoint's user information (`user:password`).
-pub(crate) fn userinfo_secrets(userinfo: Option<String>) -> Vec<String> {
-  let Some(userinfo) = userinfo else {
-    return Vec::new();
-  };
-  let mut secrets = vec![userinfo.clone()];
-  if let Some((_, password)) = userinfo.split_once(':') {
-    secrets.push(password.to_string());
-  }
-  secrets
-}
-
-/// An environment variable's value; unset and empty are the same.
-pub(crate) fn env_var(name: &str) -> Option<String> {
-  std::env::var(name).ok().filter(|v| !v.is_empty())
-}
-
-/// An option's value; unset and empty are the same.
-pub(crate) fn nonempty(value: &Option<String>) -> Option<&str> {
-  value.as_deref().filter(|v| !v.is_empty())
-}
-
-/// A user's key prefix, normalized like a path (`/a/b/` → `a/b`); `..` and control characters are
-/// refused as they are in paths.
-fn key_prefix(prefix: Option<&str>) -> Result<String> {
-  match prefix.filter(|p| !p.is_empty()) {
-    None => Ok(String::new()),
-    Some(p) => Ok(StoragePath::parse(p, &PathRules::Keyed)?.key().to_string()),
-  }
-}
-
 /// The raw path of the marker object `full/`.
 fn marker_path(full: &str, encoding: MarkerEncoding) -> Path {
   let raw = match encoding {
@@ -980,103 +653,9 @@ impl Streaming for ObjectStoreProvider {
   }
 }
 
-#[async_trait]
-impl Metadata for ObjectStoreProvider {
-  async fn file_details(&self, path: &StoragePath) -> Result<(FileStats, FileDetails)> {
-    self.details(path).await
-  }
-
-  async fn write_file_with(
-    &self,
-    path: &StoragePath,
-    data: Bytes,
-    options: &WriteOptions,
-  ) -> Result<()> {
-    self.write_with(path, data, options).await
-  }
-
-  async fn copy_file_with(
-    &self,
-    src: &StoragePath,
-    dst: &StoragePath,
-    options: &WriteOptions,
-  ) -> Result<()> {
-    self.copy_with(src, dst, options).await
-  }
-
-  /// A DELETE with `If-Match` (patched object_store; GCS: a HEAD first, see its backend), after
-  /// the same look as `deleteFile` for `ENOENT`/`EISDIR`; the parent stays a directory.
-  async fn delete_file_if_match(&self, path: &StoragePath, etag: &str) -> Result<()> {
-    self.ready().await?;
-    let full = self.full(path.key());
-    if path.is_root() || self.head_file(&full).await?.is_none() {
-      return Err(self.not_a_file(path, &full).await);
-    }
-    let location = self.object(&full)?;
-    let (deleted, ()) = tokio::join!(
-      self.store.delete_if_match(&location, etag),
-      self.keep_parent(&full)
-    );
-    self.checks.forget();
-    match deleted {
-      Ok(()) => Ok(()),
-      Err(object_store::Error::Precondition { .. }) => Err(crate::metadata::conflict()),
-      Err(object_store::Error::NotFound { .. }) => Err(Error::of(ErrorKind::NotFound)),
-      Err(e) => Err(self.err(e)),
-    }
-  }
-}
-
-#[async_trait]
-impl Signing for ObjectStoreProvider {
-  async fn signed_url(
-    &self,
-    path: &StoragePath,
-    method: SignedMethod,
-    expires_in: Duration,
-    headers: &crate::metadata::SignedHeaders,
-  ) -> Result<String> {
-    self.sign_with(path, method, expires_in, headers).await
-  }
-}
-
-#[async_trait]
-impl OldFiles for ObjectStoreProvider {
-  /// Over the listing: each old file is deleted only at the ETag it was judged at (see [`aged`]).
-  async fn delete_old_files(
-    &self,
-    dir: &StoragePath,
-    older_than: SystemTime,
-    recursive: bool,
-    cancel: &Cancel,
-    report: &OldFileReport,
-  ) -> Result<u32> {
-    let delete = |paths: Vec<StoragePath>| {
-      async move { self.delete_still_old(&paths, older_than).await }.boxed()
-    };
-    delete_listed_old_files(self, dir, older_than, recursive, cancel, report, delete).await
-  }
-}
-
 #[cfg(test)]
 mod tests {
   use super::*;
-
-  #[test]
-  fn prefixes_normalize_like_paths() {
-    assert_eq!(key_prefix(Some("/tenant/a/")).unwrap(), "tenant/a");
-    assert_eq!(key_prefix(None).unwrap(), "");
-    assert_eq!(key_prefix(Some("../x")).unwrap_err().code(), "EACCES");
-  }
-
-  #[test]
-  fn endpoints_lose_their_user_information() {
-    let (endpoint, user) = without_userinfo("https://me:s3cr%40t@host:9000/base?x=1");
-    assert_eq!(endpoint, "https://host:9000/base?x=1");
-    assert_eq!(user.as_deref(), Some("me:s3cr%40t"));
-    let (endpoint, user) = without_userinfo("http://127.0.0.1:1/a@b");
-    assert_eq!((endpoint.as_str(), user), ("http://127.0.0.1:1/a@b", None));
-  }
 
   #[test]
   fn marker_paths_keep_their_trailing_slash() {
@@ -1089,17 +668,5 @@ mod tests {
     assert_eq!(parts, ["a", "b", ""]);
     // A clone is an independent, equal value (the String was moved in whole).
     assert_eq!(s3.clone(), s3);
-  }
-
-  #[test]
-  fn default_settings_are_the_documented_ones() {
-    let retry = RetrySettings::default();
-    assert_eq!(retry.max_retries, 3);
-    assert_eq!(retry.retry_timeout, Duration::from_secs(30));
-    assert_eq!(retry.connect_timeout, Duration::from_secs(5));
-    assert_eq!(retry.request_timeout, Duration::from_secs(30));
-    let multipart = MultipartSettings::default();
-    assert_eq!(multipart.threshold, 100 * 1024 * 1024);
-    assert_eq!(multipart.part_size, 8 * 1024 * 1024);
   }
 }

@@ -15,13 +15,17 @@
 use std::collections::BTreeSet;
 use std::time::SystemTime;
 
+use async_trait::async_trait;
 use futures::future::{BoxFuture, FutureExt};
 use futures::stream::{self, StreamExt};
 use object_store::ObjectStoreExt;
 
 use super::ObjectStoreProvider;
+use crate::cancel::Cancel;
+use crate::capabilities::delete_listed_old_files;
 use crate::error::{Error, ErrorKind, Result};
 use crate::path::StoragePath;
+use crate::provider::{OldFileReport, OldFiles};
 
 /// Old files checked and deleted at once by one `deleteOldFiles`.
 pub const OLD_FILE_CHECKS_IN_FLIGHT: usize = 16;
@@ -88,5 +92,24 @@ impl ObjectStoreProvider {
       Err(object_store::Error::NotFound { .. }) => Err(Error::of(ErrorKind::NotFound)),
       Err(e) => Err(self.err(e)),
     }
+  }
+}
+
+#[async_trait]
+impl OldFiles for ObjectStoreProvider {
+  /// Over the listing: each old file is deleted only at the ETag it was judged at (see the module
+  /// docs).
+  async fn delete_old_files(
+    &self,
+    dir: &StoragePath,
+    older_than: SystemTime,
+    recursive: bool,
+    cancel: &Cancel,
+    report: &OldFileReport,
+  ) -> Result<u32> {
+    let delete = |paths: Vec<StoragePath>| {
+      async move { self.delete_still_old(&paths, older_than).await }.boxed()
+    };
+    delete_listed_old_files(self, dir, older_than, recursive, cancel, report, delete).await
   }
 }

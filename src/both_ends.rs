@@ -1,6 +1,6 @@
 //! A large `writeFile` on LOCAL and MEMORY, written from both ends of the caller's buffer.
 //!
-//! A write may not read the caller's bytes after the call returns (the binding's `args::Data`),
+//! A write may not read the caller's bytes after the call returns (`args::Data`),
 //! so a plain write copies them first, and for a large buffer that copy costs about what the
 //! write itself costs. Here the writer starts at once, on another thread, and takes its pieces
 //! straight from the caller's memory, front to back, while the JS thread (which cannot return
@@ -25,7 +25,7 @@ use bytes::Bytes;
 
 /// The writer's pieces of the caller's memory: the most the JS thread can wait for at the end.
 const BORROWED_PIECE: usize = 1 << 20;
-/// The JS thread's copies (large enough for `copy::snapshot`'s populated mappings).
+/// The JS thread's copies (large enough for [`crate::copy::snapshot`]'s populated mappings).
 const COPIED_PIECE: usize = 8 << 20;
 /// A borrowed piece written slower than this (under ~50 MB/s) ends the borrowing.
 const SLOW_PIECE: Duration = Duration::from_millis(20);
@@ -150,7 +150,7 @@ impl Drop for Released<'_> {
   }
 }
 
-/// The pieces in file order, for `Storage::write_file_in_pieces`.
+/// The pieces in file order, for `stowage_core::Storage::write_file_in_pieces`.
 pub struct BothEnds(Arc<Shared>);
 
 impl futures::Stream for BothEnds {

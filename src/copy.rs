@@ -1,4 +1,4 @@
-//! Copies of the caller's bytes that a write owns (the binding's `args::data`: a write never reads the
+//! Copies of the caller's bytes that a write owns (`args::data`: a write never reads the
 //! caller's buffer after the call returns). Large copies go into anonymous mappings the kernel
 //! populates in one go.
 
