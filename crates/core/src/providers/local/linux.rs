@@ -362,7 +362,7 @@ mod tests {
   use std::fs;
   use std::io::Write;
   use std::os::unix::fs::symlink;
-  use std::path::PathBuf;
+  use std::path::{Path, PathBuf};
   use std::sync::Arc;
 
   use super::*;
@@ -377,6 +377,14 @@ mod tests {
   impl Fixture {
     fn at(&self, key: &str) -> Place {
       Place::Rooted(self.root.clone(), key.to_string())
+    }
+
+    fn canary_intact(&self) {
+      assert_eq!(fs::read(self.canary.join("secret.txt")).unwrap(), b"secret");
+      assert_eq!(
+        fs::read(self.canary.join("dir/inner.txt")).unwrap(),
+        b"inner"
+      );
     }
   }
 
@@ -473,6 +481,65 @@ mod tests {
     );
     assert_eq!(fs::read(f.canary.join("secret.txt")).unwrap(), b"secret");
     assert_eq!(fs::read(f.canary.join("dir/inner.txt")).unwrap(), b"inner");
+  }
+
+  #[test]
+  fn without_a_root_the_kernel_resolves_the_whole_path_links_and_all() {
+    let f = fixture();
+    let base = f.root.path().to_path_buf();
+    let native = |rel: &str| Place::Native(base.join(rel));
+    ensure_dir(native("a/b/c")).unwrap();
+    ensure_dir(native("a/b/c")).unwrap();
+    assert!(base.join("a/b/c").is_dir());
+    write(native("a/file"), b"data").unwrap();
+    assert_eq!(code(ensure_dir(native("a/file")).unwrap_err()), "EEXIST");
+    assert_eq!(code(ensure_dir(native("a/file/x")).unwrap_err()), "ENOTDIR");
+    // Links anywhere on the path are followed, also one that leads elsewhere.
+    symlink("file", base.join("a/link")).unwrap();
+    symlink(&f.canary, base.join("a/out")).unwrap();
+    symlink("missing", base.join("a/dangling")).unwrap();
+    assert_eq!(read(native("a/link")).unwrap(), b"data");
+    assert_eq!(read(native("a/out/secret.txt")).unwrap(), b"secret");
+    assert_eq!(file_stats(native("a/link")).unwrap().size, 4);
+    assert_eq!(code(file_stats(native("a/b")).unwrap_err()), "EISDIR");
+    assert!(exists(native("a/out/dir"), true).unwrap());
+    assert!(exists(native("a/link"), false).unwrap());
+    assert!(!exists(native("a/dangling"), false).unwrap());
+    assert!(!exists(native("a/nope/x"), false).unwrap());
+    let mut names: Vec<_> = list(native("a"), ListDetail::ModificationTimes)
+      .unwrap()
+      .into_iter()
+      .map(|e| (e.name, e.is_dir, e.mtime.is_some()))
+      .collect();
+    names.sort();
+    let want = [
+      ("b", true, true),
+      ("file", false, true),
+      ("link", false, true),
+      ("out", true, true),
+    ];
+    assert_eq!(names, want.map(|(n, d, m)| (n.to_string(), d, m)));
+    let names = list_names(native("a"), NameBuf::default()).unwrap();
+    assert_eq!(names.sorted().into_vec(), ["b", "file", "link", "out"]);
+    // A link itself is what is removed or moved, never its target; a link to a directory is no
+    // directory to remove.
+    assert_eq!(
+      code(remove_dir(native("a/out"), true, &|| Ok(())).unwrap_err()),
+      "ENOTDIR"
+    );
+    rename(&native("a/link"), &native("moved/link")).unwrap();
+    assert_eq!(
+      fs::read_link(base.join("moved/link")).unwrap(),
+      Path::new("file")
+    );
+    remove_file(native("a/out")).unwrap();
+    f.canary_intact();
+    assert_eq!(
+      code(rename(&native("a/b"), &native("c")).unwrap_err()),
+      "EISDIR"
+    );
+    remove_dir(native("a/b"), true, &|| Ok(())).unwrap();
+    assert!(!base.join("a/b").exists());
   }
 
   #[test]
