@@ -16,7 +16,7 @@ use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
-use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Stat, CWD};
+use rustix::fs::{self as rfs, FileType, Mode, OFlags, CWD};
 use rustix::io::Errno;
 
 /// Most links one path may pass through (the kernel's MAXSYMLINKS).
@@ -215,18 +215,4 @@ impl<'r> Walk<'r> {
       }
     }
   }
-}
-
-/// The stat of what `key` names, following links beneath the root.
-pub(super) fn stat(root: &Root, key: &str) -> io::Result<Stat> {
-  Walk::new(root, key).at_last(false, true, |dir, name| {
-    let st = match name {
-      None => rfs::fstat(dir)?,
-      Some(name) => rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)?,
-    };
-    if FileType::from_raw_mode(st.st_mode) == FileType::Symlink {
-      return Err(err(Errno::LOOP));
-    }
-    Ok(st)
-  })
 }

@@ -19,7 +19,7 @@ use std::path::Path;
 use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Stat, CWD};
 use rustix::io::Errno;
 
-use super::beneath::{err, leads_nowhere, nowhere, stat, Walk};
+use super::beneath::{err, leads_nowhere, nowhere, Root, Walk};
 use super::{is_a_directory, not_a_directory, Place};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::listing::join;
@@ -79,8 +79,8 @@ impl At<'_> {
   }
 
   /// Whether what the name names (a mkdir met `EEXIST` there) is a directory. Without a root any
-  /// failure to look says no, as `fs.mkdir` decides; with one it is the error (a link is `ELOOP`,
-  /// which the walk follows).
+  /// failure to look says no (as `fs::create_dir_all` decides); with one it is the error (a link
+  /// is `ELOOP`, which the walk follows).
   pub fn is_dir(&self) -> io::Result<bool> {
     match self.follows {
       true => Ok(self.stat().is_ok_and(|st| is_dir(&st))),
@@ -133,6 +133,18 @@ pub(super) fn at<T>(
       })
     }
   }
+}
+
+/// The stat of what `key` names beneath the root, links followed.
+fn stat(root: &Root, key: &str) -> io::Result<Stat> {
+  Walk::new(root, key).at_last(false, true, |dir, name| {
+    At {
+      dir,
+      name,
+      follows: false,
+    }
+    .stat()
+  })
 }
 
 /// A link at `name` in `dir` that leads outside the root is refused (`EACCES`), though the
