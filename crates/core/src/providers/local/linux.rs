@@ -195,7 +195,7 @@ pub(super) fn list(place: Place, detail: ListDetail) -> io::Result<Vec<DirEntry>
     let (is_dir, mtime) = if known && detail == ListDetail::Names {
       (file_type == FileType::Directory, None)
     } else {
-      match resolve::stat_entry(&place, fd.as_fd(), "", &name)? {
+      match resolve::stat_entry(&place, fd.as_fd(), "", &name, file_type)? {
         Entry::Stat(st) => (is_dir(&st), Some(stats_of(&st).mtime)),
         Entry::Gone => continue,
         // Only a real directory's type says so (a link's never does).
@@ -217,8 +217,8 @@ pub(super) fn list(place: Place, detail: ListDetail) -> io::Result<Vec<DirEntry>
 /// once (they may be on their way as pieces already), never again after a failure.
 pub(super) fn list_names(place: Place, names: NameBuf) -> io::Result<NameBuf> {
   let fd = open_dir(&place)?;
-  let keep = |name: &OsStr| -> io::Result<bool> {
-    match resolve::stat_entry(&place, fd.as_fd(), "", name)? {
+  let keep = |name: &OsStr, file_type| -> io::Result<bool> {
+    match resolve::stat_entry(&place, fd.as_fd(), "", name, file_type)? {
       Entry::Stat(_) | Entry::Unreadable => Ok(true),
       Entry::Gone => Ok(false),
     }
@@ -231,7 +231,9 @@ pub(super) fn list_names(place: Place, names: NameBuf) -> io::Result<NameBuf> {
       let Some(name) = utf8_name(bytes) else {
         continue;
       };
-      if matches!(file_type, FileType::Symlink | FileType::Unknown) && !keep(OsStr::new(name))? {
+      if matches!(file_type, FileType::Symlink | FileType::Unknown)
+        && !keep(OsStr::new(name), file_type)?
+      {
         continue;
       }
       names.push(name);

@@ -226,12 +226,14 @@ pub(super) enum Entry {
 }
 
 /// The entry `name` of `dir`, which is `below` under the directory `place` names, a link followed
-/// as `fs.stat` does: without a root by the kernel in the same call, with one from the root.
+/// as `fs.stat` does: without a root by the kernel in the same call, with one from the root
+/// (`file_type`, the type the directory gave, spares the look at a link before it is followed).
 pub(super) fn stat_entry(
   place: &Place,
   dir: BorrowedFd<'_>,
   below: &str,
   name: &OsStr,
+  file_type: FileType,
 ) -> io::Result<Entry> {
   if matches!(place, Place::Native(_)) {
     return match rfs::statat(dir, name, AtFlags::empty()) {
@@ -241,13 +243,15 @@ pub(super) fn stat_entry(
       Err(e) => Err(err(e)),
     };
   }
-  let st = match rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-    Ok(st) => st,
-    Err(Errno::NOENT) => return Ok(Entry::Gone),
-    Err(e) => return Err(err(e)),
-  };
-  if FileType::from_raw_mode(st.st_mode) != FileType::Symlink {
-    return Ok(Entry::Stat(st));
+  if file_type != FileType::Symlink {
+    let st = match rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
+      Ok(st) => st,
+      Err(Errno::NOENT) => return Ok(Entry::Gone),
+      Err(e) => return Err(err(e)),
+    };
+    if FileType::from_raw_mode(st.st_mode) != FileType::Symlink {
+      return Ok(Entry::Stat(st));
+    }
   }
   match follow_link(place, dir, below, name) {
     Ok(Some(st)) => Ok(Entry::Stat(st)),

@@ -81,7 +81,7 @@ impl Walker {
     path: &str,
     hint: FileType,
   ) -> io::Result<Option<ListEntry>> {
-    let st = match resolve::stat_entry(&self.place, self.tree.dir(), below, name) {
+    let st = match resolve::stat_entry(&self.place, self.tree.dir(), below, name, hint) {
       Ok(Entry::Stat(st)) => st,
       Ok(Entry::Gone) => return Ok(None),
       // A link leading outside the root, or where this process cannot look: a name nobody can
