@@ -199,7 +199,7 @@ pub(super) fn list(place: Place, detail: ListDetail) -> io::Result<Vec<DirEntry>
         Entry::Stat(st) => (is_dir(&st), Some(stats_of(&st).mtime)),
         Entry::Gone => continue,
         // Only a real directory's type says so (a link's never does).
-        Entry::Unreadable => (file_type == FileType::Directory, None),
+        Entry::Unreadable(_) => (file_type == FileType::Directory, None),
       }
     };
     listed.push(DirEntry {
@@ -219,7 +219,7 @@ pub(super) fn list_names(place: Place, names: NameBuf) -> io::Result<NameBuf> {
   let fd = open_dir(&place)?;
   let keep = |name: &OsStr, file_type| -> io::Result<bool> {
     match resolve::stat_entry(&place, fd.as_fd(), "", name, file_type)? {
-      Entry::Stat(_) | Entry::Unreadable => Ok(true),
+      Entry::Stat(_) | Entry::Unreadable(_) => Ok(true),
       Entry::Gone => Ok(false),
     }
   };
@@ -313,16 +313,9 @@ pub(super) fn rename(src: &Place, dst: &Place) -> io::Result<()> {
   })
 }
 
-/// Deletes the old files in the directory `place` names ([`super::sweep`]); links are followed
-/// like the listing does, and one that leads nowhere or outside the root is left alone.
+/// Deletes the old files in the directory `place` names ([`super::sweep`]).
 pub(super) fn delete_old(place: Place, old: &OldFileWalk) -> io::Result<u32> {
-  let fd = open_dir(&place)?;
-  super::sweep::walk(fd, old, &|dir, below, link| match resolve::follow_link(
-    &place, dir, below, link,
-  ) {
-    Err(e) if leads_outside(&place, &e) => Ok(None),
-    followed => followed,
-  })
+  super::sweep::walk(open_dir(&place)?, &place, old)
 }
 
 /// Removes Stowage's temp files ([`super::TEMP_PREFIX`]) last modified before `cutoff` in the

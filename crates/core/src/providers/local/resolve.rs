@@ -1,7 +1,7 @@
 //! Where a LOCAL operation acts on Linux: the one step that differs with and without a root.
 //! Every call in [`super::linux`] is written once over what this gives: a directory fd and a name
 //! in it ([`At`]), the directory that is to hold a new entry ([`parent`]), a directory opened for
-//! reading ([`open_dir`]), an entry's link followed ([`stat_entry`], [`follow_link`]).
+//! reading ([`open_dir`]), an entry of a directory with its link followed ([`stat_entry`]).
 //!
 //! - Without a root, a path is handed to the kernel whole, in the operation's own call, relative
 //!   to the current directory (`AT_FDCWD`): no syscall is spent on resolving it, and links
@@ -220,9 +220,9 @@ pub(super) enum Entry {
   Stat(Stat),
   /// Removed meanwhile, or a link that leads nowhere ([`nowhere`]): not listed.
   Gone,
-  /// A link that leads outside the root, or where this process cannot look: listed as a file
-  /// nobody can read.
-  Unreadable,
+  /// A link that leads outside the root, or an entry where this process cannot look (`EACCES`):
+  /// listed as a file nobody can read.
+  Unreadable(io::Error),
 }
 
 /// The entry `name` of `dir`, which is `below` under the directory `place` names, a link followed
@@ -235,14 +235,17 @@ pub(super) fn stat_entry(
   name: &OsStr,
   file_type: FileType,
 ) -> io::Result<Entry> {
-  if matches!(place, Place::Native(_)) {
-    return match rfs::statat(dir, name, AtFlags::empty()) {
-      Ok(st) => Ok(Entry::Stat(st)),
-      Err(e) if nowhere(e) => Ok(Entry::Gone),
-      Err(Errno::ACCESS) => Ok(Entry::Unreadable),
-      Err(e) => Err(err(e)),
-    };
-  }
+  let (root, key) = match place {
+    Place::Native(_) => {
+      return match rfs::statat(dir, name, AtFlags::empty()) {
+        Ok(st) => Ok(Entry::Stat(st)),
+        Err(e) if nowhere(e) => Ok(Entry::Gone),
+        Err(Errno::ACCESS) => Ok(Entry::Unreadable(err(Errno::ACCESS))),
+        Err(e) => Err(err(e)),
+      }
+    }
+    Place::Rooted(root, key) => (root, key),
+  };
   if file_type != FileType::Symlink {
     let st = match rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
       Ok(st) => st,
@@ -253,31 +256,11 @@ pub(super) fn stat_entry(
       return Ok(Entry::Stat(st));
     }
   }
-  match follow_link(place, dir, below, name) {
-    Ok(Some(st)) => Ok(Entry::Stat(st)),
-    Ok(None) => Ok(Entry::Gone),
-    Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(Entry::Unreadable),
-    Err(e) => Err(e),
-  }
-}
-
-/// The link `name` of `dir`, which is `below` under the directory `place` names, followed as
-/// `fs.stat` does (without a root by the kernel, from `dir`; with one from the root): what it
-/// leads to, or `None` when it leads nowhere ([`nowhere`]). One that leads outside the root is
-/// `EACCES`.
-pub(super) fn follow_link(
-  place: &Place,
-  dir: BorrowedFd<'_>,
-  below: &str,
-  name: &OsStr,
-) -> io::Result<Option<Stat>> {
-  let followed = match place {
-    Place::Native(_) => rfs::statat(dir, name, AtFlags::empty()).map_err(err),
-    Place::Rooted(root, key) => stat(root, &join(&join(key, below), &name.to_string_lossy())),
-  };
-  match followed {
-    Ok(st) => Ok(Some(st)),
-    Err(e) if leads_nowhere(&e) => Ok(None),
+  // A link: followed from the root, never from `dir`.
+  match stat(root, &join(&join(key, below), &name.to_string_lossy())) {
+    Ok(st) => Ok(Entry::Stat(st)),
+    Err(e) if leads_nowhere(&e) => Ok(Entry::Gone),
+    Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(Entry::Unreadable(e)),
     Err(e) => Err(e),
   }
 }

@@ -13,27 +13,23 @@ use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
 
-use rustix::fs::{self as rfs, AtFlags, FileType, RenameFlags, Stat};
+use rustix::fs::{self as rfs, AtFlags, FileType, RenameFlags};
 use rustix::io::Errno;
 
 use super::beneath::err;
 use super::linux::{entries, stats_of};
-use super::resolve::is_dir;
+use super::resolve::{self, is_dir, leads_outside, Entry};
 use super::tree::{Step, Tree};
-use super::{is_temp, temp_name, utf8_name, OldFileWalk};
+use super::{is_temp, temp_name, utf8_name, OldFileWalk, Place};
 use crate::listing::join;
 
-/// Resolves the link `name` in the directory `dir` (whose path below the walk's start is the
-/// second argument): what it leads to, or `None` to leave it alone.
-pub(super) type Follow<'a> =
-  &'a (dyn Fn(BorrowedFd<'_>, &str, &OsStr) -> io::Result<Option<Stat>> + Sync);
-
-/// Deletes the old files in the directory `fd` (with `old.recursive`, in its tree); returns how
-/// many. Directories and temp files stay; a link is judged by what `follow` says it leads to.
-pub(super) fn walk(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
+/// Deletes the old files in the directory `fd`, which `place` names (with `old.recursive`, in its
+/// tree); returns how many. Directories and temp files stay; a link is followed like the listing
+/// does ([`resolve::stat_entry`]), and one that leads nowhere or outside the root is left alone.
+pub(super) fn walk(fd: OwnedFd, place: &Place, old: &OldFileWalk) -> io::Result<u32> {
   match old.recursive {
-    true => walk_tree(fd, old, follow),
-    false => pass(fd, old, follow),
+    true => walk_tree(fd, place, old),
+    false => pass(fd, place, old),
   }
 }
 
@@ -44,7 +40,7 @@ const PASS_THREADS: usize = 4;
 const PASS_CHUNK_MIN: usize = 2048;
 
 /// One directory: a large one is split among a few threads.
-fn pass(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
+fn pass(fd: OwnedFd, place: &Place, old: &OldFileWalk) -> io::Result<u32> {
   let entries = entries(fd.as_fd())?;
   let threads = (entries.len() / PASS_CHUNK_MIN).clamp(1, PASS_THREADS);
   let sweep = |part: &[(OsString, FileType)]| -> io::Result<u32> {
@@ -54,7 +50,7 @@ fn pass(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
       if *file_type == FileType::Directory || is_temp(name.as_bytes()) {
         continue;
       }
-      deleted += consider(fd.as_fd(), "", name, *file_type, old, follow)?;
+      deleted += consider(place, fd.as_fd(), "", name, *file_type, old)?;
     }
     Ok(deleted)
   };
@@ -78,7 +74,7 @@ fn pass(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
 }
 
 /// The whole tree, iteratively ([`Tree`]): no depth exhausts the stack or the open files.
-fn walk_tree(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
+fn walk_tree(fd: OwnedFd, place: &Place, old: &OldFileWalk) -> io::Result<u32> {
   let mut tree = Tree::new(fd.as_fd())?;
   drop(fd);
   let mut deleted = 0;
@@ -98,19 +94,19 @@ fn walk_tree(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> 
     }
     // Directories entered have UTF-8 names: the path is exact.
     let dir_path = tree.path();
-    deleted += consider(tree.dir(), &dir_path, &name, file_type, old, follow)?;
+    deleted += consider(place, tree.dir(), &dir_path, &name, file_type, old)?;
   }
 }
 
 /// Deletes `name` of `dir` when it is a file (or a link to one) modified before the cutoff;
 /// 1 when it did.
 fn consider(
+  place: &Place,
   dir: BorrowedFd<'_>,
   dir_path: &str,
   name: &OsStr,
   file_type: FileType,
   old: &OldFileWalk,
-  follow: Follow,
 ) -> io::Result<u32> {
   if file_type == FileType::Directory {
     return Ok(0);
@@ -119,13 +115,11 @@ fn consider(
     return Ok(0);
   };
   let judge = |name: &OsStr| -> io::Result<bool> {
-    let st = match see(dir, name, file_type)? {
-      Seen::Stat(st) => st,
-      Seen::Link => match follow(dir, dir_path, name)? {
-        Some(st) => st,
-        None => return Ok(false),
-      },
-      Seen::Gone => return Ok(false),
+    let st = match resolve::stat_entry(place, dir, dir_path, name, file_type)? {
+      Entry::Stat(st) => st,
+      Entry::Gone => return Ok(false),
+      Entry::Unreadable(e) if leads_outside(place, &e) => return Ok(false),
+      Entry::Unreadable(e) => return Err(e),
     };
     Ok(!is_dir(&st) && stats_of(&st).mtime < old.cutoff)
   };
@@ -188,27 +182,6 @@ fn put_back(dir: BorrowedFd<'_>, aside: &str, name: &OsStr) -> io::Result<()> {
   }
   match rfs::unlinkat(dir, aside, AtFlags::empty()) {
     Ok(()) | Err(Errno::NOENT) => Ok(()),
-    Err(e) => Err(err(e)),
-  }
-}
-
-/// What a sweep learned about one entry in its directory.
-enum Seen {
-  Stat(Stat),
-  /// A symbolic link: what it leads to is the sweep's `follow` to say.
-  Link,
-  /// Removed meanwhile.
-  Gone,
-}
-
-fn see(dir: BorrowedFd<'_>, name: &OsStr, file_type: FileType) -> io::Result<Seen> {
-  if file_type == FileType::Symlink {
-    return Ok(Seen::Link);
-  }
-  match rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW) {
-    Ok(st) if FileType::from_raw_mode(st.st_mode) == FileType::Symlink => Ok(Seen::Link),
-    Ok(st) => Ok(Seen::Stat(st)),
-    Err(Errno::NOENT) => Ok(Seen::Gone),
     Err(e) => Err(err(e)),
   }
 }

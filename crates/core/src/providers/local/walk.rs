@@ -86,7 +86,7 @@ impl Walker {
       Ok(Entry::Gone) => return Ok(None),
       // A link leading outside the root, or where this process cannot look: a name nobody can
       // read, listed as a file.
-      Ok(Entry::Unreadable) => return Ok(Some(file(path, 0, None))),
+      Ok(Entry::Unreadable(_)) => return Ok(Some(file(path, 0, None))),
       Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => {
         return Ok(Some(file(path, 0, None)));
       }
