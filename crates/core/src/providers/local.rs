@@ -148,6 +148,7 @@ impl LocalProvider {
 }
 
 /// An OS path (no root), or a key resolved beneath the root's directory fd.
+#[derive(Clone)]
 enum Place {
   Native(PathBuf),
   Rooted(Arc<Root>, String),
