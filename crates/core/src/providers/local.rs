@@ -11,10 +11,13 @@
 //! of a directory for a link mid-operation can reach outside it.
 //!
 //! Two implementations of the filesystem calls, chosen at build time (`sys`):
-//! - `linux` (the default on Linux): `getdents64`, `O_PATH`, `renameat2` through `rustix`, with
-//!   its own resolution beneath the root (`beneath`) and walks (`tree`, `walk`, `dirents`);
+//! - `linux` (the default on Linux): `getdents64`, `O_PATH`, `renameat2` through `rustix`. Each
+//!   call is written once over where `resolve` says a path is: without a root the whole path is
+//!   handed to the kernel in the call itself (`AT_FDCWD`), with one the directory fd and name
+//!   that `beneath` resolves beneath the root; walks of a tree are `tree` (`walk`: the paged
+//!   listing, `sweep`: `deleteOldFiles`), directories are read by `dirents`;
 //! - `portable` (macOS, Windows, and Linux built with the `portable-local` feature, which CI
-//!   tests): `std` and `cap-std` directory handles only.
+//!   tests): `std` and `cap-std` directory handles only, with one resolution for both as well.
 //!
 //! Both answer to the same calls; what they share (publishing, metadata and conditions, streams,
 //! copies and moves) is written once on top of them.
@@ -32,6 +35,10 @@ mod beneath;
 mod dirents;
 #[cfg(local_linux)]
 mod linux;
+#[cfg(local_linux)]
+mod resolve;
+#[cfg(local_linux)]
+mod sweep;
 #[cfg(local_linux)]
 mod tree;
 #[cfg(local_linux)]
@@ -141,6 +148,7 @@ impl LocalProvider {
 }
 
 /// An OS path (no root), or a key resolved beneath the root's directory fd.
+#[derive(Clone)]
 enum Place {
   Native(PathBuf),
   Rooted(Arc<Root>, String),

@@ -66,11 +66,7 @@ pub(super) fn rename(src: Place, dst: Place, fsync: bool) -> Result<()> {
   match sys::rename(&src, &dst) {
     // Another filesystem: copy with the metadata, then delete.
     Err(e) if e.kind() == io::ErrorKind::CrossesDevices => {
-      let src_again = match &src {
-        Place::Native(p) => Place::Native(p.clone()),
-        Place::Rooted(root, key) => Place::Rooted(root.clone(), key.clone()),
-      };
-      super::metadata::copy(src_again, dst, &WriteOptions::default(), fsync)?;
+      super::metadata::copy(src.clone(), dst, &WriteOptions::default(), fsync)?;
       Ok(sys::remove_file(src)?)
     }
     other => Ok(other?),

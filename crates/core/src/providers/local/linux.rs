@@ -1,26 +1,30 @@
 //! LOCAL's Linux fast path (the default on Linux): the calls `sys` stands for, through `rustix`.
 //! Directories are read with `getdents64` ([`super::dirents`]), held with `O_PATH`, and a file is
-//! published without replacing with `renameat2(RENAME_NOREPLACE)`. With a root, paths resolve
-//! beneath the root's fd one name at a time ([`super::beneath`]); without, they go to the OS as
-//! `fs` would pass them. The portable implementation answers to the same calls
-//! (`super::portable`).
+//! published without replacing with `renameat2(RENAME_NOREPLACE)`. The portable implementation
+//! answers to the same calls (`super::portable`).
+//!
+//! Each call is written once, with and without a root: it acts where [`super::resolve`] says the
+//! path is (without a root the whole path goes to the kernel in the call itself; with one, the
+//! directory fd and last name found beneath the root by [`super::beneath`]). Walks of a tree are
+//! [`super::tree`], the paged listing [`super::walk`], `deleteOldFiles` [`super::sweep`].
 
 use std::ffi::{OsStr, OsString};
-use std::fs::{self, File};
+use std::fs::File;
 use std::io;
-use std::os::fd::OwnedFd;
-use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
+use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
+use std::os::unix::ffi::{OsStrExt, OsStringExt};
 use std::time::SystemTime;
 
-use rustix::fs::{self as rfs, AtFlags, Mode, OFlags, RenameFlags, CWD};
+use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags, Stat};
 use rustix::io::Errno;
 
-use super::beneath;
 pub(super) use super::beneath::Root;
+use super::beneath::{err, outside};
+use super::resolve::{self, at, is_dir, leads_outside, open_dir, Entry, Last};
+use super::tree::{Step, Tree};
 use super::{
-  already_exists, is_a_directory, is_temp, name_string, not_a_directory, stats_of, utf8_name,
-  Check, OldFileWalk, Place,
+  already_exists, dirents, is_a_directory, is_temp, name_string, system_time, utf8_name, Check,
+  OldFileWalk, Place,
 };
 use crate::listing::Lister;
 use crate::names::NameBuf;
@@ -31,39 +35,12 @@ pub(super) type DirHandle = OwnedFd;
 
 /// The directory that is to hold `place` (created with its parents) and the name in it.
 pub(super) fn parent(place: Place) -> io::Result<(OwnedFd, OsString)> {
-  match place {
-    Place::Native(p) => native_parent(&p),
-    Place::Rooted(root, key) => beneath::parent_of(&root, &key),
-  }
-}
-
-/// The parent directory of an OS path (created with its parents when missing, as `writeFile`
-/// does) and the name in it. Parents usually exist: opened first, made only when missing.
-fn native_parent(target: &Path) -> io::Result<(OwnedFd, OsString)> {
-  let name = target.file_name().ok_or_else(is_a_directory)?.to_owned();
-  let dir = match target.parent() {
-    Some(p) if !p.as_os_str().is_empty() => p,
-    _ => Path::new("."),
-  };
-  let flags = OFlags::PATH | OFlags::DIRECTORY | OFlags::CLOEXEC;
-  match rfs::openat(CWD, dir, flags, Mode::empty()) {
-    Ok(fd) => return Ok((fd, name)),
-    Err(Errno::NOENT) => {}
-    Err(e) => return Err(e.into()),
-  }
-  if let Err(e) = fs::create_dir_all(dir) {
-    return Err(match e.kind() {
-      io::ErrorKind::AlreadyExists => not_a_directory(),
-      _ => e,
-    });
-  }
-  Ok((rfs::openat(CWD, dir, flags, Mode::empty())?, name))
+  resolve::parent(&place, Last::Follow)
 }
 
 /// True when `name` in `dir` is a directory (not a link to one).
 pub(super) fn is_dir_in(dir: &OwnedFd, name: &OsStr) -> bool {
-  rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW)
-    .is_ok_and(|st| rfs::FileType::from_raw_mode(st.st_mode) == rfs::FileType::Directory)
+  rfs::statat(dir, name, AtFlags::SYMLINK_NOFOLLOW).is_ok_and(|st| is_dir(&st))
 }
 
 /// Creates the file `name` in `dir` for writing; fails when the name exists (never follows a link).
@@ -105,123 +82,269 @@ pub(super) fn open_nofollow_in(dir: &OwnedFd, name: &OsStr) -> io::Result<File> 
   Ok(File::from(rfs::openat(dir, name, flags, Mode::empty())?))
 }
 
-/// Opens the file (or directory) `place` names for reading, links followed (beneath the root).
+/// Opens the file (or directory) `place` names for reading, links followed (beneath the root);
+/// beneath the root, a path that ends at a directory is EISDIR.
 pub(super) fn open_file(place: &Place) -> io::Result<File> {
-  match place {
-    Place::Native(p) => File::open(p),
-    Place::Rooted(root, key) => beneath::open_read(root, key),
-  }
+  at(place, false, Last::Follow, |at| {
+    at.name.ok_or_else(is_a_directory)?;
+    Ok(File::from(at.open(OFlags::RDONLY)?))
+  })
 }
 
 pub(super) fn ensure_dir(place: Place) -> io::Result<()> {
-  match place {
-    Place::Native(p) => ensure_dir_at(&p),
-    Place::Rooted(root, key) => beneath::ensure_dir(&root, &key),
-  }
+  at(&place, true, Last::Follow, |at| {
+    let Some(name) = at.name else { return Ok(()) };
+    match rfs::mkdirat(at.dir, name, Mode::from_raw_mode(0o777)) {
+      Ok(()) => Ok(()),
+      Err(Errno::EXIST) if at.is_dir()? => Ok(()),
+      Err(Errno::EXIST) => Err(already_exists()),
+      Err(e) => Err(err(e)),
+    }
+  })
+}
+
+/// The stat of what `place` names (links followed beneath the root).
+fn stat(place: &Place) -> io::Result<Stat> {
+  at(place, false, Last::Follow, |at| at.stat())
 }
 
 /// True when `place` is a directory (`want_dir`) or a file. Only leaving the root is an error.
 pub(super) fn exists(place: Place, want_dir: bool) -> io::Result<bool> {
-  match place {
-    Place::Native(p) => Ok(
-      fs::metadata(p)
-        .map(|m| if want_dir { m.is_dir() } else { m.is_file() })
-        .unwrap_or(false),
-    ),
-    Place::Rooted(root, key) => Ok(beneath::probe(&root, &key)?.is_some_and(|st| {
-      if want_dir {
-        beneath::is_directory(&st)
-      } else {
-        beneath::is_file(&st)
-      }
-    })),
+  match stat(&place) {
+    Ok(st) if want_dir => Ok(is_dir(&st)),
+    Ok(st) => Ok(FileType::from_raw_mode(st.st_mode) == FileType::RegularFile),
+    Err(e) if leads_outside(&place, &e) => Err(e),
+    Err(_) => Ok(false),
   }
 }
 
 pub(super) fn remove_file(place: Place) -> io::Result<()> {
-  match place {
-    Place::Native(p) => fs::remove_file(p),
-    Place::Rooted(root, key) => beneath::remove_file(&root, &key),
-  }
+  at(&place, false, Last::Link, |at| {
+    let name = at.name.ok_or_else(is_a_directory)?;
+    Ok(rfs::unlinkat(at.dir, name, AtFlags::empty())?)
+  })
 }
 
 /// Removes the directory `place` names (a link to one is ENOTDIR), its tree with `recursive`,
 /// calling `check` before each entry.
 pub(super) fn remove_dir(place: Place, recursive: bool, check: Check) -> io::Result<()> {
-  match place {
-    Place::Native(p) => beneath::remove_dir_at(&p, recursive, check),
-    Place::Rooted(root, key) => beneath::remove_dir_checked(&root, &key, recursive, check),
+  at(&place, false, Last::Link, |at| {
+    let name = at.name.ok_or_else(outside)?; // the root itself: the facade refuses it first
+    let fd = match at.open(OFlags::RDONLY | OFlags::DIRECTORY) {
+      Ok(fd) => fd,
+      Err(e) if e.raw_os_error() == Some(Errno::LOOP.raw_os_error()) => {
+        return Err(err(Errno::NOTDIR))
+      }
+      Err(e) => return Err(e),
+    };
+    if recursive {
+      empty_tree(fd, check)?;
+    }
+    Ok(rfs::unlinkat(at.dir, name, AtFlags::REMOVEDIR)?)
+  })
+}
+
+fn missing_is_ok(result: rustix::io::Result<()>) -> io::Result<()> {
+  match result {
+    Ok(()) | Err(Errno::NOENT) => Ok(()),
+    Err(e) => Err(err(e)),
   }
 }
 
+/// Deletes everything in `dir`, descending only into real directories, never through links:
+/// an iterative walk from directory handles ([`Tree`]), so no depth exhausts the stack or the
+/// open files, and every name (UTF-8 or not) is removed relative to the handle that holds it.
+fn empty_tree(dir: OwnedFd, check: Check) -> io::Result<()> {
+  let mut tree = Tree::new(dir.as_fd())?;
+  drop(dir);
+  loop {
+    match tree.next()? {
+      Step::Done => return Ok(()),
+      Step::Left(name) => missing_is_ok(rfs::unlinkat(tree.dir(), &name, AtFlags::REMOVEDIR))?,
+      Step::Entry(name, file_type) => {
+        check()?;
+        let may_be_dir = matches!(file_type, FileType::Directory | FileType::Unknown);
+        if !(may_be_dir && tree.enter(&name)?) {
+          missing_is_ok(rfs::unlinkat(tree.dir(), &name, AtFlags::empty()))?;
+        }
+      }
+    }
+  }
+}
+
+/// The entries of `dir` (without `.` and `..`), in the order the filesystem gives them.
+pub(super) fn entries(dir: BorrowedFd<'_>) -> io::Result<Vec<(OsString, FileType)>> {
+  dirents::read(dir, Vec::new(), |out, records| {
+    let found = dirents::records(records).filter(|(name, _)| *name != b"." && *name != b"..");
+    out.extend(found.map(|(name, file_type)| (OsString::from_vec(name.to_vec()), file_type)));
+    Ok(())
+  })
+}
+
+/// The entries of the directory `place` names. Links are followed to tell a file from a
+/// directory: one that leads nowhere is left out, one that leads outside the root (or where this
+/// process cannot look) is a file nobody can read.
 pub(super) fn list(place: Place, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
-  match place {
-    Place::Native(p) => list_at(&p, detail),
-    Place::Rooted(root, key) => beneath::list(&root, &key, detail),
+  let fd = open_dir(&place)?;
+  let mut listed = Vec::new();
+  for (name, file_type) in entries(fd.as_fd())? {
+    if is_temp(name.as_bytes()) || utf8_name(name.as_bytes()).is_none() {
+      continue;
+    }
+    let known = !matches!(file_type, FileType::Symlink | FileType::Unknown);
+    let (is_dir, mtime) = if known && detail == ListDetail::Names {
+      (file_type == FileType::Directory, None)
+    } else {
+      match resolve::stat_entry(&place, fd.as_fd(), "", &name, file_type)? {
+        Entry::Stat(st) => (is_dir(&st), Some(stats_of(&st).mtime)),
+        Entry::Gone => continue,
+        // Only a real directory's type says so (a link's never does).
+        Entry::Unreadable(_) => (file_type == FileType::Directory, None),
+      }
+    };
+    listed.push(DirEntry {
+      name: name_string(name),
+      is_dir,
+      mtime: mtime.filter(|_| detail == ListDetail::ModificationTimes),
+    });
   }
+  Ok(listed)
 }
 
+/// [`list`]'s names only, straight from `getdents64` into one [`NameBuf`] (no temp files; a link,
+/// or an entry of unknown type, only when it leads somewhere); a large directory's names are
+/// taken on a thread of their own while it is read on ([`dirents::read`]). The names are read
+/// once (they may be on their way as pieces already), never again after a failure.
 pub(super) fn list_names(place: Place, names: NameBuf) -> io::Result<NameBuf> {
-  match place {
-    Place::Native(p) => list_names_at(&p, names),
-    Place::Rooted(root, key) => beneath::list_names(&root, &key, names),
+  let fd = open_dir(&place)?;
+  let keep = |name: &OsStr, file_type| -> io::Result<bool> {
+    match resolve::stat_entry(&place, fd.as_fd(), "", name, file_type)? {
+      Entry::Stat(_) | Entry::Unreadable(_) => Ok(true),
+      Entry::Gone => Ok(false),
+    }
+  };
+  dirents::read(fd.as_fd(), names, |names, records| {
+    for (bytes, file_type) in dirents::records(records) {
+      if bytes == b"." || bytes == b".." || is_temp(bytes) {
+        continue;
+      }
+      let Some(name) = utf8_name(bytes) else {
+        continue;
+      };
+      if matches!(file_type, FileType::Symlink | FileType::Unknown)
+        && !keep(OsStr::new(name), file_type)?
+      {
+        continue;
+      }
+      names.push(name);
+    }
+    Ok(())
+  })
+}
+
+#[allow(clippy::unnecessary_cast)] // the field types differ between targets
+pub(super) fn stats_of(st: &Stat) -> FileStats {
+  FileStats {
+    size: st.st_size as u64,
+    mtime: system_time(st.st_mtime as i64, st.st_mtime_nsec as i64),
+    ctime: system_time(st.st_ctime as i64, st.st_ctime_nsec as i64),
   }
 }
 
 /// The stats of the file `place` names (links followed); a directory is EISDIR.
 pub(super) fn file_stats(place: Place) -> io::Result<FileStats> {
-  match place {
-    Place::Native(p) => {
-      let meta = fs::metadata(p)?;
-      if meta.is_dir() {
-        return Err(is_a_directory());
-      }
-      Ok(stats_of(&meta))
-    }
-    Place::Rooted(root, key) => {
-      let st = beneath::stat(&root, &key)?;
-      if beneath::is_directory(&st) {
-        return Err(is_a_directory());
-      }
-      Ok(beneath::stats_of(&st))
-    }
+  let st = stat(&place)?;
+  if is_dir(&st) {
+    return Err(is_a_directory());
   }
+  Ok(stats_of(&st))
 }
 
 pub(super) fn read(place: Place) -> io::Result<Vec<u8>> {
-  match place {
-    Place::Native(p) => fs::read(p),
-    Place::Rooted(root, key) => beneath::read(&root, &key),
-  }
+  read_to_end(&open_file(&place)?)
 }
 
-/// Renames the file `src` to `dst` (parents of `dst` created); a directory is EISDIR. Another
-/// filesystem is `CrossesDevices`, which the caller turns into a copy.
-pub(super) fn rename(src: &Place, dst: &Place) -> io::Result<()> {
-  match (src, dst) {
-    (Place::Rooted(root, from), Place::Rooted(_, to)) => beneath::rename(root, from, to),
-    (Place::Native(from), Place::Native(to)) => {
-      if fs::metadata(from)?.is_dir() {
-        return Err(is_a_directory());
+/// All of `file`, in the calls `fs::read` makes: its size asked once, one read into a buffer of
+/// that size, and a small read that finds the end (the file may have grown meanwhile).
+fn read_to_end(file: &File) -> io::Result<Vec<u8>> {
+  let size = file.metadata().map_or(0, |m| m.len() as usize);
+  let mut data = Vec::new();
+  data.try_reserve_exact(size)?;
+  loop {
+    if data.len() == data.capacity() {
+      let mut probe = [0u8; 32];
+      match again(|| rustix::io::read(file, &mut probe[..]))? {
+        0 => return Ok(data),
+        n => {
+          data.extend_from_slice(&probe[..n]);
+          data.reserve(data.len().max(8192));
+        }
       }
-      let (dir, name) = native_parent(to)?;
-      Ok(rfs::renameat(CWD, from, &dir, &name)?)
+      continue;
     }
-    _ => unreachable!("one provider, one kind of place"),
+    if again(|| rustix::io::read(file, rustix::buffer::spare_capacity(&mut data)))? == 0 {
+      return Ok(data);
+    }
   }
 }
 
+/// A `read`, made again when interrupted (a failed read leaves the buffer as it was).
+fn again(mut read: impl FnMut() -> rustix::io::Result<usize>) -> io::Result<usize> {
+  loop {
+    match read() {
+      Ok(n) => return Ok(n),
+      Err(Errno::INTR) => {}
+      Err(e) => return Err(err(e)),
+    }
+  }
+}
+
+/// Renames the file `src` to `dst` (parents of `dst` created); a directory is EISDIR. A link at
+/// either end is moved or replaced itself, never followed; with a root, one that leads outside
+/// is EACCES. Another filesystem is `CrossesDevices`, which the caller turns into a copy.
+pub(super) fn rename(src: &Place, dst: &Place) -> io::Result<()> {
+  at(src, false, Last::Link, |from| {
+    let from_name = from.name.ok_or_else(is_a_directory)?;
+    if is_dir(&stat(src)?) {
+      return Err(is_a_directory());
+    }
+    let (to_dir, to) = resolve::parent(dst, Last::Link)?;
+    Ok(rfs::renameat(from.dir, from_name, &to_dir, &to)?)
+  })
+}
+
+/// Deletes the old files in the directory `place` names ([`super::sweep`]).
 pub(super) fn delete_old(place: Place, old: &OldFileWalk) -> io::Result<u32> {
-  match place {
-    Place::Native(p) => beneath::delete_old_at(&p, old),
-    Place::Rooted(root, key) => beneath::delete_old(&root, &key, old),
-  }
+  super::sweep::walk(open_dir(&place)?, &place, old)
 }
 
+/// Removes Stowage's temp files ([`super::TEMP_PREFIX`]) last modified before `cutoff` in the
+/// directory `place` names and every real directory below it (links are not followed), walking
+/// iteratively from directory handles ([`Tree`]); returns how many.
 pub(super) fn cleanup_temps(place: Place, cutoff: SystemTime) -> io::Result<u32> {
-  match place {
-    Place::Native(p) => beneath::cleanup_temps_at(&p, cutoff),
-    Place::Rooted(root, key) => beneath::cleanup_temps(&root, &key, cutoff),
+  let mut tree = Tree::new(open_dir(&place)?.as_fd())?;
+  let mut removed = 0;
+  loop {
+    let (name, file_type) = match tree.next()? {
+      Step::Done => return Ok(removed),
+      Step::Left(_) => continue,
+      Step::Entry(name, file_type) => (name, file_type),
+    };
+    let may_be_dir = matches!(file_type, FileType::Directory | FileType::Unknown);
+    if (may_be_dir && tree.enter(&name)?) || !is_temp(name.as_bytes()) {
+      continue;
+    }
+    match rfs::statat(tree.dir(), &name, AtFlags::SYMLINK_NOFOLLOW) {
+      Ok(st)
+        if FileType::from_raw_mode(st.st_mode) == FileType::RegularFile
+          && stats_of(&st).mtime < cutoff =>
+      {
+        missing_is_ok(rfs::unlinkat(tree.dir(), &name, AtFlags::empty()))?;
+        removed += 1;
+      }
+      Ok(_) | Err(Errno::NOENT) => {}
+      Err(e) => return Err(err(e)),
+    }
   }
 }
 
@@ -229,78 +352,210 @@ pub(super) fn lister(place: Place, recursive: bool) -> io::Result<Box<dyn Lister
   Ok(Box::new(super::walk::open(place, recursive)?))
 }
 
-fn ensure_dir_at(path: &Path) -> io::Result<()> {
-  match fs::create_dir_all(path) {
-    Ok(()) => Ok(()),
-    // create_dir_all reports a file at the path as AlreadyExists; tell it apart from a race.
-    Err(e) if e.kind() == io::ErrorKind::AlreadyExists && !path.is_dir() => Err(already_exists()),
-    Err(e) => Err(e),
+#[cfg(test)]
+mod tests {
+  use std::fs;
+  use std::io::Write;
+  use std::os::unix::fs::symlink;
+  use std::path::{Path, PathBuf};
+  use std::sync::Arc;
+
+  use super::*;
+  use crate::error::kind_of_io;
+
+  struct Fixture {
+    _dir: tempfile::TempDir,
+    root: Arc<Root>,
+    canary: PathBuf,
   }
-}
 
-pub(super) fn list_at(dir: &Path, detail: ListDetail) -> io::Result<Vec<DirEntry>> {
-  use rustix::fs::{self as rfs, FileType, Mode, OFlags, CWD};
-  let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-  let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
-  let mut entries = Vec::new();
-  for (name, file_type) in beneath::entries(fd.try_clone()?)? {
-    if is_temp(name.as_bytes()) || utf8_name(name.as_bytes()).is_none() {
-      continue;
+  impl Fixture {
+    fn at(&self, key: &str) -> Place {
+      Place::Rooted(self.root.clone(), key.to_string())
     }
-    let mut is_dir = file_type == FileType::Directory;
-    let mut mtime = None;
-    let unknown = matches!(file_type, FileType::Symlink | FileType::Unknown);
-    if unknown || detail == ListDetail::ModificationTimes {
-      match follow_at(&fd, &name) {
-        Ok(Some(st)) => {
-          is_dir = FileType::from_raw_mode(st.st_mode) == FileType::Directory;
-          mtime = Some(beneath::stats_of(&st).mtime);
-        }
-        // Removed meanwhile, or a link that leads nowhere: not listed.
-        Ok(None) => continue,
-        // A link into a place this process cannot look: a file nobody can read.
-        Err(rustix::io::Errno::ACCESS) => {}
-        Err(e) => return Err(e.into()),
-      }
+
+    fn canary_intact(&self) {
+      assert_eq!(fs::read(self.canary.join("secret.txt")).unwrap(), b"secret");
+      assert_eq!(
+        fs::read(self.canary.join("dir/inner.txt")).unwrap(),
+        b"inner"
+      );
     }
-    entries.push(DirEntry {
-      name: name_string(name),
-      is_dir,
-      mtime,
-    });
   }
-  Ok(entries)
-}
 
-/// [`list_at`]'s names only, compactly: a link (or an entry of unknown type) is followed like
-/// `fs.stat` does and left out when it leads nowhere.
-pub(super) fn list_names_at(dir: &Path, names: NameBuf) -> io::Result<NameBuf> {
-  use rustix::fs::{self as rfs, Mode, OFlags, CWD};
-  let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-  let fd = rfs::openat(CWD, dir, flags, Mode::empty())?;
-  beneath::names(
-    &fd,
-    // Only links get here (and names of unknown type).
-    &|name, _| match follow_at(&fd, name) {
-      Ok(found) => Ok(found.is_some()),
-      Err(rustix::io::Errno::ACCESS) => Ok(true),
-      Err(e) => Err(e.into()),
-    },
-    names,
-  )
-}
+  fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().unwrap();
+    let base = fs::canonicalize(dir.path()).unwrap();
+    let canary = base.join("canary");
+    fs::create_dir_all(canary.join("dir")).unwrap();
+    fs::write(canary.join("secret.txt"), "secret").unwrap();
+    fs::write(canary.join("dir/inner.txt"), "inner").unwrap();
+    let root_path = base.join("root");
+    fs::create_dir(&root_path).unwrap();
+    let root = Arc::new(Root::open(root_path).unwrap());
+    Fixture {
+      _dir: dir,
+      root,
+      canary,
+    }
+  }
 
-/// The entry `name` of the directory `dir`, a link followed like `fs.stat` does: what it leads
-/// to, or `None` when it is gone or leads nowhere ([`beneath::nowhere`]), which a
-/// listing leaves out. One into a place this process cannot look is `EACCES`, which a listing
-/// shows as a file nobody can read.
-pub(super) fn follow_at(
-  dir: impl std::os::fd::AsFd,
-  name: &std::ffi::OsStr,
-) -> rustix::io::Result<Option<rustix::fs::Stat>> {
-  match rustix::fs::statat(dir, name, rustix::fs::AtFlags::empty()) {
-    Ok(st) => Ok(Some(st)),
-    Err(e) if beneath::nowhere(e) => Ok(None),
-    Err(e) => Err(e),
+  /// Writes `data` where a write would publish it (links followed beneath the root).
+  fn write(place: Place, data: &[u8]) -> io::Result<()> {
+    let (dir, name) = parent(place)?;
+    let flags =
+      OFlags::WRONLY | OFlags::CREATE | OFlags::TRUNC | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rfs::openat(&dir, &name, flags, Mode::from_raw_mode(0o666))?;
+    File::from(fd).write_all(data)
+  }
+
+  fn code(e: io::Error) -> &'static str {
+    kind_of_io(&e).code()
+  }
+
+  #[test]
+  fn both_listings_leave_out_links_that_lead_nowhere_and_show_outside_ones() {
+    let f = fixture();
+    write(f.at("d/file"), b"f").unwrap();
+    let d = f.root.path().join("d");
+    symlink("loop", d.join("loop")).unwrap();
+    symlink("missing", d.join("dangling")).unwrap();
+    symlink("file/below", d.join("through-a-file")).unwrap();
+    symlink("n".repeat(300), d.join("too-long")).unwrap(); // ENAMETOOLONG when followed
+    symlink("file", d.join("good")).unwrap();
+    symlink(&f.canary, d.join("out")).unwrap();
+    let want = ["file", "good", "out"];
+    for detail in [ListDetail::Names, ListDetail::ModificationTimes] {
+      let mut listed: Vec<String> = list(f.at("d"), detail)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.name)
+        .collect();
+      listed.sort();
+      assert_eq!(listed, want, "{detail:?}");
+    }
+    let names = list_names(f.at("d"), NameBuf::default()).unwrap();
+    assert_eq!(names.sorted().into_vec(), want);
+  }
+
+  #[test]
+  fn links_leading_outside_are_eacces_for_every_operation() {
+    let f = fixture();
+    symlink(&f.canary, f.root.path().join("out")).unwrap();
+    symlink("../canary/secret.txt", f.root.path().join("up")).unwrap();
+    symlink("loop", f.root.path().join("loop")).unwrap();
+    for key in ["out/secret.txt", "up", "out/dir/inner.txt", "loop"] {
+      assert_eq!(code(read(f.at(key)).unwrap_err()), "EACCES", "{key}");
+      assert_eq!(code(write(f.at(key), b"x").unwrap_err()), "EACCES", "{key}");
+      assert_eq!(code(stat(&f.at(key)).unwrap_err()), "EACCES", "{key}");
+    }
+    assert_eq!(
+      code(remove_file(f.at("out/secret.txt")).unwrap_err()),
+      "EACCES"
+    );
+    assert_eq!(
+      code(remove_dir(f.at("out/dir"), true, &|| Ok(())).unwrap_err()),
+      "EACCES"
+    );
+    assert_eq!(code(ensure_dir(f.at("out/new")).unwrap_err()), "EACCES");
+    assert_eq!(
+      code(list(f.at("out"), ListDetail::Names).unwrap_err()),
+      "EACCES"
+    );
+    // The links themselves are names inside the root: listed as files, removable.
+    let names: Vec<_> = list(f.at(""), ListDetail::Names)
+      .unwrap()
+      .into_iter()
+      .map(|e| (e.name, e.is_dir))
+      .collect();
+    assert!(names.contains(&("out".to_string(), false)));
+    assert_eq!(code(remove_file(f.at("out")).unwrap_err()), "EACCES");
+    assert_eq!(
+      code(remove_dir(f.at("out"), true, &|| Ok(())).unwrap_err()),
+      "EACCES"
+    );
+    assert_eq!(fs::read(f.canary.join("secret.txt")).unwrap(), b"secret");
+    assert_eq!(fs::read(f.canary.join("dir/inner.txt")).unwrap(), b"inner");
+  }
+
+  #[test]
+  fn without_a_root_the_kernel_resolves_the_whole_path_links_and_all() {
+    let f = fixture();
+    let base = f.root.path().to_path_buf();
+    let native = |rel: &str| Place::Native(base.join(rel));
+    ensure_dir(native("a/b/c")).unwrap();
+    ensure_dir(native("a/b/c")).unwrap();
+    assert!(base.join("a/b/c").is_dir());
+    write(native("a/file"), b"data").unwrap();
+    assert_eq!(code(ensure_dir(native("a/file")).unwrap_err()), "EEXIST");
+    assert_eq!(code(ensure_dir(native("a/file/x")).unwrap_err()), "ENOTDIR");
+    // Links anywhere on the path are followed, also one that leads elsewhere.
+    symlink("file", base.join("a/link")).unwrap();
+    symlink(&f.canary, base.join("a/out")).unwrap();
+    symlink("missing", base.join("a/dangling")).unwrap();
+    assert_eq!(read(native("a/link")).unwrap(), b"data");
+    assert_eq!(read(native("a/out/secret.txt")).unwrap(), b"secret");
+    assert_eq!(file_stats(native("a/link")).unwrap().size, 4);
+    assert_eq!(code(file_stats(native("a/b")).unwrap_err()), "EISDIR");
+    assert!(exists(native("a/out/dir"), true).unwrap());
+    assert!(exists(native("a/link"), false).unwrap());
+    assert!(!exists(native("a/dangling"), false).unwrap());
+    assert!(!exists(native("a/nope/x"), false).unwrap());
+    let mut names: Vec<_> = list(native("a"), ListDetail::ModificationTimes)
+      .unwrap()
+      .into_iter()
+      .map(|e| (e.name, e.is_dir, e.mtime.is_some()))
+      .collect();
+    names.sort();
+    let want = [
+      ("b", true, true),
+      ("file", false, true),
+      ("link", false, true),
+      ("out", true, true),
+    ];
+    assert_eq!(names, want.map(|(n, d, m)| (n.to_string(), d, m)));
+    let names = list_names(native("a"), NameBuf::default()).unwrap();
+    assert_eq!(names.sorted().into_vec(), ["b", "file", "link", "out"]);
+    // A link itself is what is removed or moved, never its target; a link to a directory is no
+    // directory to remove.
+    assert_eq!(
+      code(remove_dir(native("a/out"), true, &|| Ok(())).unwrap_err()),
+      "ENOTDIR"
+    );
+    rename(&native("a/link"), &native("moved/link")).unwrap();
+    assert_eq!(
+      fs::read_link(base.join("moved/link")).unwrap(),
+      Path::new("file")
+    );
+    remove_file(native("a/out")).unwrap();
+    f.canary_intact();
+    assert_eq!(
+      code(rename(&native("a/b"), &native("c")).unwrap_err()),
+      "EISDIR"
+    );
+    remove_dir(native("a/b"), true, &|| Ok(())).unwrap();
+    assert!(!base.join("a/b").exists());
+  }
+
+  #[test]
+  fn temp_files_older_than_the_cutoff_are_swept_at_any_depth() {
+    let f = fixture();
+    ensure_dir(f.at("a/b")).unwrap();
+    for dir in ["a", "a/b"] {
+      fs::write(
+        f.root.path().join(dir).join(".stowage\u{7f}tmp-1-0-x"),
+        "partial",
+      )
+      .unwrap();
+      fs::write(f.root.path().join(dir).join("kept.txt"), "kept").unwrap();
+    }
+    symlink(&f.canary, f.root.path().join("a/out")).unwrap();
+    fs::write(f.canary.join(".stowage\u{7f}tmp-9-9-outside"), "not ours").unwrap();
+    let past = SystemTime::now() - std::time::Duration::from_secs(3600);
+    assert_eq!(cleanup_temps(f.at("a"), past).unwrap(), 0);
+    let future = SystemTime::now() + std::time::Duration::from_secs(3600);
+    assert_eq!(cleanup_temps(f.at("a"), future).unwrap(), 2);
+    assert!(f.root.path().join("a/b/kept.txt").exists());
+    assert!(f.canary.join(".stowage\u{7f}tmp-9-9-outside").exists());
   }
 }

@@ -8,12 +8,12 @@ use std::ffi::OsString;
 use std::io;
 use std::os::fd::AsFd;
 use std::os::unix::ffi::OsStrExt;
-use std::sync::Arc;
 use std::time::SystemTime;
 
-use rustix::fs::{self as rfs, FileType, Mode, OFlags, CWD};
+use rustix::fs::FileType;
 
-use super::beneath::{self, stats_of, Root};
+use super::linux::stats_of;
+use super::resolve::{self, is_dir, open_dir, Entry};
 use super::tree::{Step, Tree};
 use super::{is_temp, utf8_name, PagedLister, Pages, Place};
 use crate::error::{kind_of_io, ErrorKind};
@@ -27,17 +27,11 @@ pub const MAX_LISTING_DEPTH: usize = 4096;
 
 /// Opens the listed directory now, so a missing one is ENOENT and a file ENOTDIR right away.
 pub(super) fn open(place: Place, recursive: bool) -> io::Result<PagedLister<impl Pages>> {
-  let (fd, root) = match place {
-    Place::Native(p) => {
-      let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-      (rfs::openat(CWD, &p, flags, Mode::empty())?, None)
-    }
-    Place::Rooted(root, key) => (beneath::open_directory(&root, &key)?, Some((root, key))),
-  };
+  let fd = open_dir(&place)?;
   Ok(PagedLister {
     walk: Some(Walker {
       tree: Tree::new(fd.as_fd())?,
-      root,
+      place,
       recursive,
     }),
   })
@@ -45,8 +39,8 @@ pub(super) fn open(place: Place, recursive: bool) -> io::Result<PagedLister<impl
 
 struct Walker {
   tree: Tree,
-  /// With a root: the root and the listed directory's key (links are resolved beneath it).
-  root: Option<(Arc<Root>, String)>,
+  /// The listed directory: links are resolved from it (beneath the root when it has one).
+  place: Place,
   recursive: bool,
 }
 
@@ -66,8 +60,9 @@ impl Pages for Walker {
         continue;
       };
       // Every directory entered has a UTF-8 name: the path is exact.
-      let path = join(&self.tree.path(), text);
-      if let Some(found) = self.see(&name, &path, file_type)? {
+      let below = self.tree.path();
+      let path = join(&below, text);
+      if let Some(found) = self.see(&name, &below, &path, file_type)? {
         page.push(found);
       }
     }
@@ -77,23 +72,27 @@ impl Pages for Walker {
 
 impl Walker {
   /// The entry for `name` in the current directory, and the walk entered into it when it is a
-  /// real directory and the listing is recursive. `None`: gone meanwhile, or a dangling link.
-  fn see(&mut self, name: &OsString, path: &str, hint: FileType) -> io::Result<Option<ListEntry>> {
-    let key = self
-      .root
-      .as_ref()
-      .map(|(root, base)| (root.as_ref(), join(base, path)));
-    let dir = self.tree.dir();
-    let st = match beneath::stat_entry(dir, name, key.as_ref().map(|(r, k)| (*r, k.as_str()))) {
-      Ok(Some(st)) => st,
-      Ok(None) => return Ok(None),
-      // A link leading outside the root: a name nobody can read, listed as a file.
+  /// real directory and the listing is recursive (`below`: the current directory's path, `path`:
+  /// the entry's). `None`: gone meanwhile, or a link that leads nowhere.
+  fn see(
+    &mut self,
+    name: &OsString,
+    below: &str,
+    path: &str,
+    hint: FileType,
+  ) -> io::Result<Option<ListEntry>> {
+    let st = match resolve::stat_entry(&self.place, self.tree.dir(), below, name, hint) {
+      Ok(Entry::Stat(st)) => st,
+      Ok(Entry::Gone) => return Ok(None),
+      // A link leading outside the root, or where this process cannot look: a name nobody can
+      // read, listed as a file.
+      Ok(Entry::Unreadable(_)) => return Ok(Some(file(path, 0, None))),
       Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => {
         return Ok(Some(file(path, 0, None)));
       }
       Err(e) => return Err(e),
     };
-    if FileType::from_raw_mode(st.st_mode) != FileType::Directory {
+    if !is_dir(&st) {
       let stats = stats_of(&st);
       return Ok(Some(file(path, stats.size, Some(stats.mtime))));
     }

@@ -12,51 +12,24 @@ use std::ffi::{OsStr, OsString};
 use std::io;
 use std::os::fd::{AsFd, BorrowedFd, OwnedFd};
 use std::os::unix::ffi::OsStrExt;
-use std::path::Path;
 
-use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, RenameFlags, Stat, CWD};
+use rustix::fs::{self as rfs, AtFlags, FileType, RenameFlags};
 use rustix::io::Errno;
 
-use super::{entries, err, is_dir, open_dir, see, stats_of, Root, Seen, Step, Tree, Walk};
-use crate::error::{kind_of_io, ErrorKind};
+use super::beneath::err;
+use super::linux::{entries, stats_of};
+use super::resolve::{self, is_dir, leads_outside, Entry};
+use super::tree::{Step, Tree};
+use super::{is_temp, temp_name, utf8_name, OldFileWalk, Place};
 use crate::listing::join;
-use crate::provider::ListDetail;
-use crate::providers::local::{is_temp, temp_name, utf8_name, OldFileWalk};
 
-/// Resolves the link `name` in the directory `dir` (whose path below the walk's start is the
-/// second argument): what it leads to, or `None` to leave it alone.
-type Follow<'a> = &'a (dyn Fn(BorrowedFd<'_>, &str, &OsStr) -> io::Result<Option<Stat>> + Sync);
-
-/// Deletes the old files (links followed beneath the root, like the listing does) in the
-/// directory `key` names; returns how many. Directories and temp files stay; a link that leads
-/// outside the root or nowhere is left alone.
-pub fn delete_old(root: &Root, key: &str, old: &OldFileWalk) -> io::Result<u32> {
-  Walk::new(root, key).at_last(false, true, |dir, name| {
-    let fd = open_dir(dir, name)?;
-    walk(fd, old, &|_, dir_path, link| match super::follow_link(
-      root,
-      &join(key, dir_path),
-      &link.to_string_lossy(),
-    ) {
-      Err(e) if kind_of_io(&e) == ErrorKind::PermissionDenied => Ok(None),
-      followed => followed,
-    })
-  })
-}
-
-/// [`delete_old`] on an OS path (LOCAL without a root); links are followed like `fs.stat` does.
-pub fn delete_old_at(path: &Path, old: &OldFileWalk) -> io::Result<u32> {
-  let flags = OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC;
-  let fd = rfs::openat(CWD, path, flags, Mode::empty())?;
-  walk(fd, old, &|dir, _, link| {
-    crate::providers::local::linux::follow_at(dir, link).map_err(err)
-  })
-}
-
-fn walk(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
+/// Deletes the old files in the directory `fd`, which `place` names (with `old.recursive`, in its
+/// tree); returns how many. Directories and temp files stay; a link is followed like the listing
+/// does ([`resolve::stat_entry`]), and one that leads nowhere or outside the root is left alone.
+pub(super) fn walk(fd: OwnedFd, place: &Place, old: &OldFileWalk) -> io::Result<u32> {
   match old.recursive {
-    true => walk_tree(fd, old, follow),
-    false => pass(fd, old, follow),
+    true => walk_tree(fd, place, old),
+    false => pass(fd, place, old),
   }
 }
 
@@ -67,8 +40,8 @@ const PASS_THREADS: usize = 4;
 const PASS_CHUNK_MIN: usize = 2048;
 
 /// One directory: a large one is split among a few threads.
-fn pass(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
-  let entries = entries(fd.try_clone()?)?;
+fn pass(fd: OwnedFd, place: &Place, old: &OldFileWalk) -> io::Result<u32> {
+  let entries = entries(fd.as_fd())?;
   let threads = (entries.len() / PASS_CHUNK_MIN).clamp(1, PASS_THREADS);
   let sweep = |part: &[(OsString, FileType)]| -> io::Result<u32> {
     let mut deleted = 0;
@@ -77,7 +50,7 @@ fn pass(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
       if *file_type == FileType::Directory || is_temp(name.as_bytes()) {
         continue;
       }
-      deleted += consider(fd.as_fd(), "", name, *file_type, old, follow)?;
+      deleted += consider(place, fd.as_fd(), "", name, *file_type, old)?;
     }
     Ok(deleted)
   };
@@ -101,7 +74,7 @@ fn pass(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
 }
 
 /// The whole tree, iteratively ([`Tree`]): no depth exhausts the stack or the open files.
-fn walk_tree(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> {
+fn walk_tree(fd: OwnedFd, place: &Place, old: &OldFileWalk) -> io::Result<u32> {
   let mut tree = Tree::new(fd.as_fd())?;
   drop(fd);
   let mut deleted = 0;
@@ -121,19 +94,19 @@ fn walk_tree(fd: OwnedFd, old: &OldFileWalk, follow: Follow) -> io::Result<u32> 
     }
     // Directories entered have UTF-8 names: the path is exact.
     let dir_path = tree.path();
-    deleted += consider(tree.dir(), &dir_path, &name, file_type, old, follow)?;
+    deleted += consider(place, tree.dir(), &dir_path, &name, file_type, old)?;
   }
 }
 
 /// Deletes `name` of `dir` when it is a file (or a link to one) modified before the cutoff;
 /// 1 when it did.
 fn consider(
+  place: &Place,
   dir: BorrowedFd<'_>,
   dir_path: &str,
   name: &OsStr,
   file_type: FileType,
   old: &OldFileWalk,
-  follow: Follow,
 ) -> io::Result<u32> {
   if file_type == FileType::Directory {
     return Ok(0);
@@ -142,13 +115,11 @@ fn consider(
     return Ok(0);
   };
   let judge = |name: &OsStr| -> io::Result<bool> {
-    let st = match see(dir, name, file_type, ListDetail::ModificationTimes)? {
-      Seen::Stat(st) => st,
-      Seen::Link => match follow(dir, dir_path, name)? {
-        Some(st) => st,
-        None => return Ok(false),
-      },
-      Seen::Kind(_) | Seen::Gone => return Ok(false),
+    let st = match resolve::stat_entry(place, dir, dir_path, name, file_type)? {
+      Entry::Stat(st) => st,
+      Entry::Gone => return Ok(false),
+      Entry::Unreadable(e) if leads_outside(place, &e) => return Ok(false),
+      Entry::Unreadable(e) => return Err(e),
     };
     Ok(!is_dir(&st) && stats_of(&st).mtime < old.cutoff)
   };
@@ -219,10 +190,25 @@ fn put_back(dir: BorrowedFd<'_>, aside: &str, name: &OsStr) -> io::Result<()> {
 mod tests {
   use std::fs;
   use std::os::unix::fs::symlink;
-  use std::path::PathBuf;
+  use std::path::{Path, PathBuf};
+  use std::sync::Arc;
   use std::time::{Duration, SystemTime};
 
+  use super::super::linux::{delete_old, list, list_names, Root};
+  use super::super::Place;
   use super::*;
+  use crate::provider::ListDetail;
+
+  fn rooted(dir: &Path) -> Place {
+    Place::Rooted(
+      Arc::new(Root::open(dir.to_path_buf()).unwrap()),
+      String::new(),
+    )
+  }
+
+  fn native(dir: &Path) -> Place {
+    Place::Native(dir.to_path_buf())
+  }
 
   /// A temp file a killed write left.
   const TEMP: &str = ".stowage\u{7f}tmp-1-0-x";
@@ -291,8 +277,7 @@ mod tests {
   #[test]
   fn beneath_the_root_deletes_old_files_and_links_inside_only() {
     let (_base, dir) = fixture();
-    let root = Root::open(dir.clone()).unwrap();
-    let swept = swept(|old| delete_old(&root, "", old), false).unwrap();
+    let swept = swept(|old| delete_old(rooted(&dir), old), false).unwrap();
     assert_eq!(names(&swept), ["link-in", "old-1", "old-2"]);
     for kept in ["young", TEMP, "sub/inner", "link-out", "too-long"] {
       assert!(
@@ -306,7 +291,7 @@ mod tests {
   #[test]
   fn on_an_os_path_links_are_followed_like_fs_stat() {
     let (_base, dir) = fixture();
-    let swept = swept(|old| delete_old_at(&dir, old), false).unwrap();
+    let swept = swept(|old| delete_old(native(&dir), old), false).unwrap();
     assert_eq!(names(&swept), ["link-in", "link-out", "old-1", "old-2"]);
     assert!(dir.join("young").exists() && dir.join("sub/inner").exists());
     assert!(dir.join("too-long").symlink_metadata().is_ok());
@@ -346,7 +331,7 @@ mod tests {
   #[test]
   fn a_missing_directory_is_enoent() {
     let (_base, dir) = fixture();
-    let e = swept(|old| delete_old_at(&dir.join("nope"), old), false).unwrap_err();
+    let e = swept(|old| delete_old(native(&dir.join("nope")), old), false).unwrap_err();
     assert_eq!(e.kind(), io::ErrorKind::NotFound);
   }
 
@@ -363,7 +348,7 @@ mod tests {
         aged(&path, Duration::from_secs(3600));
       }
     }
-    let swept = swept(|old| delete_old_at(&dir, old), false).unwrap();
+    let swept = swept(|old| delete_old(native(&dir), old), false).unwrap();
     assert_eq!(names(&swept).len(), count.div_ceil(2));
     assert_eq!(fs::read_dir(&dir).unwrap().count(), count / 2);
   }
@@ -374,41 +359,40 @@ mod tests {
     symlink("nowhere", dir.join("dangling")).unwrap();
     symlink("loop", dir.join("loop")).unwrap();
     symlink("young/below", dir.join("through-a-file")).unwrap();
-    let root = Root::open(dir.clone()).unwrap();
     let listed = |entries: Vec<crate::provider::DirEntry>| {
       let mut names: Vec<String> = entries.into_iter().map(|e| e.name).collect();
       names.sort();
       names
     };
-    let rooted = super::super::list_names(&root, "", crate::NameBuf::default())
+    let rooted_names = list_names(rooted(&dir), crate::NameBuf::default())
       .unwrap()
       .sorted()
       .into_vec();
     assert_eq!(
-      rooted,
-      listed(super::super::list(&root, "", ListDetail::Names).unwrap())
+      rooted_names,
+      listed(list(rooted(&dir), ListDetail::Names).unwrap())
     );
     assert_eq!(
-      rooted,
+      rooted_names,
       ["link-in", "link-out", "old-1", "old-2", "sub", "young"]
     );
-    let native = crate::providers::local::linux::list_names_at(&dir, crate::NameBuf::default())
+    let native_names = list_names(native(&dir), crate::NameBuf::default())
       .unwrap()
       .sorted()
       .into_vec();
     assert_eq!(
-      native, rooted,
+      native_names, rooted_names,
       "without a root, the same names (the outside link leads somewhere)"
     );
     for detail in [ListDetail::Names, ListDetail::ModificationTimes] {
       assert_eq!(
-        listed(crate::providers::local::linux::list_at(&dir, detail).unwrap()),
-        native,
+        listed(list(native(&dir), detail).unwrap()),
+        native_names,
         "{detail:?}"
       );
       assert_eq!(
-        listed(super::super::list(&root, "", detail).unwrap()),
-        rooted,
+        listed(list(rooted(&dir), detail).unwrap()),
+        rooted_names,
         "{detail:?}"
       );
     }
