@@ -15,10 +15,11 @@ use crate::service::Settings;
 
 /// The provider table: one row per provider class, in `StorageType`'s order, as
 /// `TYPE => module::Class (key)`: the class in `crate::module`, and `key` the
-/// `StorageServiceOptions` field of its options (none for a provider without options). `provider_table!(then)` hands the rows to the macro `then`. The
-/// rows make `StorageType` (below), the provider `StorageService` creates, finds in `providers`
-/// and checks the options of (service.rs), and the classes `transfer` takes (transfer.rs). What a
-/// row's class must say itself is its [`ProviderClass`] implementation, next to the class.
+/// `StorageServiceOptions` field of its options (none for a provider without options).
+/// `provider_table!(then)` hands the rows to the macro `then`. The rows make `StorageType`
+/// (below), the provider `StorageService` creates, finds in `providers` and checks the options of
+/// (service.rs), and the classes `transfer` takes (transfer.rs). What a row's class must say
+/// itself is its [`ProviderClass`] implementation, next to the class.
 macro_rules! provider_table {
   ($then:ident) => {
     $then! {
