@@ -5,7 +5,14 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { AzureBlobStorageProvider, LocalStorageProvider, MemoryStorageProvider, S3StorageProvider, StorageService } from '..';
+import {
+  AzureBlobStorageProvider,
+  GcsStorageProvider,
+  LocalStorageProvider,
+  MemoryStorageProvider,
+  S3StorageProvider,
+  StorageService,
+} from '..';
 
 const dts = readFileSync(join(__dirname, '..', 'index.d.ts'), 'utf8');
 
@@ -54,6 +61,7 @@ const constructors: Array<[string, string, (options: unknown) => unknown]> = [
   ['LocalStorageProvider', 'LocalStorageOptions', (o) => new LocalStorageProvider(o as never)],
   ['S3StorageProvider', 'S3StorageOptions', (o) => new S3StorageProvider(o as never)],
   ['AzureBlobStorageProvider', 'AzureBlobStorageOptions', (o) => new AzureBlobStorageProvider(o as never)],
+  ['GcsStorageProvider', 'GcsStorageOptions', (o) => new GcsStorageProvider(o as never)],
   ['StorageService', 'StorageServiceOptions', (o) => new StorageService(o as never)],
 ];
 
@@ -62,6 +70,7 @@ const serviceExtras: Case[] = [
   { option: 'config.get', value: 'get', expected: 'function', received: 'string' },
   { option: 'providers.S3', value: 'x', expected: 'object', received: 'string' },
   { option: 'providers.LOCAL', value: 1, expected: 'object', received: 'number' },
+  { option: 'providers.GCS', value: true, expected: 'object', received: 'boolean' },
 ];
 
 describe.each(constructors)('new %s(options)', (_name, iface, create) => {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// stowage: ls, cp, sync, rm and du over ./local/paths, s3://bucket/prefix, azure://container/prefix
-// and gs://bucket/prefix.
+// stowage: ls, cp, sync, rm and du over ./local/paths and the object stores' URLs (SCHEMES:
+// s3://bucket/prefix, azure://container/prefix, gs://bucket/prefix).
 // Configured by the same environment variables as the library. Exit codes: 0 ok, 1 a failure
 // (some files failed, or the operation did), 2 a usage error, 130 interrupted (Ctrl-C).
 'use strict';
@@ -30,6 +30,35 @@ const TEMP_FILE_GRACE_MS = 60_000;
 /** Exit code after SIGINT/SIGTERM, as shells report a command ended by SIGINT. */
 const INTERRUPTED = 130;
 
+/**
+ * The URL scheme of each object store, one row each: `scheme://name/prefix` is the `Provider`
+ * whose option `option` (its bucket or container) is `name`, at the path `/prefix`.
+ */
+const SCHEMES = {
+  s3: { Provider: S3StorageProvider, option: 'bucket' },
+  azure: { Provider: AzureBlobStorageProvider, option: 'container' },
+  gs: { Provider: GcsStorageProvider, option: 'bucket' },
+};
+const SCHEME_URL = new RegExp(`^(${Object.keys(SCHEMES).join('|')}):\\/\\/([^/]+)\\/?(.*)$`);
+
+/** `text` broken at spaces into lines of at most `width` characters. */
+function wrap(text, width) {
+  const lines = [];
+  for (const word of text.split(' ')) {
+    const last = lines.length - 1;
+    if (last >= 0 && lines[last].length + 1 + word.length <= width) lines[last] += ` ${word}`;
+    else lines.push(word);
+  }
+  return lines.join('\n');
+}
+
+const LOCATIONS = wrap(
+  `Locations: ./relative/path or /absolute/path (local), ${Object.entries(SCHEMES)
+    .map(([scheme, { option }]) => `${scheme}://${option}/prefix`)
+    .join(', ')}.`,
+  100,
+);
+
 const USAGE = `Usage: stowage <command> [options] [--] <location...>
 
 Commands:
@@ -43,8 +72,7 @@ Commands:
   config [<loc>]                 the configuration variables and whether they are set; with <loc>,
                                  the options its provider runs with (credentials shown as "set")
 
-Locations: ./relative/path or /absolute/path (local), s3://bucket/prefix, azure://container/prefix,
-gs://bucket/prefix.
+${LOCATIONS}
 Providers read the library's variables; the URL names the bucket or container:
 ${configurationVariables()
   .filter((v) => v.provider !== 'StorageService' && v.provider !== 'signing')
@@ -115,18 +143,14 @@ function printable(name) {
 
 /** `{ provider, path, label, root }` for a location; `root` when it names a bucket or container itself. */
 function locate(text) {
-  const match = /^(s3|azure|gs):\/\/([^/]+)\/?(.*)$/.exec(text);
+  const match = SCHEME_URL.exec(text);
   if (!match) {
     if (/^[a-z0-9]+:\/\//i.test(text)) throw new UsageError(`unknown location scheme: ${text}`);
     return { provider: new LocalStorageProvider(), path: text, label: text, root: false };
   }
   const [, scheme, container, prefix] = match;
-  const provider =
-    scheme === 's3'
-      ? new S3StorageProvider({ bucket: container })
-      : scheme === 'gs'
-        ? new GcsStorageProvider({ bucket: container })
-        : new AzureBlobStorageProvider({ container });
+  const { Provider, option } = SCHEMES[scheme];
+  const provider = new Provider({ [option]: container });
   const path = `/${prefix.replace(/\/+$/, '')}`;
   return { provider, path, label: text, root: path.replace(/[/.]/g, '') === '' };
 }

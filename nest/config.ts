@@ -1,4 +1,5 @@
-import { configurationVariables } from 'stowage';
+import { configurationVariables, type AzureBlobStorageOptions, type S3StorageOptions } from 'stowage';
+import type { ConfigReader } from './options';
 
 /** An export of an optional peer package, `undefined` when the package is not installed. */
 export function optionalExport(pkg: string, name: string): unknown {
@@ -48,4 +49,20 @@ export function withSettings<T extends object>(
     if (value !== undefined) result[row.option] = value;
   }
   return result as T;
+}
+
+/** The S3 provider's options: those given, unset fields from ConfigService, else `process.env`. */
+export function s3Options(
+  options: S3StorageOptions | null | undefined,
+  config: ConfigReader | null | undefined,
+): S3StorageOptions {
+  return withSettings('S3', options, config);
+}
+
+/** The Azure provider's options: those given, unset fields from ConfigService, else `process.env`. */
+export function azureOptions(
+  options: AzureBlobStorageOptions | null | undefined,
+  config: ConfigReader | null | undefined,
+): AzureBlobStorageOptions {
+  return withSettings('AZURE_BLOB', options, config);
 }

@@ -4,14 +4,6 @@ export const STORAGE_OPTIONS = Symbol.for('stowage:STORAGE_OPTIONS');
 /** Injection token for the first constructor argument of the injectable `StorageService`. */
 export const STORAGE_SERVICE_OPTIONS = Symbol.for('stowage:STORAGE_SERVICE_OPTIONS');
 
-/** Injection token for the options of the injectable `LocalStorageProvider`. */
-export const LOCAL_STORAGE_OPTIONS = Symbol.for('stowage:LOCAL_STORAGE_OPTIONS');
-
-/** Injection tokens for the options of the injectable `S3StorageProvider`, `AzureBlobStorageProvider` and `GcsStorageProvider`. */
-export const S3_STORAGE_OPTIONS = Symbol.for('stowage:S3_STORAGE_OPTIONS');
-export const AZURE_BLOB_STORAGE_OPTIONS = Symbol.for('stowage:AZURE_BLOB_STORAGE_OPTIONS');
-export const GCS_STORAGE_OPTIONS = Symbol.for('stowage:GCS_STORAGE_OPTIONS');
-
 /** The Nest logger context of every Stowage log line. */
 export const LOG_CONTEXT = 'StorageService';
 

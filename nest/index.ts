@@ -1,27 +1,14 @@
-// Everything the root entry exports, so a backend imports from one place; the injectable classes
-// below take the place of the native ones of the same name.
-export * from 'stowage';
+// Everything the root entry exports, so a backend imports from one place; the injectable provider
+// classes (./providers, which re-exports the root entry) and StorageService below take the place of
+// the native ones of the same name.
+export * from './providers';
 
 export { StorageModule, type StorageModuleAsyncOptions } from './storage.module';
 export { getStorageToken, InjectStorage } from './disks';
 export { SignedUrlController } from './signed-url.controller';
 export { SIGNED_URL_ROUTE, UrlSigner } from './signed-urls';
 export { StorageService } from './storage.service';
-export {
-  AzureBlobStorageProvider,
-  GcsStorageProvider,
-  LocalStorageProvider,
-  MemoryStorageProvider,
-  S3StorageProvider,
-} from './providers';
-export {
-  AZURE_BLOB_STORAGE_OPTIONS,
-  GCS_STORAGE_OPTIONS,
-  LOCAL_STORAGE_OPTIONS,
-  S3_STORAGE_OPTIONS,
-  STORAGE_OPTIONS,
-  STORAGE_SERVICE_OPTIONS,
-} from './constants';
+export { STORAGE_OPTIONS, STORAGE_SERVICE_OPTIONS } from './constants';
 export { nestLogBridge } from './logger';
 export type { ConfigReader, DiskOptions, SigningOptions, StorageModuleOptions } from './options';
 export { StorageExceptionFilter, statusForStorageError, isStorageError } from './storage-exception.filter';

@@ -1,9 +1,23 @@
+// The root entry with the injectable provider classes in the place of its native ones, and their
+// options' injection tokens: what stowage/nest exports (index.ts), so everything exported here is
+// public. Each class's `@ProviderFor(type)` is its row in the provider table (provider-table.ts).
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import * as native from 'stowage';
-import { CONFIG_SERVICE, withSettings } from './config';
-import { AZURE_BLOB_STORAGE_OPTIONS, GCS_STORAGE_OPTIONS, LOCAL_STORAGE_OPTIONS, S3_STORAGE_OPTIONS, URL_SIGNER } from './constants';
+import { azureOptions, CONFIG_SERVICE, s3Options, withSettings } from './config';
+import { URL_SIGNER } from './constants';
 import type { ConfigReader } from './options';
+import { ProviderFor } from './provider-table';
 import { UrlSigner } from './signed-urls';
+
+export * from 'stowage';
+
+/** Injection token for the options of the injectable `LocalStorageProvider`. */
+export const LOCAL_STORAGE_OPTIONS = Symbol.for('stowage:LOCAL_STORAGE_OPTIONS');
+
+/** Injection tokens for the options of the injectable `S3StorageProvider`, `AzureBlobStorageProvider` and `GcsStorageProvider`. */
+export const S3_STORAGE_OPTIONS = Symbol.for('stowage:S3_STORAGE_OPTIONS');
+export const AZURE_BLOB_STORAGE_OPTIONS = Symbol.for('stowage:AZURE_BLOB_STORAGE_OPTIONS');
+export const GCS_STORAGE_OPTIONS = Symbol.for('stowage:GCS_STORAGE_OPTIONS');
 
 /**
  * The LOCAL provider as a Nest provider. `new LocalStorageProvider()` works as well: the root then
@@ -12,6 +26,7 @@ import { UrlSigner } from './signed-urls';
  * With a signing secret, `getSignedUrl` returns a URL the module's SignedUrlController serves.
  */
 @Injectable()
+@ProviderFor('LOCAL')
 export class LocalStorageProvider extends native.LocalStorageProvider {
   readonly #signer: UrlSigner | undefined;
 
@@ -31,6 +46,7 @@ export class LocalStorageProvider extends native.LocalStorageProvider {
 
 /** The in-memory provider as a Nest provider, for tests and ephemeral data. */
 @Injectable()
+@ProviderFor('MEMORY')
 export class MemoryStorageProvider extends native.MemoryStorageProvider {
   readonly #signer: UrlSigner | undefined;
 
@@ -56,28 +72,13 @@ async function signedUrl(
   return signer.sign(provider, path, options);
 }
 
-/** The S3 provider's options: those given, unset fields from ConfigService, else `process.env`. */
-export function s3Options(
-  options: native.S3StorageOptions | null | undefined,
-  config: ConfigReader | null | undefined,
-): native.S3StorageOptions {
-  return withSettings('S3', options, config);
-}
-
-/** The Azure provider's options: those given, unset fields from ConfigService, else `process.env`. */
-export function azureOptions(
-  options: native.AzureBlobStorageOptions | null | undefined,
-  config: ConfigReader | null | undefined,
-): native.AzureBlobStorageOptions {
-  return withSettings('AZURE_BLOB', options, config);
-}
-
 /**
  * The S3 provider as a Nest provider. List it (and optionally `S3_STORAGE_OPTIONS`) in a module's
  * providers to inject it; StorageService then uses it. It is not part of StorageModule, which
  * creates S3 lazily, so a LOCAL-only app needs no S3 variables. Throws EINVAL without a bucket.
  */
 @Injectable()
+@ProviderFor('S3')
 export class S3StorageProvider extends native.S3StorageProvider {
   constructor(
     @Optional() @Inject(S3_STORAGE_OPTIONS) options?: native.S3StorageOptions | null,
@@ -89,6 +90,7 @@ export class S3StorageProvider extends native.S3StorageProvider {
 
 /** The Azure Blob provider as a Nest provider; see S3StorageProvider. */
 @Injectable()
+@ProviderFor('AZURE_BLOB')
 export class AzureBlobStorageProvider extends native.AzureBlobStorageProvider {
   constructor(
     @Optional() @Inject(AZURE_BLOB_STORAGE_OPTIONS) options?: native.AzureBlobStorageOptions | null,
@@ -100,6 +102,7 @@ export class AzureBlobStorageProvider extends native.AzureBlobStorageProvider {
 
 /** The Google Cloud Storage provider as a Nest provider; see S3StorageProvider. */
 @Injectable()
+@ProviderFor('GCS')
 export class GcsStorageProvider extends native.GcsStorageProvider {
   constructor(
     @Optional() @Inject(GCS_STORAGE_OPTIONS) options?: native.GcsStorageOptions | null,

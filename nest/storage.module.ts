@@ -9,14 +9,13 @@ import { setLogger, type LocalStorageOptions, type StorageServiceOptions } from 
 import { CONFIG_SERVICE } from './config';
 import {
   DEFAULT_DISK_NAME,
-  LOCAL_STORAGE_OPTIONS,
   STORAGE_OPTIONS,
   STORAGE_SERVICE_OPTIONS,
   URL_SIGNER,
 } from './constants';
 import { defaultDiskName, diskServiceOptions, getStorageToken, registerDisk, signerToken } from './disks';
 import type { ConfigReader, StorageModuleOptions } from './options';
-import { LocalStorageProvider, MemoryStorageProvider } from './providers';
+import { LOCAL_STORAGE_OPTIONS, LocalStorageProvider, MemoryStorageProvider } from './providers';
 import { SignedUrlController } from './signed-url.controller';
 import { urlSigner, UrlSigner } from './signed-urls';
 import { StorageService } from './storage.service';

@@ -4,45 +4,38 @@ import { CONFIG_SERVICE } from './config';
 import { STORAGE_SERVICE_OPTIONS } from './constants';
 import { nestLogBridge } from './logger';
 import type { ConfigReader } from './options';
-import {
-  AzureBlobStorageProvider,
-  GcsStorageProvider,
-  LocalStorageProvider,
-  MemoryStorageProvider,
-  S3StorageProvider,
-} from './providers';
+import { injectProviderClasses, providerClasses } from './provider-table';
+// The injectable provider classes, entered in the provider table as providers.ts declares them.
+import './providers';
+
+/** The provider table's rows: each class is injected, optionally, after the service's two arguments. */
+const PROVIDER_CLASSES = providerClasses();
 
 /**
  * The native `StorageService`, made injectable. Its first argument is the root entry's:
  * `new StorageService({ storageType: 'MEMORY' })` means the same from `stowage` and `stowage/nest`.
- * The arguments after it are filled by Nest (ConfigService and the provider instances it holds)
- * and are not meant to be passed by hand. Injected providers are used as they are, so
- * `service.getProvider(StorageType.LOCAL)` is the `LocalStorageProvider` that Nest holds and a
- * `jest.spyOn` on it sees the service's calls. Log events go to Nest's Logger.
+ * The arguments after it are filled by Nest (ConfigService, then the instance Nest holds of each
+ * injectable provider class, in the provider table's order) and are not meant to be passed by
+ * hand. Injected providers are used as they are, so `service.getProvider(StorageType.LOCAL)` is
+ * the `LocalStorageProvider` that Nest holds and a `jest.spyOn` on it sees the service's calls.
+ * Log events go to Nest's Logger.
  */
 @Injectable()
 export class StorageService extends native.StorageService {
   constructor(
     @Optional() @Inject(STORAGE_SERVICE_OPTIONS) options?: native.StorageServiceOptions | null,
     @Optional() @Inject(CONFIG_SERVICE) config?: ConfigReader | null,
-    @Optional() @Inject(LocalStorageProvider) localProvider?: LocalStorageProvider | null,
-    @Optional() @Inject(MemoryStorageProvider) memoryProvider?: MemoryStorageProvider | null,
-    @Optional() @Inject(S3StorageProvider) s3Provider?: S3StorageProvider | null,
-    @Optional() @Inject(AzureBlobStorageProvider) azureProvider?: AzureBlobStorageProvider | null,
-    @Optional() @Inject(GcsStorageProvider) gcsProvider?: GcsStorageProvider | null,
+    ...providers: (native.IStorageProvider | null | undefined)[]
   ) {
     checkOptions(options);
-    const injected = {
-      LOCAL: localProvider,
-      MEMORY: memoryProvider,
-      S3: s3Provider,
-      AZURE_BLOB: azureProvider,
-      GCS: gcsProvider,
-    };
+    const injected = Object.fromEntries(PROVIDER_CLASSES.map(([type], i) => [type, providers[i]]));
     checkInjected(injected);
     super(serviceOptions(options, config, injected));
   }
 }
+
+// `@Optional() @Inject(Class)` on the arguments after the first two, one per injectable class.
+injectProviderClasses(StorageService, 2);
 
 type Providers = NonNullable<native.StorageServiceOptions['providers']>;
 
@@ -80,7 +73,7 @@ function checkInjected(injected: Record<string, unknown>): void {
 function serviceOptions(
   options: native.StorageServiceOptions | null | undefined,
   config: ConfigReader | null | undefined,
-  injected: Record<keyof Providers, native.IStorageProvider | null | undefined>,
+  injected: Partial<Record<keyof Providers, native.IStorageProvider | null | undefined>>,
 ): native.StorageServiceOptions {
   const given = options ?? {};
   const providers: Providers = {};

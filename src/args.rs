@@ -381,8 +381,9 @@ const MULTIPART_OPTIONS: &[OptionSpec] = &[
   ("completeTimeoutMs", T::Number),
 ];
 
-/// What `S3StorageOptions` and `AzureBlobStorageOptions` share.
-const OBJECT_STORE_OPTIONS: &[OptionSpec] = &[
+/// What the object stores' options (`S3StorageOptions`, `AzureBlobStorageOptions`,
+/// `GcsStorageOptions`) share.
+pub const OBJECT_STORE_OPTIONS: &[OptionSpec] = &[
   ("endpoint", T::String),
   ("prefix", T::String),
   ("allowHttp", T::Boolean),
@@ -391,60 +392,6 @@ const OBJECT_STORE_OPTIONS: &[OptionSpec] = &[
   ("skipWriteChecks", T::Boolean),
   ("writeCheckCacheMs", T::Number),
 ];
-
-/// `LocalStorageOptions`.
-pub const LOCAL_OPTIONS: OptionTable = &[&[("root", T::String), ("fsync", T::Boolean)]];
-
-/// `S3StorageOptions`.
-pub const S3_OPTIONS: OptionTable = &[
-  &[
-    ("bucket", T::String),
-    ("region", T::String),
-    ("accessKeyId", T::String),
-    ("secretAccessKey", T::String),
-    ("sessionToken", T::String),
-  ],
-  OBJECT_STORE_OPTIONS,
-];
-
-/// `AzureBlobStorageOptions`.
-pub const AZURE_OPTIONS: OptionTable = &[
-  &[
-    ("account", T::String),
-    ("accessKey", T::String),
-    ("container", T::String),
-    ("connectionString", T::String),
-  ],
-  OBJECT_STORE_OPTIONS,
-];
-
-/// `GcsStorageOptions`.
-pub const GCS_OPTIONS: OptionTable = &[
-  &[("bucket", T::String), ("credentials", T::String)],
-  OBJECT_STORE_OPTIONS,
-];
-
-/// `StorageServiceOptions`.
-pub const SERVICE_OPTIONS: OptionTable = &[&[
-  ("storageType", T::String),
-  ("config", T::ObjectWith(&[("get", T::RequiredFunction)])),
-  ("env", T::Object),
-  (
-    "providers",
-    T::ObjectWith(&[
-      ("LOCAL", T::Object),
-      ("S3", T::Object),
-      ("AZURE_BLOB", T::Object),
-      ("MEMORY", T::Object),
-      ("GCS", T::Object),
-    ]),
-  ),
-  ("local", T::Options(LOCAL_OPTIONS)),
-  ("s3", T::Options(S3_OPTIONS)),
-  ("azure", T::Options(AZURE_OPTIONS)),
-  ("gcs", T::Options(GCS_OPTIONS)),
-  ("logger", T::Function),
-]];
 
 /// Checks a constructor's `options` argument against `fields` before napi converts it, so a wrong
 /// type is a TypeError with `code: 'ERR_INVALID_ARG_TYPE'` naming the option (`The "root" option

@@ -11,9 +11,11 @@ use stowage_core::{
   ObjectStoreProvider, RetrySettings, S3Options, Storage,
 };
 
+use crate::args::{OptionTable, OptionType as T, OBJECT_STORE_OPTIONS};
 use crate::errors::Failure;
 use crate::ops;
-use crate::providers::StorageType;
+use crate::providers::{ProviderClass, StorageType};
+use crate::service::Settings;
 
 /// Retries and timeouts of an object-store client. Every field is optional; each is a whole number
 /// from 0 to 4,294,967,295 (`EINVAL` otherwise).
@@ -303,7 +305,7 @@ impl S3StorageProvider {
     ts_args_type = "options?: S3StorageOptions | undefined | null"
   )]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
-    crate::args::constructor_options(env, options, crate::args::S3_OPTIONS)
+    crate::args::constructor_options(env, options, Self::OPTIONS)
       .map_err(|f| f.into_napi(env))
       .and_then(|options| Self::create(env, options))
   }
@@ -329,6 +331,26 @@ impl S3StorageProvider {
   }
 }
 
+impl ProviderClass for S3StorageProvider {
+  type Options = S3StorageOptions;
+  const OPTIONS: OptionTable = &[
+    &[
+      ("bucket", T::String),
+      ("region", T::String),
+      ("accessKeyId", T::String),
+      ("secretAccessKey", T::String),
+      ("sessionToken", T::String),
+    ],
+    OBJECT_STORE_OPTIONS,
+  ];
+  const OBJECT_STORE: bool = true;
+
+  fn for_service(env: &Env, options: S3StorageOptions, settings: &Settings) -> Result<Self> {
+    let options = crate::config::fill(env, options, "S3", |name| settings.get(name))?;
+    Self::create(env, options)
+  }
+}
+
 storage_methods!(S3StorageProvider, StorageType::S3);
 
 /// Azure Blob Storage. Directories are prefixes with `dir/` marker blobs.
@@ -347,7 +369,7 @@ impl AzureBlobStorageProvider {
     ts_args_type = "options?: AzureBlobStorageOptions | undefined | null"
   )]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
-    crate::args::constructor_options(env, options, crate::args::AZURE_OPTIONS)
+    crate::args::constructor_options(env, options, Self::OPTIONS)
       .map_err(|f| f.into_napi(env))
       .and_then(|options| Self::create(env, options))
   }
@@ -373,6 +395,25 @@ impl AzureBlobStorageProvider {
   }
 }
 
+impl ProviderClass for AzureBlobStorageProvider {
+  type Options = AzureBlobStorageOptions;
+  const OPTIONS: OptionTable = &[
+    &[
+      ("account", T::String),
+      ("accessKey", T::String),
+      ("container", T::String),
+      ("connectionString", T::String),
+    ],
+    OBJECT_STORE_OPTIONS,
+  ];
+  const OBJECT_STORE: bool = true;
+
+  fn for_service(env: &Env, options: AzureBlobStorageOptions, settings: &Settings) -> Result<Self> {
+    let options = crate::config::fill(env, options, "AZURE_BLOB", |name| settings.get(name))?;
+    Self::create(env, options)
+  }
+}
+
 storage_methods!(AzureBlobStorageProvider, StorageType::AZURE_BLOB);
 
 /// Google Cloud Storage. Directories are prefixes with `dir/` marker objects.
@@ -391,7 +432,7 @@ impl GcsStorageProvider {
     ts_args_type = "options?: GcsStorageOptions | undefined | null"
   )]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
-    crate::args::constructor_options(env, options, crate::args::GCS_OPTIONS)
+    crate::args::constructor_options(env, options, Self::OPTIONS)
       .map_err(|f| f.into_napi(env))
       .and_then(|options| Self::create(env, options))
   }
@@ -414,6 +455,20 @@ impl GcsStorageProvider {
       storage: Storage::new(provider),
       options,
     })
+  }
+}
+
+impl ProviderClass for GcsStorageProvider {
+  type Options = GcsStorageOptions;
+  const OPTIONS: OptionTable = &[
+    &[("bucket", T::String), ("credentials", T::String)],
+    OBJECT_STORE_OPTIONS,
+  ];
+  const OBJECT_STORE: bool = true;
+
+  fn for_service(env: &Env, options: GcsStorageOptions, settings: &Settings) -> Result<Self> {
+    let options = crate::config::fill(env, options, "GCS", |name| settings.get(name))?;
+    Self::create(env, options)
   }
 }
 

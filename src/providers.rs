@@ -8,43 +8,77 @@ use napi::Env;
 use napi_derive::napi;
 use stowage_core::{LocalOptions, LocalProvider, MemoryProvider, Storage};
 
+use crate::args::{OptionTable, OptionType as T};
 use crate::errors::Failure;
 use crate::ops;
+use crate::service::Settings;
 
-/// Which backend a provider talks to.
-#[napi(string_enum)]
-#[allow(non_camel_case_types, clippy::upper_case_acronyms)]
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum StorageType {
-  LOCAL,
-  S3,
-  AZURE_BLOB,
-  MEMORY,
-  GCS,
+/// The provider table: one row per provider class, in `StorageType`'s order, as
+/// `TYPE => module::Class (key)`: the class in `crate::module`, and `key` the
+/// `StorageServiceOptions` field of its options (none for a provider without options).
+/// `provider_table!(then)` hands the rows to the macro `then`. The rows make `StorageType`
+/// (below), the provider `StorageService` creates, finds in `providers` and checks the options of
+/// (service.rs), and the classes `transfer` takes (transfer.rs). What a row's class must say
+/// itself is its [`ProviderClass`] implementation, next to the class.
+macro_rules! provider_table {
+  ($then:ident) => {
+    $then! {
+      LOCAL => providers::LocalStorageProvider (local),
+      S3 => cloud::S3StorageProvider (s3),
+      AZURE_BLOB => cloud::AzureBlobStorageProvider (azure),
+      MEMORY => providers::MemoryStorageProvider (),
+      GCS => cloud::GcsStorageProvider (gcs),
+    }
+  };
 }
 
-impl StorageType {
-  pub fn as_str(self) -> &'static str {
-    match self {
-      StorageType::LOCAL => "LOCAL",
-      StorageType::S3 => "S3",
-      StorageType::AZURE_BLOB => "AZURE_BLOB",
-      StorageType::MEMORY => "MEMORY",
-      StorageType::GCS => "GCS",
-    }
-  }
-
-  pub fn parse(value: &str) -> Option<Self> {
-    match value {
-      "LOCAL" => Some(StorageType::LOCAL),
-      "S3" => Some(StorageType::S3),
-      "AZURE_BLOB" => Some(StorageType::AZURE_BLOB),
-      "MEMORY" => Some(StorageType::MEMORY),
-      "GCS" => Some(StorageType::GCS),
-      _ => None,
-    }
-  }
+/// What `StorageService` and `transfer` need of a provider class beyond its napi class.
+pub trait ProviderClass: Sized {
+  /// Its options, as its constructor and `StorageServiceOptions` take them (`()` for none).
+  type Options: Default + Clone + 'static;
+  /// The options its constructor checks (`args::check_options`), also under its
+  /// `StorageServiceOptions` key.
+  const OPTIONS: OptionTable;
+  /// An object store over the network, not a provider in the process (LOCAL, MEMORY): errors
+  /// that list the provider classes name these after the others.
+  const OBJECT_STORE: bool;
+  /// The provider `StorageService` creates from its `options` under the service's key, unset
+  /// ones filled from the service's configuration.
+  fn for_service(env: &Env, options: Self::Options, settings: &Settings) -> Result<Self>;
 }
+
+/// `StorageType` from the provider table, with its names.
+macro_rules! storage_type {
+  ($($kind:ident => $module:ident::$class:ident ($($key:ident)?),)*) => {
+    /// Which backend a provider talks to.
+    #[napi(string_enum)]
+    #[allow(non_camel_case_types, clippy::upper_case_acronyms)]
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+    pub enum StorageType {
+      $($kind,)*
+    }
+
+    impl StorageType {
+      /// Every type, in the table's order.
+      pub const ALL: &'static [StorageType] = &[$(StorageType::$kind,)*];
+
+      pub fn as_str(self) -> &'static str {
+        match self {
+          $(StorageType::$kind => stringify!($kind),)*
+        }
+      }
+
+      pub fn parse(value: &str) -> Option<Self> {
+        match value {
+          $(stringify!($kind) => Some(StorageType::$kind),)*
+          _ => None,
+        }
+      }
+    }
+  };
+}
+
+provider_table!(storage_type);
 
 /// The ten SPEC operations as Promise-returning methods, and the `type` getter.
 macro_rules! storage_methods {
@@ -344,7 +378,7 @@ impl LocalStorageProvider {
   )]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
     let options: LocalStorageOptions =
-      crate::args::constructor_options(env, options, crate::args::LOCAL_OPTIONS)
+      crate::args::constructor_options(env, options, Self::OPTIONS)
         .map_err(|f| f.into_napi(env))?;
     // An empty `root` is EINVAL (LocalProvider::new), never "no root"; an empty variable is unset.
     let root = match options.root {
@@ -386,6 +420,17 @@ impl LocalStorageProvider {
   }
 }
 
+impl ProviderClass for LocalStorageProvider {
+  type Options = LocalStorageOptions;
+  const OPTIONS: OptionTable = &[&[("root", T::String), ("fsync", T::Boolean)]];
+  const OBJECT_STORE: bool = false;
+
+  fn for_service(env: &Env, options: LocalStorageOptions, settings: &Settings) -> Result<Self> {
+    let root = options.root.or_else(|| settings.option("LOCAL", "root"));
+    Self::create(root, options.fsync.unwrap_or(false)).map_err(|f| f.into_napi(env))
+  }
+}
+
 storage_methods!(LocalStorageProvider, StorageType::LOCAL);
 
 /// Everything in memory, gone with the process: the provider for your own unit tests.
@@ -402,6 +447,16 @@ impl MemoryStorageProvider {
     MemoryStorageProvider {
       storage: Storage::new(MemoryProvider::new()),
     }
+  }
+}
+
+impl ProviderClass for MemoryStorageProvider {
+  type Options = ();
+  const OPTIONS: OptionTable = &[];
+  const OBJECT_STORE: bool = false;
+
+  fn for_service(_env: &Env, _options: (), _settings: &Settings) -> Result<Self> {
+    Ok(Self::new())
   }
 }
 

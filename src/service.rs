@@ -8,20 +8,45 @@ use napi::{Env, ValueType};
 use napi_derive::napi;
 use stowage_core::{Error as StorageError, ErrorKind};
 
-use crate::cloud::{
-  AzureBlobStorageOptions, AzureBlobStorageProvider, GcsStorageOptions, GcsStorageProvider,
-  S3StorageOptions, S3StorageProvider,
-};
-use crate::config::{fill, process_env};
+use crate::args::{OptionTable, OptionType as T};
+use crate::config::process_env;
 use crate::errors::Failure;
-use crate::providers::{LocalStorageProvider, MemoryStorageProvider, StorageType};
+use crate::providers::{ProviderClass, StorageType};
 use stowage_core::config::VARIABLES;
+
+/// `StorageServiceOptions`, from the provider table: its own options, a `providers` object with
+/// a member per `StorageType`, and each provider's options under its key.
+macro_rules! service_options {
+  ($($kind:ident => $module:ident::$class:ident ($($key:ident)?),)*) => {
+    const SERVICE_OPTIONS: OptionTable = &[&[
+      ("storageType", T::String),
+      ("config", T::ObjectWith(&[("get", T::RequiredFunction)])),
+      ("env", T::Object),
+      ("providers", T::ObjectWith(&[$((stringify!($kind), T::Object),)*])),
+      $($((stringify!($key), T::Options(<crate::$module::$class as ProviderClass>::OPTIONS)),)?)*
+      ("logger", T::Function),
+    ]];
+  };
+}
+
+provider_table!(service_options);
+
+/// How the service creates one provider: from the options it was given for it, and its settings.
+type Create = Box<dyn for<'e> Fn(&'e Env, &Settings) -> Result<Object<'e>>>;
+
+/// The [`Create`] of a provider class, over the options given for it.
+fn create_with<C: ProviderClass + JavaScriptClassExt>(options: C::Options) -> Create {
+  Box::new(move |env, settings| {
+    let provider = C::for_service(env, options.clone(), settings)?;
+    Ok(provider.into_instance(env)?.as_object(env))
+  })
+}
 
 /// Configuration values: from `config.get(name)` when given and set, else from `env` when given
 /// (jest gives each test file its own copy of `process.env`, which native code cannot see),
 /// else from the process environment.
 #[derive(Debug, Default, Clone)]
-pub struct Settings(HashMap<&'static str, String>);
+pub(crate) struct Settings(HashMap<&'static str, String>);
 
 impl Settings {
   fn read(config: Option<&Object>, env: Option<&Object>) -> Result<Self> {
@@ -56,7 +81,7 @@ impl Settings {
   }
 
   /// `provider`'s `option` from its variables.
-  fn option(&self, provider: &str, option: &str) -> Option<String> {
+  pub fn option(&self, provider: &str, option: &str) -> Option<String> {
     stowage_core::config::lookup(provider, option, |name| self.get(name))
   }
 }
@@ -80,11 +105,8 @@ fn text(value: Unknown) -> Result<Option<String>> {
 pub struct StorageService {
   default_type: StorageType,
   settings: Settings,
-  local_root: Option<String>,
-  local_fsync: bool,
-  s3: S3StorageOptions,
-  azure: AzureBlobStorageOptions,
-  gcs: GcsStorageOptions,
+  /// How each provider is created when first asked for.
+  create: HashMap<StorageType, Create>,
   providers: HashMap<StorageType, ObjectRef<false>>,
 }
 
@@ -96,8 +118,7 @@ impl StorageService {
   #[napi(constructor, ts_args_type = "options?: StorageServiceOptions | null")]
   pub fn new(env: &Env, options: Option<Unknown>) -> Result<Self> {
     let options = match options {
-      Some(o) => crate::args::check_options(&o, crate::args::SERVICE_OPTIONS)
-        .map_err(|f| f.into_napi(env))?,
+      Some(o) => crate::args::check_options(&o, SERVICE_OPTIONS).map_err(|f| f.into_napi(env))?,
       None => None,
     };
     let get = |key: &str| -> Result<Option<Unknown>> {
@@ -122,27 +143,12 @@ impl StorageService {
     let mut providers = HashMap::new();
     if let Some(given) = get("providers")? {
       let given = given.coerce_to_object()?;
-      for kind in [
-        StorageType::LOCAL,
-        StorageType::S3,
-        StorageType::AZURE_BLOB,
-        StorageType::MEMORY,
-        StorageType::GCS,
-      ] {
+      for &kind in StorageType::ALL {
         let v: Unknown = given.get_named_property(kind.as_str())?;
         if v.get_type()? == ValueType::Object {
           providers.insert(kind, v.coerce_to_object()?.create_ref::<false>()?);
         }
       }
-    }
-
-    let (mut local_root, mut local_fsync) = (None, false);
-    if let Some(local) = get("local")? {
-      let local = local.coerce_to_object()?;
-      local_root = local.get_named_property::<Option<String>>("root")?;
-      local_fsync = local
-        .get_named_property::<Option<bool>>("fsync")?
-        .unwrap_or(false);
     }
 
     // Each provider's options object, converted as the provider's constructor converts it.
@@ -155,9 +161,23 @@ impl StorageService {
         None => Ok(O::default()),
       }
     }
-    let s3: S3StorageOptions = provider_options(options.as_ref(), "s3")?;
-    let azure: AzureBlobStorageOptions = provider_options(options.as_ref(), "azure")?;
-    let gcs: GcsStorageOptions = provider_options(options.as_ref(), "gcs")?;
+    macro_rules! given {
+      () => {
+        Default::default()
+      };
+      ($key:ident) => {
+        provider_options(options.as_ref(), stringify!($key))?
+      };
+    }
+    macro_rules! create {
+      ($($kind:ident => $module:ident::$class:ident ($($key:ident)?),)*) => {
+        HashMap::from([$((
+          StorageType::$kind,
+          create_with::<crate::$module::$class>(given!($($key)?)),
+        ),)*])
+      };
+    }
+    let create = provider_table!(create);
 
     let requested = match get("storageType")? {
       Some(v) => text(v)?,
@@ -173,11 +193,7 @@ impl StorageService {
     Ok(StorageService {
       default_type,
       settings,
-      local_root,
-      local_fsync,
-      s3,
-      azure,
-      gcs,
+      create,
       providers,
     })
   }
@@ -225,39 +241,7 @@ impl StorageService {
   }
 
   fn create<'e>(&self, env: &'e Env, kind: StorageType) -> Result<Object<'e>> {
-    match kind {
-      StorageType::LOCAL => {
-        let root = self
-          .local_root
-          .clone()
-          .or_else(|| self.settings.option("LOCAL", "root"));
-        let provider =
-          LocalStorageProvider::create(root, self.local_fsync).map_err(|f| f.into_napi(env))?;
-        Ok(provider.into_instance(env)?.as_object(env))
-      }
-      StorageType::MEMORY => Ok(
-        MemoryStorageProvider::new()
-          .into_instance(env)?
-          .as_object(env),
-      ),
-      StorageType::S3 => {
-        let options = fill(env, self.s3.clone(), "S3", |name| self.settings.get(name))?;
-        let provider = S3StorageProvider::create(env, options)?;
-        Ok(provider.into_instance(env)?.as_object(env))
-      }
-      StorageType::AZURE_BLOB => {
-        let options = fill(env, self.azure.clone(), "AZURE_BLOB", |name| {
-          self.settings.get(name)
-        })?;
-        let provider = AzureBlobStorageProvider::create(env, options)?;
-        Ok(provider.into_instance(env)?.as_object(env))
-      }
-      StorageType::GCS => {
-        let options = fill(env, self.gcs.clone(), "GCS", |name| self.settings.get(name))?;
-        let provider = GcsStorageProvider::create(env, options)?;
-        Ok(provider.into_instance(env)?.as_object(env))
-      }
-    }
+    (self.create[&kind])(env, &self.settings)
   }
 
   /// Calls `method` on the default provider's JS object with the arguments given.

@@ -1,5 +1,5 @@
 //! `transfer(from, fromDir, to, toDir, options)`: the core's migration between any two provider
-//! objects (the four classes, or a `StorageService`, meaning its default provider).
+//! objects (the provider classes, or a `StorageService`, meaning its default provider).
 #![cfg_attr(test, allow(dead_code))] // reached from JavaScript only
 
 use std::sync::Arc;
@@ -13,10 +13,19 @@ use stowage_core::Storage;
 
 use crate::abort::{signal_of, spawn_until};
 use crate::args;
-use crate::cloud::{AzureBlobStorageProvider, GcsStorageProvider, S3StorageProvider};
 use crate::errors::Failure;
 use crate::promise::reject;
-use crate::providers::{LocalStorageProvider, MemoryStorageProvider};
+use crate::providers::ProviderClass;
+
+/// The provider classes by name, from the provider table: `(class, ProviderClass::OBJECT_STORE)`.
+macro_rules! classes {
+  ($($kind:ident => $module:ident::$class:ident ($($key:ident)?),)*) => {
+    const CLASSES: &[(&str, bool)] =
+      &[$((stringify!($class), <crate::$module::$class as ProviderClass>::OBJECT_STORE),)*];
+  };
+}
+
+provider_table!(classes);
 
 /// A file `transfer` could not copy.
 #[napi(object, object_from_js = false)]
@@ -216,7 +225,7 @@ fn flag(value: &Unknown, name: &str) -> std::result::Result<Option<bool>, Failur
   }
 }
 
-/// The core storage of a provider object: one of the four classes, or a `StorageService` (its
+/// The core storage of a provider object: one of the provider classes, or a `StorageService` (its
 /// default provider).
 fn storage_of(env: &Env, value: &Unknown, name: &str) -> std::result::Result<Storage, Failure> {
   if let Some(storage) = native(env, value) {
@@ -234,8 +243,14 @@ fn storage_of(env: &Env, value: &Unknown, name: &str) -> std::result::Result<Sto
       }
     }
   }
+  // The providers in the process first, then the object stores, each in the table's order.
+  let classes: Vec<&str> = (CLASSES.iter().filter(|(_, remote)| !remote))
+    .chain(CLASSES.iter().filter(|(_, remote)| *remote))
+    .map(|(class, _)| *class)
+    .collect();
   Err(Failure::Type(format!(
-    "The \"{name}\" argument must be a LocalStorageProvider, MemoryStorageProvider, S3StorageProvider, AzureBlobStorageProvider, GcsStorageProvider or StorageService"
+    "The \"{name}\" argument must be a {} or StorageService",
+    classes.join(", ")
   )))
 }
 
@@ -265,10 +280,11 @@ fn native(env: &Env, value: &Unknown) -> Option<Storage> {
       }
     };
   }
-  try_class!(LocalStorageProvider);
-  try_class!(MemoryStorageProvider);
-  try_class!(S3StorageProvider);
-  try_class!(AzureBlobStorageProvider);
-  try_class!(GcsStorageProvider);
+  macro_rules! try_classes {
+    ($($kind:ident => $module:ident::$class:ident ($($key:ident)?),)*) => {
+      $(try_class!(crate::$module::$class);)*
+    };
+  }
+  provider_table!(try_classes);
   None
 }

@@ -5,8 +5,12 @@ import { ConfigModule, ConfigService } from '@nestjs/config';
 import { Test } from '@nestjs/testing';
 import * as root from 'stowage';
 import {
+  AZURE_BLOB_STORAGE_OPTIONS,
   AzureBlobStorageProvider,
+  GCS_STORAGE_OPTIONS,
+  GcsStorageProvider,
   LocalStorageProvider,
+  S3_STORAGE_OPTIONS,
   S3StorageProvider,
   MemoryStorageProvider,
   STORAGE_OPTIONS,
@@ -213,6 +217,43 @@ describe('S3StorageProvider and AzureBlobStorageProvider under Nest', () => {
     const spy = jest.spyOn(s3, 'fileExists').mockResolvedValue(true);
     await expect(service.fileExists('uploads/a.png')).resolves.toBe(true);
     expect(spy).toHaveBeenCalledWith('uploads/a.png');
+  });
+
+  it('every StorageType has an injectable class, its options token optional, that StorageService uses as it is', async () => {
+    const moduleRef = await Test.createTestingModule({
+      providers: [
+        StorageService,
+        LocalStorageProvider,
+        MemoryStorageProvider,
+        S3StorageProvider,
+        AzureBlobStorageProvider,
+        GcsStorageProvider,
+        // LOCAL_STORAGE_OPTIONS is not provided: the token is optional.
+        {
+          provide: S3_STORAGE_OPTIONS,
+          useValue: { bucket: 'token-bucket', region: 'eu-west-1', accessKeyId: 'key', secretAccessKey: 'secret', endpoint: 'http://127.0.0.1:9' },
+        },
+        {
+          provide: AZURE_BLOB_STORAGE_OPTIONS,
+          useValue: { connectionString: settings.AZURE_STORAGE_CONNECTION_STRING, container: 'token-container' },
+        },
+        { provide: GCS_STORAGE_OPTIONS, useValue: { bucket: 'token-gcs', endpoint: 'http://127.0.0.1:9' } },
+      ],
+    }).compile();
+    const service = moduleRef.get(StorageService);
+    const classes = {
+      LOCAL: LocalStorageProvider,
+      MEMORY: MemoryStorageProvider,
+      S3: S3StorageProvider,
+      AZURE_BLOB: AzureBlobStorageProvider,
+      GCS: GcsStorageProvider,
+    } satisfies Record<`${StorageType}`, unknown>;
+    for (const type of Object.values(StorageType)) {
+      expect(service.getProvider(type)).toBe(moduleRef.get<object>(classes[type]));
+    }
+    expect(moduleRef.get(S3StorageProvider).options.bucket).toBe('token-bucket');
+    expect(moduleRef.get(AzureBlobStorageProvider).options.container).toBe('token-container');
+    expect(moduleRef.get(GcsStorageProvider).options.bucket).toBe('token-gcs');
   });
 
   it('S3StorageProvider without a bucket fails naming AWS_S3_BUCKET', async () => {

@@ -1,5 +1,5 @@
 // How the Nest providers read their settings (internal function; Nest 11 run only).
-import { s3Options } from '../../nest/providers';
+import { s3Options } from '../../nest/config';
 
 describe('S3 settings under Nest', () => {
   it('pass AWS_SESSION_TOKEN (temporary credentials) from ConfigService as sessionToken', () => {

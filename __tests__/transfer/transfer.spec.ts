@@ -68,6 +68,12 @@ describe('transfer between MEMORY and LOCAL', () => {
     expect((await transfer(memory, '/src', target, '/dst')).wouldCopy).toBeUndefined();
     expect(await codeOf(() => transfer(memory, '/missing', target, '/dst'))).toBe('ENOENT');
     expect(await codeOf(() => transfer({} as MemoryStorageProvider, '/src', target, '/dst'))).toBe('ERR_INVALID_ARG_TYPE');
+    await expect(transfer(memory, '/src', {} as MemoryStorageProvider, '/dst')).rejects.toMatchObject({
+      name: 'TypeError',
+      message:
+        'The "to" argument must be a LocalStorageProvider, MemoryStorageProvider, S3StorageProvider, ' +
+        'AzureBlobStorageProvider, GcsStorageProvider or StorageService',
+    });
     expect(await codeOf(() => transfer(memory, '/src', target, '/dst', { concurrency: 0 }))).toBe('EINVAL');
   });
 
