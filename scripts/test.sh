@@ -92,7 +92,7 @@ jest_portable() {
   NAPI_RS_NATIVE_LIBRARY_PATH="$portable_node" jest_json portable-local \
     __tests__/conformance/local.spec.ts __tests__/local-root.spec.ts __tests__/differential-fs.spec.ts \
     __tests__/reliability/path-attacks.spec.ts __tests__/reliability/walks.spec.ts \
-    __tests__/reliability/concurrency.spec.ts
+    __tests__/reliability/concurrency.spec.ts __tests__/local-native-paths.spec.ts
 }
 step "Rust tests on the portable LOCAL (feature portable-local)" \
   cargo test -p stowage-core --features stowage-core/portable-local --quiet

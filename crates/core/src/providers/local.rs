@@ -260,6 +260,22 @@ fn not_a_directory() -> io::Error {
   io::ErrorKind::NotADirectory.into()
 }
 
+/// Refuses a file's destination given without a root that ends in a separator: the OS reads
+/// `name/` as a directory, so a write there is `EISDIR` when a directory (or a link to one) is
+/// there and `ENOTDIR` otherwise, and nothing is written. `Path` drops a trailing separator when
+/// it splits off the file name, which would otherwise write `name` itself (or replace a link
+/// `name` with a file). With a root, keys are names and `name/` is `name` (SPEC's paths).
+fn refuse_directory_syntax(path: &Path) -> io::Result<()> {
+  let text = path.as_os_str().to_string_lossy();
+  if !text.ends_with(std::path::is_separator) {
+    return Ok(());
+  }
+  Err(match fs::metadata(path) {
+    Ok(meta) if meta.is_dir() => is_a_directory(),
+    _ => not_a_directory(),
+  })
+}
+
 /// A name that exists where a new one was to be made (`EEXIST`).
 fn already_exists() -> io::Error {
   #[cfg(unix)]

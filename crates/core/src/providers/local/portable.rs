@@ -29,8 +29,8 @@ use cap_std::fs::{Dir, Metadata, OpenOptions};
 use tree::{Kind, Step, Tree};
 
 use super::{
-  already_exists, is_a_directory, is_loop, is_temp, name_string, not_a_directory, temp_name,
-  utf8_name, Check, OldFileWalk, PagedLister, Pages, Place,
+  already_exists, is_a_directory, is_loop, is_temp, name_string, not_a_directory,
+  refuse_directory_syntax, temp_name, utf8_name, Check, OldFileWalk, PagedLister, Pages, Place,
 };
 use crate::error::{kind_of_io, ErrorKind};
 use crate::listing::{join, ListEntry, Lister, PAGE_SIZE};
@@ -310,6 +310,9 @@ fn refuse_outside_link(place: &Place, dir: &Dir, name: &OsStr) -> io::Result<()>
 }
 
 pub(super) fn parent(place: Place) -> io::Result<(Dir, OsString)> {
+  if let Place::Native(path) = &place {
+    refuse_directory_syntax(path)?;
+  }
   match resolve(&place, true, true)? {
     (_, None) => Err(is_a_directory()),
     (dir, Some(name)) => Ok((dir, name)),
@@ -551,6 +554,9 @@ pub(super) fn rename(src: &Place, dst: &Place) -> io::Result<()> {
   refuse_outside_link(src, &from_dir, &from)?;
   if stat(src)?.0 {
     return Err(is_a_directory());
+  }
+  if let Place::Native(path) = dst {
+    refuse_directory_syntax(path)?;
   }
   let (to_dir, Some(to)) = resolve(dst, true, false)? else {
     return Err(is_a_directory());

@@ -20,7 +20,7 @@ use rustix::fs::{self as rfs, AtFlags, FileType, Mode, OFlags, Stat, CWD};
 use rustix::io::Errno;
 
 use super::beneath::{err, leads_nowhere, nowhere, Root, Walk};
-use super::{is_a_directory, not_a_directory, Place};
+use super::{is_a_directory, not_a_directory, refuse_directory_syntax, Place};
 use crate::error::{kind_of_io, ErrorKind};
 use crate::listing::join;
 
@@ -195,6 +195,7 @@ pub(super) fn parent(place: &Place, last: Last) -> io::Result<(OwnedFd, OsString
 /// The parent directory of an OS path (created with its parents when missing, as `writeFile`
 /// does) and the name in it. Parents usually exist: opened first, made only when missing.
 fn native_parent(target: &Path) -> io::Result<(OwnedFd, OsString)> {
+  refuse_directory_syntax(target)?;
   let name = target.file_name().ok_or_else(is_a_directory)?.to_owned();
   let dir = match target.parent() {
     Some(p) if !p.as_os_str().is_empty() => p,
