@@ -3,7 +3,8 @@
 // Builds its inputs, resets the peak-RSS counter, times the workload alone, prints one JSON line.
 'use strict';
 
-const { readFileSync, writeFileSync } = require('node:fs');
+const { writeFileSync } = require('node:fs');
+const { statusKiB } = require('./rss');
 const { join } = require('node:path');
 const { WORKLOADS } = require('./workloads');
 const { sample } = require('./data');
@@ -57,9 +58,6 @@ function warmUpCheck() {
   for (let i = 0; i < 64; i++) sample(buf);
 }
 
-function statusKiB(field) {
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))[1]);
-}
 
 async function main() {
   const [implName, workloadName, dir, base, params] = process.argv.slice(2);

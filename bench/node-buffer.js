@@ -4,11 +4,9 @@
 // (V8 accounts for the Buffer and may collect garbage on top of holding its bytes).
 'use strict';
 
-const { readFileSync, writeFileSync } = require('node:fs');
+const { writeFileSync } = require('node:fs');
+const { statusKiB } = require('./rss');
 
-function statusKiB(field) {
-  return Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync('/proc/self/status', 'utf8'))[1]);
-}
 
 const bytes = Number(process.argv[2]);
 statusKiB('VmHWM'); // as child.js: the status reads compiled before the clock
